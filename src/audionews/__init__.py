@@ -1,0 +1,18 @@
+"""audionews: turn news articles into accessible, chaptered podcast audio with a local voice.
+
+The package reads in the order the data flows: ingest -> speech -> audio -> publish -> web.
+
+The core is pure: `models`, `errors`, `config`, `naming`, `ingest/`, `speech/` and
+`audio/transcript.py` never import piper, pydub, mutagen, sqlalchemy or flask, so they run and
+test anywhere in milliseconds. Only `audio/synth.py` imports piper; only `audio/package.py`
+imports mutagen; the publish layer owns the database; the web layer owns flask.
+`pipeline.py` is the one place that wires the stages together, and `cli.py` and the web views
+stay thin around it. A test (tests/test_architecture.py) keeps this boundary.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("audionews")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    __version__ = "0.0.0"

@@ -1,0 +1,1 @@
+"""Script -> Episode files: synthesis, clip cache, mastering, transcripts, MP3 packaging."""

@@ -1,0 +1,158 @@
+"""Typed settings: defaults, then instance/config.toml, then AUDIONEWS_* environment variables.
+
+Every setting is a field of `Settings` with its default as a named value and its help text in
+the field's metadata; the README documents each one (a test checks that). A few settings also
+read the conventional unprefixed variable (DATABASE_URL, PUBLIC_URL, REDIS_URL).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from audionews.errors import ConfigError
+
+#: Where private state lives (database, clip cache, secrets). Never served.
+DEFAULT_INSTANCE_DIR = Path("instance")
+#: Public output: feed.xml, episodes/<slug>/..., cover art. Safe to sync to a CDN.
+DEFAULT_FEED_DIR = Path("feed")
+#: User-added Piper voices (*.onnx + *.onnx.json) and the pronunciation lexicon.
+DEFAULT_VOICES_DIR = Path("voices")
+
+
+def _setting(default: Any, help: str, env: tuple[str, ...] = ()) -> Any:
+    metadata = {"help": help, "env": env}
+    if isinstance(default, dict):  # mutable: each Settings gets its own copy
+        return field(default_factory=lambda: dict(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings. Change them in instance/config.toml or with AUDIONEWS_<NAME> variables."""
+
+    instance_dir: Path = _setting(
+        DEFAULT_INSTANCE_DIR, "Private state: database, clip cache, secrets (never served)."
+    )
+    feed_dir: Path = _setting(
+        DEFAULT_FEED_DIR, "Public files: feed.xml, episodes/<slug>/..., cover art."
+    )
+    voices_dir: Path = _setting(
+        DEFAULT_VOICES_DIR, "Extra Piper voices (*.onnx + *.onnx.json) and lexicon.toml."
+    )
+    cache_dir: Path | None = _setting(
+        None, "Clip cache directory; default <instance_dir>/clips."
+    )
+    publication: str = _setting("audionews", "Publication name: ID3 artist, feed author.")
+    feed_title: str = _setting("audionews", "Podcast feed title (ID3 album).")
+    feed_description: str = _setting(
+        "News articles read aloud.", "Podcast feed description."
+    )
+    owner_email: str = _setting("podcasts@example.org", "itunes:owner e-mail of the feed.")
+    default_language: str = _setting(
+        "en", "Language assumed when detection is unsure (ISO 639-1 code)."
+    )
+    voices: dict[str, str] = _setting(
+        {}, "Voice per language, e.g. {en = \"en_US-joe-medium\"}; default: the bundled voice."
+    )
+    notices_position: str = _setting(
+        "start", "Where notices are read: 'start' (right after the headline) or 'end'."
+    )
+    announcements: dict[str, str] = _setting(
+        {}, "Overrides of spoken announcement wording, keyed as in speech/plan.py's table."
+    )
+    bitrate_kbps: int = _setting(64, "MP3 constant bit rate in kbit/s.")
+    loudness_lufs: float = _setting(-19.0, "Integrated loudness target (mono), LUFS.")
+    true_peak_dbtp: float = _setting(-1.5, "True-peak ceiling, dBTP.")
+    synthesis_threads: int = _setting(2, "CPU threads for the Piper voice.")
+    database_url: str = _setting(
+        "", "SQLAlchemy URL; default sqlite:///<instance_dir>/audionews.db.", ("DATABASE_URL",)
+    )
+    public_url: str = _setting(
+        "http://127.0.0.1:8000", "Base of absolute URLs in feeds.", ("PUBLIC_URL",)
+    )
+    redis_url: str = _setting("", "Redis URL for background jobs; default SQLite.", ("REDIS_URL",))
+
+    @property
+    def clip_cache_dir(self) -> Path:
+        return self.cache_dir if self.cache_dir is not None else self.instance_dir / "clips"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.instance_dir / 'audionews.db').resolve()}"
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+ENV_PREFIX = "AUDIONEWS_"
+
+
+def setting_names() -> list[str]:
+    return [f.name for f in fields(Settings)]
+
+
+def setting_help() -> dict[str, str]:
+    return {f.name: f.metadata["help"] for f in fields(Settings)}
+
+
+def load_settings(
+    config_file: Path | None = None, environ: typing.Mapping[str, str] | None = None
+) -> Settings:
+    """Read defaults, then the TOML file (instance/config.toml), then the environment."""
+    environ = os.environ if environ is None else environ
+    if config_file is None:
+        instance = Path(environ.get(ENV_PREFIX + "INSTANCE_DIR", DEFAULT_INSTANCE_DIR))
+        config_file = instance / "config.toml"
+    raw: dict[str, Any] = {}
+    if config_file.is_file():
+        try:
+            raw.update(tomllib.loads(config_file.read_text(encoding="utf-8")))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{config_file} is not valid TOML ({exc}): fix or remove it") from exc
+    for f in fields(Settings):
+        names = (ENV_PREFIX + f.name.upper(), *f.metadata["env"])
+        for name in names:
+            if environ.get(name):
+                raw[f.name] = environ[name]
+                break
+    unknown = sorted(set(raw) - set(setting_names()))
+    if unknown:
+        raise ConfigError(
+            f"unknown setting(s) {', '.join(unknown)}: see 'Settings' in the README for the names"
+        )
+    hints = typing.get_type_hints(Settings)
+    values = {name: _coerce(name, value, hints[name]) for name, value in raw.items()}
+    settings = Settings(**values)
+    if settings.notices_position not in ("start", "end"):
+        raise ConfigError("notices_position must be 'start' or 'end'")
+    return settings
+
+
+def _coerce(name: str, value: Any, hint: Any) -> Any:
+    """Convert a TOML or environment value to the field's type, or say what was expected."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value in (None, ""):
+            return None
+        hint = next(a for a in typing.get_args(hint) if a is not type(None))
+        origin = typing.get_origin(hint)
+    try:
+        if hint is Path:
+            return Path(value)
+        if origin is dict:
+            if isinstance(value, str):
+                value = tomllib.loads(f"v = {value}")["v"]
+            if not isinstance(value, dict):
+                raise TypeError
+            return {str(k): str(v) for k, v in value.items()}
+        if hint is bool and isinstance(value, str):
+            return value.lower() in ("1", "true", "yes", "on")
+        return hint(value)
+    except (TypeError, ValueError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"setting {name} = {value!r} is not a valid {hint}") from exc

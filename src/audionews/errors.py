@@ -1,0 +1,51 @@
+"""One exception family. Each error says what is wrong and how to fix it, in one line.
+
+The edges translate these: the CLI prints the message and exits 2, the web app shows a 4xx page.
+Anything that is not an AudionewsError is a bug (exit 1).
+"""
+
+from __future__ import annotations
+
+
+class AudionewsError(Exception):
+    """Base class: a problem with the user's input, files or configuration."""
+
+    exit_code = 2
+    http_status = 400
+
+
+class InputError(AudionewsError, ValueError):
+    """The article cannot be read: not UTF-8, binary, empty, nothing but boilerplate."""
+
+
+class UnsupportedLanguageError(AudionewsError, ValueError):
+    """The article's language has no installed voice."""
+
+    http_status = 422
+
+
+class VoiceError(AudionewsError, LookupError):
+    """A voice is missing or broken."""
+
+
+class ConfigError(AudionewsError, ValueError):
+    """A setting in instance/config.toml or AUDIONEWS_* is invalid."""
+
+
+class NotFoundError(AudionewsError, LookupError):
+    """An episode, revision or file does not exist."""
+
+    http_status = 404
+
+
+class ConflictError(AudionewsError, RuntimeError):
+    """The operation clashes with the current state (e.g. a build for the article is running)."""
+
+    http_status = 409
+
+
+class AudioError(AudionewsError, RuntimeError):
+    """Encoding or mastering failed (ffmpeg missing or returned an error)."""
+
+    exit_code = 1
+    http_status = 500

@@ -1,0 +1,1 @@
+"""Source -> Article: read scraped text, HTML and Markdown articles. Pure (no audio, no web)."""

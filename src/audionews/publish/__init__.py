@@ -1,0 +1,1 @@
+"""Episodes and revisions in the library, the podcast feeds, background jobs."""

@@ -1,0 +1,1 @@
+"""Article -> Script: chapters, announcements and the text the voice says. Pure."""
