@@ -82,3 +82,73 @@ FORMAT = click.option(
     default=None,
     help="Input format; default: detected from the extension or content.",
 )
+
+
+# ------------------------------------------------------------------ script, voices, lexicon
+
+
+@main.command()
+@ARTICLE
+@FORMAT
+@click.option("--voice", "voice_name", default=None, help="Voice name (see 'audionews voices').")
+@click.option("--json", "as_json", is_flag=True, help="Print Script.to_dict() as JSON.")
+@click.pass_context
+def script(
+    ctx: click.Context,
+    file: Path,
+    source_format: str | None,
+    voice_name: str | None,
+    as_json: bool,
+) -> None:
+    """Print the speech script of FILE: chapters, segments and what the voice says."""
+    from audionews.pipeline import read_article_file, script_for_article
+    from audionews.speech.render import render_script
+
+    article = read_article_file(file, source_format)
+    planned = script_for_article(article, _settings(ctx), voice_name=voice_name)
+    if as_json:
+        _print_json(planned.to_dict())
+    else:
+        click.echo(render_script(planned), nl=False)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the voices as a JSON list.")
+@click.pass_context
+def voices(ctx: click.Context, as_json: bool) -> None:
+    """List installed voices: name, language, sample rate, and where the model is."""
+    from audionews.audio.voices import list_voices
+
+    found = list_voices(_settings(ctx))
+    rows = [
+        {
+            "name": v.name,
+            "language": v.language,
+            "sample_rate": v.sample_rate,
+            "source": "bundled" if v.bundled else str(v.model_path),
+        }
+        for v in found
+    ]
+    if as_json:
+        _print_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['name']}\t{row['language']}\t{row['sample_rate']} Hz\t{row['source']}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the entries as a JSON object.")
+@click.pass_context
+def lexicon(ctx: click.Context, as_json: bool) -> None:
+    """List the pronunciation lexicon (voices/lexicon.toml): word -> respelling or [[phonemes]]."""
+    from audionews.speech.lexicon import lexicon_path, load_lexicon
+
+    path = lexicon_path(_settings(ctx).voices_dir)
+    entries = load_lexicon(path).entries
+    if as_json:
+        _print_json(entries)
+        return
+    if not entries:
+        click.echo(f"no entries ({path} is missing or empty)")
+    for word, spoken in entries.items():
+        click.echo(f"{word}\t{spoken}")
