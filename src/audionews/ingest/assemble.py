@@ -1,0 +1,297 @@
+"""Collect what a parser finds into an Article; classify paragraphs the same way in every format.
+
+The parsers walk their source (lines, an HTML tree, Markdown tokens) and hand each piece of text
+to an `ArticleParts`. `ArticleParts.add_paragraph` applies the shared tables (rules.py), so a
+"Correction: ..." paragraph, an "Advertisement" line or a "By Jane Doe" line is treated alike
+whatever the format it came from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from audionews.errors import InputError
+from audionews.ingest import rules
+from audionews.models import Article, Block, BlockKind, Caption, DropKind, Dropped, Notice
+
+#: Dropped text is kept for editors; a whole navigation menu does not need to be kept verbatim.
+MAX_DROPPED_CHARS = 300
+_SENTENCE_RE = re.compile(r"^.{10,200}?[.!?](?=\s+[A-Z“\"']|$)")
+
+
+@dataclass
+class ArticleParts:
+    """What a parser has found so far, in reading order; `build()` makes the Article."""
+
+    source_format: str
+    headline: str = ""
+    kicker: str = ""
+    standfirsts: list[str] = field(default_factory=list)
+    byline: str = ""
+    published: str = ""
+    language: str = ""
+    body: list[Block] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    captions: list[Caption] = field(default_factory=list)
+    dropped: list[Dropped] = field(default_factory=list)
+
+    # ----------------------------------------------------------------- recording
+
+    def drop(self, kind: DropKind, text: str, reason: str = "") -> None:
+        """Record text that is never read, with why."""
+        text = rules.clean_text(text)
+        if not text:
+            return
+        if len(text) > MAX_DROPPED_CHARS:
+            text = text[: MAX_DROPPED_CHARS - 1].rstrip() + "…"
+        self.dropped.append(Dropped(kind=kind, text=text, reason=reason))
+
+    def add_caption(self, caption: Caption, written: str) -> None:
+        """Keep an image caption for editors and record it as not read."""
+        if caption.text or caption.credit:
+            self.captions.append(caption)
+            self.drop(DropKind.CAPTION, written, "image caption")
+
+    def add_notice(self, text: str, match: rules.NoticeMatch) -> None:
+        """Keep a notice ("Correction: ...") with its kind and label as written."""
+        self.notices.append(Notice(kind=match.kind, label=match.label, text=text))
+
+    def add_byline(self, names: str, written: str) -> None:
+        """Keep the first byline's names as metadata; the line itself is not read."""
+        if not self.byline:
+            self.byline = names
+        self.drop(DropKind.METADATA, written, "byline")
+
+    def add_date(self, written: str) -> None:
+        """Keep the first date found as metadata; the line itself is not read."""
+        if not self.published:
+            self.published = rules.iso_date(written)
+        self.drop(DropKind.METADATA, written, "date")
+
+    def add_block(self, kind: BlockKind, text: str, items: tuple[str, ...] = ()) -> None:
+        """Append a body block; empty blocks are skipped."""
+        if text or items:
+            self.body.append(Block(kind=kind, text=text, items=items))
+
+    # ----------------------------------------------------------------- shared classification
+
+    def record(self, found: Furniture) -> None:
+        """Record furniture found by `classify_furniture`."""
+        if found.drop is not None:
+            self.drop(found.drop.kind, found.text, found.drop.reason)
+        elif found.notice is not None:
+            self.add_notice(found.text, found.notice)
+        elif found.caption is not None:
+            self.add_caption(found.caption, found.text)
+        elif found.byline is not None:
+            self.add_byline(found.byline, found.text)
+            if not self.published:
+                self.published = rules.iso_date(found.text)
+        else:
+            self.add_date(found.text)
+
+    def take_furniture(self, text: str) -> bool:
+        """Record `text` if it is furniture; return True when it was (so it is not body text)."""
+        found = classify_furniture(text)
+        if found is not None:
+            self.record(found)
+        return found is not None
+
+    def add_paragraph(self, text: str) -> None:
+        """Add body text: furniture is recorded, a whole quotation is a QUOTE, else PARAGRAPH."""
+        text = rules.clean_text(text)
+        if not text or self.take_furniture(text):
+            return
+        kind = BlockKind.QUOTE if rules.is_whole_quotation(text) else BlockKind.PARAGRAPH
+        self.add_block(kind, text)
+
+    def add_list(self, title: str, items: list[str]) -> None:
+        """Add a list; a summary title ("Key takeaways") makes it KEY_POINTS.
+
+        A title that is a lead-in sentence ("The measures include:") stays a paragraph before an
+        untitled LIST, because it is part of the prose.
+        """
+        items = [i for i in (rules.clean_text(item) for item in items) if i]
+        if not items:
+            if title:
+                self.add_paragraph(title)
+            return
+        title = rules.clean_text(title)
+        if title and rules.is_key_points_title(title):
+            self.add_block(BlockKind.KEY_POINTS, rules.strip_title(title), tuple(items))
+            return
+        if title and rules.is_heading_like(rules.strip_title(title), max_words=8):
+            self.add_block(BlockKind.LIST, rules.strip_title(title), tuple(items))
+            return
+        if title:
+            self.add_paragraph(title)
+        self.add_block(BlockKind.LIST, "", tuple(items))
+
+    # ----------------------------------------------------------------- result
+
+    def build(self) -> Article:
+        """Return the Article, or raise InputError when nothing readable was found."""
+        headline = rules.clean_text(self.headline)
+        body = list(self.body)
+        if not headline:
+            headline = self._headline_from_body(body)
+        if not headline:
+            found = ", ".join(sorted({str(d.kind) for d in self.dropped})) or "nothing"
+            raise InputError(
+                f"no article text found (only {found}): "
+                "give the article's headline and body, not just page furniture"
+            )
+        return Article(
+            headline=headline,
+            body=tuple(body),
+            kicker=rules.clean_text(self.kicker),
+            standfirsts=tuple(s for s in (rules.clean_text(s) for s in self.standfirsts) if s),
+            byline=self.byline,
+            published=self.published,
+            notices=tuple(self.notices),
+            captions=tuple(self.captions),
+            dropped=tuple(self.dropped),
+            language=self.language.strip(),
+            source_format=self.source_format,
+        )
+
+    @staticmethod
+    def _headline_from_body(body: list[Block]) -> str:
+        """Use a leading subheading, else the first sentence of the first paragraph.
+
+        A leading subheading moves out of the body; a paragraph stays, so nothing is lost.
+        """
+        for index, block in enumerate(body):
+            if block.kind is BlockKind.SUBHEADING and index == 0:
+                del body[0]
+                return block.text
+            if block.kind in (BlockKind.PARAGRAPH, BlockKind.QUOTE):
+                return first_sentence(block.text)
+        return ""
+
+
+def first_sentence(text: str) -> str:
+    """Return the first sentence of `text`, or its first twelve words when it has no end."""
+    match = _SENTENCE_RE.match(text)
+    if match:
+        return match.group(0)
+    words = text.split()
+    return text if len(words) <= 16 else " ".join(words[:12]) + " …"
+
+
+@dataclass(frozen=True)
+class Furniture:
+    """A line that is not body text: boilerplate, byline, date, caption or notice."""
+
+    text: str
+    drop: rules.BoilerplateRule | None = None
+    notice: rules.NoticeMatch | None = None
+    caption: Caption | None = None
+    byline: str | None = None
+    is_date: bool = False
+
+
+def classify_furniture(text: str) -> Furniture | None:
+    """Say what `text` is if it is not body text, else None. Pure: records nothing."""
+    rule = rules.match_boilerplate(text)
+    if rule is not None:
+        return Furniture(text, drop=rule)
+    metadata = classify_metadata(text)
+    if metadata is not None:
+        return metadata
+    notice = rules.match_notice(text)
+    if notice is not None:
+        return Furniture(text, notice=notice)
+    caption = rules.split_caption(text)
+    if caption is not None:
+        return Furniture(text, caption=caption)
+    return None
+
+
+_META_SPLIT_RE = re.compile(r"\s+[|·•]\s+|\s+[—–]\s+")
+
+
+def classify_metadata(text: str) -> Furniture | None:
+    """Recognise a byline/date line ("By Hana Sato | June 2, 2026 | Updated 10:15 a.m.")."""
+    if len(text) > 250:
+        return None
+    parts = [p.strip() for p in _META_SPLIT_RE.split(text) if p.strip()]
+    if not parts or len(parts) > 6:
+        return None
+    names = [rules.match_byline(p) for p in parts]
+    dates = [rules.is_date_line(p) for p in parts]
+    # A byline may be followed by its agency or role ("By Jane Doe | Reuters").
+    agency = [
+        i > 0 and names[i - 1] is not None and rules.word_count(p) <= 4 and not dates[i]
+        for i, p in enumerate(parts)
+    ]
+    if not all(n is not None or d or a for n, d, a in zip(names, dates, agency, strict=True)):
+        return None
+    byline = next((n for n in names if n), None)
+    return Furniture(text, byline=byline, is_date=byline is None)
+
+
+# --------------------------------------------------------------------------- structured formats
+# HTML and Markdown are walked into these elements first, so that one function decides how a
+# heading relates to the list after it, and captions, quotes and paragraphs are added alike.
+
+
+@dataclass
+class Heading:
+    text: str
+
+
+@dataclass
+class Paragraph:
+    text: str
+    images: list[Caption] = field(default_factory=list)
+
+
+@dataclass
+class ListElement:
+    items: list[str]
+    title: str = ""  # a title the list carries itself (an <aside> box's heading)
+
+
+@dataclass
+class Quote:
+    text: str
+
+
+Element = Heading | Paragraph | ListElement | Quote
+
+
+def assemble(elements: list[Element], parts: ArticleParts) -> None:
+    """Add structured elements to `parts` in order.
+
+    A heading or a paragraph ending with ":" right before a list is the list's title when it
+    reads like one: a summary heading ("At a glance") makes the list KEY_POINTS and is not kept
+    as a subheading; any other heading stays a SUBHEADING above an untitled list.
+    """
+    index = 0
+    while index < len(elements):
+        element = elements[index]
+        following = elements[index + 1] if index + 1 < len(elements) else None
+        if isinstance(element, ListElement):
+            parts.add_list(element.title, element.items)
+        elif isinstance(following, ListElement) and not following.title and _titles_list(element):
+            parts.add_list(element.text, following.items)
+            index += 1
+        elif isinstance(element, Heading):
+            parts.add_block(BlockKind.SUBHEADING, element.text)
+        elif isinstance(element, Quote):
+            if element.text and not parts.take_furniture(element.text):
+                parts.add_block(BlockKind.QUOTE, element.text)
+        else:
+            for caption in element.images:
+                parts.add_caption(caption, " ".join((caption.text, caption.credit)).strip())
+            parts.add_paragraph(element.text)
+        index += 1
+
+
+def _titles_list(element: Element) -> bool:
+    """Say whether a heading or a paragraph ending with ':' introduces the list after it."""
+    if isinstance(element, Heading):
+        return rules.is_key_points_title(element.text)
+    return isinstance(element, Paragraph) and element.text.endswith((":", "："))

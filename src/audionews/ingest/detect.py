@@ -1,0 +1,108 @@
+"""Entry point of ingest: decode the source bytes, pick the format, run its parser.
+
+Only this module decides the format; the parsers take text. Everything that can go wrong with
+the input is raised as InputError with a one-line message that says how to fix it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import PurePath
+
+from audionews.errors import InputError
+from audionews.ingest.html import parse_html
+from audionews.ingest.markdown import parse_markdown
+from audionews.ingest.text import parse_text
+from audionews.models import Article
+
+FORMATS = ("text", "html", "markdown")
+PARSERS: dict[str, Callable[[str], Article]] = {
+    "text": parse_text,
+    "html": parse_html,
+    "markdown": parse_markdown,
+}
+#: File extensions (lowercase, with dot) and the format they name.
+EXTENSIONS = {
+    ".txt": "text",
+    ".text": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".mdown": "markdown",
+    ".mkd": "markdown",
+}
+#: Other names people use for the formats (`--format md`).
+FORMAT_ALIASES = {"txt": "text", "plain": "text", "htm": "html", "md": "markdown"}
+
+#: Only the start of a document is sniffed: enough to see a doctype, a tag or front matter.
+SNIFF_CHARS = 4096
+_HTML_START_RE = re.compile(r"\s*(?:<!doctype html|<html\b|<\?xml[^>]*>\s*<html\b)", re.IGNORECASE)
+_HTML_TAG_RE = re.compile(
+    r"<(?:p|div|article|main|body|h[1-6]|section|span|ul|ol|li|figure|blockquote|br|a)\b[^>]{0,300}>",
+    re.IGNORECASE,
+)
+_FRONT_MATTER_RE = re.compile(r"---[ \t]*\r?\n")
+_MARKDOWN_RE = re.compile(
+    r"^(?:#{1,6} \S|> \S|```)|\[[^\]\n]{1,200}\]\([^)\s]{1,500}\)",
+    re.MULTILINE,
+)
+#: Control bytes that never occur in text (NUL and friends): their presence means binary data.
+_BINARY_RE = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+
+
+def read_article(
+    data: bytes, *, filename: str | None = None, source_format: str | None = None
+) -> Article:
+    """Decode `data` (UTF-8, BOM allowed), detect or take its format, and parse it."""
+    text = decode(data)
+    chosen = _normalise_format(source_format) if source_format else detect_format(text, filename)
+    return PARSERS[chosen](text)
+
+
+def decode(data: bytes) -> str:
+    """Return `data` as text, or raise InputError saying why it is not a readable article."""
+    if not data.strip():
+        raise InputError("input is empty: give an article's text, HTML or Markdown")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        byte = data[exc.start]
+        raise InputError(
+            f"input is not UTF-8 text (byte 0x{byte:02x} at offset {exc.start}): "
+            "save the article as UTF-8"
+        ) from None
+    binary = _BINARY_RE.search(text[:SNIFF_CHARS])
+    if binary:
+        raise InputError(
+            f"input looks binary (control character 0x{ord(binary.group()):02x} at offset "
+            f"{binary.start()}): give a text, HTML or Markdown article, not a binary file"
+        )
+    if not text.strip():
+        raise InputError("input is empty: give an article's text, HTML or Markdown")
+    return text
+
+
+def detect_format(data_text: str, filename: str | None) -> str:
+    """Return "text", "html" or "markdown" from the file extension, else from the content."""
+    if filename:
+        by_extension = EXTENSIONS.get(PurePath(filename).suffix.lower())
+        if by_extension:
+            return by_extension
+    head = data_text[:SNIFF_CHARS].lstrip("\ufeff")
+    if _HTML_START_RE.match(head) or len(_HTML_TAG_RE.findall(head)) >= 2:
+        return "html"
+    if _FRONT_MATTER_RE.match(head) or _MARKDOWN_RE.search(head):
+        return "markdown"
+    return "text"
+
+
+def _normalise_format(source_format: str) -> str:
+    """Return the canonical format name, or raise InputError listing the accepted ones."""
+    name = source_format.strip().lower()
+    name = FORMAT_ALIASES.get(name, name)
+    if name not in FORMATS:
+        raise InputError(f"unknown format {source_format!r}: use one of {', '.join(FORMATS)}")
+    return name

@@ -1,0 +1,636 @@
+"""Read an HTML article page with a real parser (selectolax/lexbor).
+
+1. Metadata comes from <html lang> and <meta> tags (author, article:published_time, section).
+2. The article is scoped: the largest <article>, else <main>/[role=main], else the container
+   with the most paragraph text. Everything outside it is dropped (and kept, with the reason).
+3. The scope is walked in document order. Scripts, styles, forms and embeds are never read;
+   nav, aside, header/footer outside the article, and elements whose class/id names a cookie
+   banner, paywall, share bar, related list, newsletter box or advert are dropped (HINTS table).
+   Kicker, standfirst and byline elements are recognised by class (CLASS_ROLES table).
+4. The rest becomes elements (headings, paragraphs, lists, quotes) assembled like Markdown:
+   paragraph text goes through the shared line tables (rules.py), so boilerplate lines,
+   bylines, dates and "Correction: ..." paragraphs are treated exactly as in plain text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from audionews.ingest import rules
+from audionews.ingest.assemble import (
+    ArticleParts,
+    Element,
+    Heading,
+    ListElement,
+    Paragraph,
+    Quote,
+    assemble,
+    classify_metadata,
+)
+from audionews.models import Article, Caption, DropKind, NoticeKind
+
+#: Never text: removed before anything else looks at the page.
+INVISIBLE_TAGS = (
+    "script, style, noscript, template, svg, iframe, object, embed, canvas, link, meta, head,"
+    " button, input, select, textarea, option, map, audio, video, picture, source"
+)
+#: Tags that start a block; anything else is inline text inside a block.
+BLOCK_TAGS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "details",
+        "dialog",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "ul",
+        "summary",
+        "tr",
+        "td",
+        "th",
+        "tbody",
+        "thead",
+        "tfoot",
+        "caption",
+        "menu",
+        "body",
+        "html",
+        "center",
+    ]
+)
+_BLOCK_SELECTOR = ", ".join(sorted(BLOCK_TAGS - {"html", "body"}))
+HEADING_TAGS = frozenset(["h2", "h3", "h4", "h5", "h6"])
+#: Deeper nesting than this is read as one block (pathological pages must not exhaust the stack).
+MAX_DEPTH = 120
+
+#: Tags that are never read, with the drop kind and reason.
+DROP_TAGS: dict[str, tuple[DropKind, str]] = {
+    "nav": (DropKind.NAVIGATION, "navigation menu"),
+    "menu": (DropKind.NAVIGATION, "navigation menu"),
+    "aside": (DropKind.PROMOTION, "sidebar"),
+    "form": (DropKind.PROMOTION, "form"),
+    "dialog": (DropKind.CONSENT, "dialog"),
+    "table": (DropKind.OTHER, "table (not read aloud)"),
+    "pre": (DropKind.OTHER, "code block"),
+}
+#: Tags dropped only outside the article (inside it, <header> holds the headline).
+OUTER_DROP_TAGS: dict[str, tuple[DropKind, str]] = {
+    "header": (DropKind.NAVIGATION, "site header"),
+    "footer": (DropKind.LEGAL, "page footer"),
+}
+#: ARIA roles that mark page furniture.
+DROP_ROLES: dict[str, tuple[DropKind, str]] = {
+    "navigation": (DropKind.NAVIGATION, "navigation menu"),
+    "banner": (DropKind.NAVIGATION, "site header"),
+    "contentinfo": (DropKind.LEGAL, "page footer"),
+    "complementary": (DropKind.PROMOTION, "sidebar"),
+    "search": (DropKind.NAVIGATION, "search box"),
+    "dialog": (DropKind.CONSENT, "dialog"),
+    "alertdialog": (DropKind.CONSENT, "dialog"),
+}
+
+
+@dataclass(frozen=True)
+class Hint:
+    """Class/id words that mark an element as furniture: whole tokens or substrings."""
+
+    kind: DropKind
+    reason: str
+    tokens: frozenset[str] = frozenset()
+    substrings: tuple[str, ...] = ()
+
+
+#: Class/id hints, checked in order; the first that matches decides.
+HINTS: tuple[Hint, ...] = (
+    Hint(
+        DropKind.CONSENT,
+        "cookie or paywall banner",
+        frozenset({"cmp", "gdpr", "meter", "regwall"}),
+        ("cookie", "consent", "paywall", "onetrust", "didomi", "gdpr", "subscriber-only"),
+    ),
+    Hint(DropKind.SHARE, "share bar", frozenset(), ("share", "sharing", "social")),
+    Hint(
+        DropKind.ADVERTISEMENT,
+        "advertisement",
+        frozenset({"ad", "ads", "advert", "adv", "dfp", "gpt", "sponsor", "sponsored", "banner"}),
+        ("advert", "adslot", "ad-slot", "ad-unit", "adunit", "ad-container", "ad-wrapper"),
+    ),
+    Hint(
+        DropKind.PROMOTION,
+        "related or promoted links",
+        frozenset({"promo", "teaser", "teasers", "more", "trending", "popular", "latest"}),
+        (
+            "related",
+            "mostread",
+            "most-read",
+            "most_read",
+            "mostpopular",
+            "most-popular",
+            "recommend",
+            "read-more",
+            "readmore",
+            "read-next",
+            "more-stories",
+            "outbrain",
+            "taboola",
+            "newsletter",
+            "signup",
+            "sign-up",
+            "subscribe",
+            "subscription",
+        ),
+    ),
+    Hint(
+        DropKind.NAVIGATION,
+        "navigation",
+        frozenset(
+            {
+                "nav",
+                "navbar",
+                "navigation",
+                "menu",
+                "skip",
+                "pagination",
+                "toolbar",
+                "masthead",
+                "sidebar",
+                "tags",
+                "breadcrumb",
+                "breadcrumbs",
+                "logo",
+            }
+        ),
+        ("breadcrumb", "skip-link", "skiplink", "skip-to", "comment", "disqus"),
+    ),
+    Hint(DropKind.LEGAL, "page footer", frozenset({"footer", "copyright"}), ("site-footer",)),
+    Hint(
+        DropKind.OTHER,
+        "embedded social post",
+        frozenset(),
+        ("twitter-tweet", "instagram-media", "tiktok-embed", "fb-post"),
+    ),
+)
+
+#: Class/id words that give an element a role in the article's header.
+KICKER_HINTS = frozenset(
+    {"kicker", "eyebrow", "section", "category", "overline", "rubric", "label", "flag", "topic"}
+)
+STANDFIRST_HINTS = frozenset(
+    {
+        "dek",
+        "standfirst",
+        "summary",
+        "subtitle",
+        "subheadline",
+        "sub-headline",
+        "deck",
+        "lede",
+        "strapline",
+        "excerpt",
+        "intro",
+        "description",
+        "teaser-text",
+    }
+)
+BYLINE_HINTS = frozenset(
+    {"byline", "author", "authors", "meta", "dateline", "timestamp", "date", "published", "credit"}
+)
+KEY_POINTS_HINTS = (
+    "key-points",
+    "keypoints",
+    "key_points",
+    "takeaway",
+    "highlights",
+    "at-a-glance",
+)
+#: Class/id words of notice boxes, with their kind.
+NOTICE_HINTS: tuple[tuple[NoticeKind, tuple[str, ...]], ...] = (
+    (NoticeKind.TRANSLATION, ("translation-notice", "machine-translation", "auto-translat")),
+    (NoticeKind.CORRECTION, ("correction", "clarification", "erratum")),
+    (NoticeKind.EDITORS_NOTE, ("editors-note", "editor-note", "editorsnote", "editor-s-note")),
+    (NoticeKind.UPDATE, ("update-note", "article-update", "story-update", "updates-box")),
+)
+_TOKEN_SPLIT_RE = re.compile(r"[\s_-]+")
+_TITLE_SUFFIX_RE = re.compile(r"\s+[|–—-]\s+[^|–—-]{1,60}$")
+
+
+def parse_html(text: str) -> Article:
+    """Parse an HTML page into an Article (raises InputError if nothing readable)."""
+    tree = LexborHTMLParser(text)
+    parts = ArticleParts(source_format="html")
+    meta = _meta_tags(tree)
+    parts.language = _language(tree, meta)
+    for node in tree.css("br"):
+        node.replace_with(" ")
+    for node in tree.css(INVISIBLE_TAGS):
+        node.decompose()
+    body = tree.body
+    if body is None:
+        return parts.build()
+    root = _article_root(body)
+    walker = _Walker(parts, root)
+    headline_node = _headline_node(root, body)
+    walker.headline_id = headline_node.mem_id if headline_node is not None else None
+    if headline_node is not None:
+        parts.headline = _text(headline_node)
+    _drop_outside(body, root, parts)
+    walker.walk(root, depth=0)
+    walker.flush()
+    assemble(walker.elements, parts)
+    _apply_meta_fallbacks(parts, meta, tree, walker)
+    return parts.build()
+
+
+# --------------------------------------------------------------------------- metadata
+
+
+def _meta_tags(tree: LexborHTMLParser) -> dict[str, str]:
+    """Return <meta> name/property/itemprop -> content (first wins), keys lowercased."""
+    found: dict[str, str] = {}
+    for node in tree.css("meta"):
+        attributes = node.attributes
+        key = attributes.get("property") or attributes.get("name") or attributes.get("itemprop")
+        content = attributes.get("content")
+        if key and content and key.lower() not in found:
+            found[key.lower()] = rules.clean_text(content)
+    return found
+
+
+def _language(tree: LexborHTMLParser, meta: dict[str, str]) -> str:
+    """Return the declared language: <html lang>, else a content-language meta tag."""
+    html = tree.css_first("html")
+    declared = (html.attributes.get("lang") if html is not None else None) or ""
+    declared = declared or meta.get("content-language", "") or meta.get("og:locale", "")
+    return rules.clean_text(declared).replace("_", "-")
+
+
+def _apply_meta_fallbacks(
+    parts: ArticleParts, meta: dict[str, str], tree: LexborHTMLParser, walker: _Walker
+) -> None:
+    """Fill what the page body did not give from <meta> tags and <title>."""
+    published = meta.get("article:published_time") or meta.get("datepublished") or ""
+    if published:
+        parts.published = published  # machine-readable, so better than the visible date
+    elif not parts.published and walker.time_datetime:
+        parts.published = walker.time_datetime
+    author = meta.get("author") or meta.get("article:author") or ""
+    if not parts.byline and author and not author.startswith(("http://", "https://")):
+        parts.byline = author
+    if not parts.kicker:
+        parts.kicker = meta.get("article:section", "")
+    if not parts.headline:
+        title_node = tree.css_first("title")
+        title = meta.get("og:title") or (_text(title_node) if title_node is not None else "")
+        parts.headline = _TITLE_SUFFIX_RE.sub("", title)
+    description = meta.get("description") or meta.get("og:description") or ""
+    if not parts.standfirsts and description and not _repeats_body(description, parts):
+        parts.standfirsts.append(description)
+
+
+def _repeats_body(text: str, parts: ArticleParts) -> bool:
+    """Say whether `text` (a meta description) repeats the start of the body or headline."""
+    probe = rules.clean_text(text)[:60].rstrip(".… ").lower()
+    if not probe or probe in parts.headline.lower():
+        return True
+    return any(probe in block.text.lower() for block in parts.body[:3])
+
+
+# --------------------------------------------------------------------------- scope
+
+
+def _article_root(body: LexborNode) -> LexborNode:
+    """Return the element that holds the article: <article>, <main>, else the densest block."""
+    articles = body.css("article")
+    if articles:
+        return max(articles, key=_paragraph_chars)
+    main = body.css_first("main, [role=main]")
+    if main is not None:
+        return main
+    best, best_score = body, 0
+    for paragraph in body.css("p"):
+        parent = paragraph.parent
+        if parent is None:
+            continue
+        score = sum(len(p.text()) for p in parent.iter() if p.tag == "p")
+        if score > best_score:
+            best, best_score = parent, score
+    return best
+
+
+def _paragraph_chars(node: LexborNode) -> int:
+    return sum(len(p.text()) for p in node.css("p"))
+
+
+def _headline_node(root: LexborNode, body: LexborNode) -> LexborNode | None:
+    """Return the headline element: the first <h1> in the article, else on the page."""
+    return root.css_first("h1") or body.css_first("h1")
+
+
+def _drop_outside(body: LexborNode, root: LexborNode, parts: ArticleParts) -> None:
+    """Record everything outside the article scope as dropped, with the best reason we have."""
+    ancestors: set[int] = set()
+    node: LexborNode | None = root
+    while node is not None:
+        ancestors.add(node.mem_id)
+        node = node.parent
+    pending = [body] if body.mem_id != root.mem_id else []
+    while pending:
+        for child in pending.pop().iter(include_text=True):
+            if child.mem_id == root.mem_id:
+                continue
+            if child.mem_id in ancestors:
+                pending.append(child)
+                continue
+            kind, reason = _drop_reason(child) or (DropKind.OTHER, "outside the article")
+            parts.drop(kind, _loose_text(child), reason)
+
+
+def _drop_reason(node: LexborNode, *, inside: bool = False) -> tuple[DropKind, str] | None:
+    """Return why `node` is never read, or None when it may hold article text."""
+    tag = node.tag or ""
+    if tag in DROP_TAGS:
+        if tag == "aside" and _is_key_points_box(node):
+            return None
+        return DROP_TAGS[tag]
+    if not inside and tag in OUTER_DROP_TAGS:
+        return OUTER_DROP_TAGS[tag]
+    role = (node.attributes.get("role") or "").lower() if tag[:1] not in "-_" else ""
+    if role in DROP_ROLES:
+        return DROP_ROLES[role]
+    if tag == "footer":
+        return (DropKind.LEGAL, "article footer")
+    tokens, compact = _class_words(node)
+    if not compact:
+        return None
+    if _notice_kind(compact) is not None or _is_key_points_box(node):
+        return None
+    for hint in HINTS:
+        if tokens & hint.tokens or any(s in compact for s in hint.substrings):
+            return hint.kind, hint.reason
+    return None
+
+
+def _class_words(node: LexborNode) -> tuple[set[str], str]:
+    """Return the class/id words of `node` as tokens and as one lowercase string."""
+    if not node.is_element_node:
+        return set(), ""
+    attributes = node.attributes
+    compact = f"{attributes.get('class') or ''} {attributes.get('id') or ''}".lower().strip()
+    return set(_TOKEN_SPLIT_RE.split(compact)) - {""}, compact
+
+
+def _notice_kind(compact: str) -> NoticeKind | None:
+    for kind, hints in NOTICE_HINTS:
+        if any(hint in compact for hint in hints):
+            return kind
+    return None
+
+
+def _is_key_points_box(node: LexborNode) -> bool:
+    """Say whether a box (often an <aside>) is the article's summary list."""
+    _, compact = _class_words(node)
+    if any(hint in compact for hint in KEY_POINTS_HINTS):
+        return node.css_first("li") is not None
+    heading = node.css_first("h2, h3, h4, h5, h6, strong, b, p")
+    return (
+        heading is not None
+        and node.css_first("li") is not None
+        and rules.is_key_points_title(_text(heading))
+    )
+
+
+# --------------------------------------------------------------------------- walking
+
+
+def _text(node: LexborNode) -> str:
+    """Return the node's visible text on one line."""
+    return rules.clean_text(node.text(deep=True, separator=""))
+
+
+def _loose_text(node: LexborNode) -> str:
+    """Return the text of a dropped element with its pieces spaced ("Most read Bus fares")."""
+    return rules.clean_text(node.text(deep=True, separator=" "))
+
+
+@dataclass
+class _Walker:
+    """Walk the article scope in document order, collecting elements and header parts."""
+
+    parts: ArticleParts
+    root: LexborNode
+    elements: list[Element] = field(default_factory=list)
+    headline_id: int | None = None
+    time_datetime: str = ""
+    inline: list[str] = field(default_factory=list)
+    body_started: bool = False  # a body paragraph was seen: header roles no longer apply
+    after_headline: bool = False  # right after the <h1>: an <h2> here is the standfirst
+
+    def walk(self, node: LexborNode, depth: int) -> None:
+        """Read the children of `node`, recursing into containers."""
+        for child in node.iter(include_text=True):
+            tag = child.tag or ""
+            if tag == "-text":
+                self.inline.append(child.text(deep=False) or "")
+            elif tag.startswith(("-", "_", "!")):
+                continue
+            elif tag not in BLOCK_TAGS and child.css_first(_BLOCK_SELECTOR) is None:
+                if not self._header_role(child):
+                    self.inline.append(child.text(deep=True, separator=""))
+                    self._note_time(child)
+            else:
+                self.flush()
+                self.block(child, depth + 1)
+
+    def flush(self) -> None:
+        """Turn the inline text collected so far into a paragraph."""
+        text = rules.clean_text("".join(self.inline))
+        self.inline.clear()
+        if text:
+            self.paragraph(text)
+
+    def paragraph(self, text: str, images: list[Caption] | None = None) -> None:
+        self.elements.append(Paragraph(text, images or []))
+        if not _is_header_furniture(text):
+            self.body_started = True
+        self.after_headline = False
+
+    def block(self, node: LexborNode, depth: int) -> None:
+        """Read one block-level element."""
+        tag = node.tag or ""
+        dropped = _drop_reason(node, inside=True)
+        if dropped is not None:
+            self.parts.drop(dropped[0], _loose_text(node), dropped[1])
+            return
+        if node.mem_id == self.headline_id:
+            self.after_headline = True
+            return
+        if self._header_role(node):
+            return
+        _, compact = _class_words(node)
+        notice = _notice_kind(compact) if compact else None
+        if notice is not None:
+            self._notice(node, notice)
+        elif _is_key_points_box(node) and tag not in ("ul", "ol"):
+            self._key_points_box(node)
+        elif tag == "h1" or tag in HEADING_TAGS:
+            self._heading(node)
+        elif tag in ("ul", "ol"):
+            self.elements.append(ListElement(_list_items(node)))
+            self.after_headline = False
+        elif tag == "blockquote":
+            self.elements.append(Quote(_text(node)))
+        elif tag in ("figure", "figcaption"):
+            self._figure(node)
+        elif tag == "hr":
+            return
+        elif depth > MAX_DEPTH or node.css_first(_BLOCK_SELECTOR) is None:
+            text = _text(node)
+            if text:
+                self.paragraph(text)
+            self._note_time(node)
+        else:
+            self.walk(node, depth)
+            self.flush()
+
+    def _header_role(self, node: LexborNode) -> bool:
+        """Take a kicker, standfirst or byline element of the header; True if taken."""
+        if self.body_started:
+            return False
+        tokens, _ = _class_words(node)
+        if node.attributes.get("itemprop") == "articleSection":
+            tokens.add("section")
+        if node.attributes.get("itemprop") == "description":
+            tokens.add("description")
+        text = _text(node)
+        if not text or (node.css_first("p, ul, ol") is not None and len(node.css("p")) > 1):
+            return False
+        if tokens & KICKER_HINTS and not self.parts.kicker and rules.word_count(text) <= 6:
+            if self.parts.headline and self.after_headline:
+                return False
+            self.parts.kicker = text
+            return True
+        if tokens & STANDFIRST_HINTS and rules.word_count(text) <= 80:
+            self.parts.standfirsts.append(text)
+            self.after_headline = False
+            return True
+        if tokens & BYLINE_HINTS or node.css_first("[rel=author]") is not None:
+            return self._byline(node, text)
+        return False
+
+    def _byline(self, node: LexborNode, text: str) -> bool:
+        """Record a byline/date element ("By Hana Sato | June 2, 2026"); True if it was one."""
+        self._note_time(node)
+        found = classify_metadata(text)
+        if found is not None:
+            self.parts.record(found)
+            return True
+        author = node.css_first("[rel=author], [itemprop=author]")
+        if author is not None and rules.word_count(_text(author)) <= 8:
+            if not self.parts.byline:
+                self.parts.byline = _text(author)
+            self.parts.drop(DropKind.METADATA, text, "byline")
+            return True
+        return False
+
+    def _note_time(self, node: LexborNode) -> None:
+        """Remember the first <time datetime> as a fallback publication date."""
+        if self.time_datetime:
+            return
+        time = node if node.tag == "time" else node.css_first("time[datetime]")
+        if time is not None and time.attributes.get("datetime"):
+            self.time_datetime = rules.clean_text(time.attributes.get("datetime") or "")
+
+    def _heading(self, node: LexborNode) -> None:
+        text = _text(node)
+        if not text:
+            return
+        if self.after_headline and node.tag == "h2" and _reads_like_standfirst(text):
+            self.parts.standfirsts.append(text)
+        else:
+            self.elements.append(Heading(text))
+        self.after_headline = False
+
+    def _notice(self, node: LexborNode, kind: NoticeKind) -> None:
+        text = _text(node)
+        if not text:
+            return
+        found = rules.match_notice(text)
+        self.parts.add_notice(text, rules.NoticeMatch(kind, found.label if found else ""))
+
+    def _key_points_box(self, node: LexborNode) -> None:
+        heading = node.css_first("h2, h3, h4, h5, h6, strong, b, p")
+        title = _text(heading) if heading is not None else ""
+        lists = node.css("ul, ol")
+        items = [item for lst in lists for item in _list_items(lst)]
+        self.elements.append(ListElement(items, title=title or "Key points"))
+
+    def _figure(self, node: LexborNode) -> None:
+        quote = node.css_first("blockquote")
+        if quote is not None:
+            self.elements.append(Quote(_text(quote)))
+            return
+        caption_node = node if node.tag == "figcaption" else node.css_first("figcaption")
+        if caption_node is None:
+            return
+        written = _text(caption_node)
+        credit_node = caption_node.css_first(".credit, .caption-credit, small, cite")
+        caption = rules.split_caption(written)
+        if caption is None and credit_node is not None:
+            credit = _text(credit_node)
+            caption = Caption(text=written.replace(credit, "").strip(), credit=credit)
+        if written:
+            self.parts.add_caption(caption or Caption(text=written), written)
+
+
+def _list_items(node: LexborNode) -> list[str]:
+    """Return the texts of a list's items (nested lists flattened, in reading order)."""
+    items: list[str] = []
+    for item in node.css("li"):
+        pieces = []
+        for child in item.iter(include_text=True):
+            if child.tag in ("ul", "ol"):
+                continue
+            pieces.append(child.text(deep=True, separator=""))
+        text = rules.clean_text("".join(pieces))
+        if text:
+            items.append(text)
+    return items
+
+
+def _reads_like_standfirst(text: str) -> bool:
+    """Say whether an <h2> right after the <h1> is a standfirst rather than a subheading."""
+    return rules.word_count(text) >= 8 or rules.ends_sentence(text)
+
+
+def _is_header_furniture(text: str) -> bool:
+    """Say whether a paragraph is header metadata (byline, date), so the body has not begun."""
+    return classify_metadata(text) is not None
