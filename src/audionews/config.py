@@ -54,6 +54,18 @@ class Settings:
         "News articles read aloud.", "Podcast feed description."
     )
     owner_email: str = _setting("podcasts@example.org", "itunes:owner e-mail of the feed.")
+    feed_subcategory: str = _setting(
+        "Daily News", "Apple Podcasts subcategory under News, e.g. 'Daily News', 'Politics'."
+    )
+    feed_copyright: str = _setting("", "Feed copyright line; default '© <publication>'.")
+    feed_cover: str = _setting(
+        "", "Square RGB PNG/JPEG cover (1400-3000 px); default: generated from publication."
+    )
+    feed_explicit: bool = _setting(False, "itunes:explicit of the feed and its episodes.")
+    feed_locked: bool = _setting(True, "podcast:locked: refuse moves of the feed to other hosts.")
+    proxy_hops: int = _setting(
+        0, "Reverse proxies in front of the server whose X-Forwarded-* headers are trusted."
+    )
     default_language: str = _setting(
         "en", "Language assumed when detection is unsure (ISO 639-1 code)."
     )

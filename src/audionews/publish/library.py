@@ -1,0 +1,691 @@
+"""The episode library: episodes, their revisions and the public files each revision serves.
+
+Private state (source texts, scripts, history) lives in the database (SQLite under instance/ by
+default, any SQLAlchemy URL via DATABASE_URL); public files live under feed/episodes/<slug>/.
+
+Read API (used by the feeds, the JSON API and the player pages)::
+
+    library = Library(settings)
+    library.list_episodes(category=None)   -> list[EpisodeView], newest first, published only
+    library.get_episode(slug)              -> EpisodeView (NotFoundError if unknown or withdrawn)
+    library.categories()                   -> list[CategoryView] with episode counts
+    library.source_of(slug, revision=None) -> bytes (the article as submitted; private)
+
+Views are frozen dataclasses holding everything a page or feed item needs, URLs included, so
+callers never touch the database. Writes go through `record_revision` and `unpublish`, called
+by pipeline.publish in an order that keeps a crash harmless (see pipeline.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    relationship,
+    sessionmaker,
+)
+
+from audionews.config import Settings
+from audionews.errors import NotFoundError
+from audionews.models import BuildResult
+from audionews.naming import slugify
+
+#: Namespace of episode guids: uuid5(namespace, "<slug>/<created ISO time>"). Fixed forever.
+GUID_NAMESPACE = uuid.UUID("5b0d7e0c-4f43-5d1b-9a51-2b6f1f0c9a11")
+#: Where the web player shows an episode; the player blueprint serves this path.
+EPISODE_PAGE_PATH = "/episodes/{slug}/"
+#: Public URL path of a revision's file.
+EPISODE_FILE_PATH = "/episodes/{slug}/{name}"
+#: Category used when the article has no kicker and none is given.
+DEFAULT_CATEGORY = "News"
+
+#: Files of a revision: kind -> (file name suffix, media type). One table for names and types.
+FILE_KINDS: dict[str, tuple[str, str]] = {
+    "mp3": (".mp3", "audio/mpeg"),
+    "chapters": (".chapters.json", "application/json+chapters"),
+    "vtt": (".vtt", "text/vtt"),
+    "srt": (".srt", "application/x-subrip"),
+    "txt": (".txt", "text/plain"),
+    "html": (".html", "text/html"),
+}
+
+#: Revision kinds: the first publish, then what editors do (issue 6 adds the UI for these).
+REVISION_KINDS = ("published", "update", "correction", "editors_note", "rollback", "republished")
+#: Revision kinds whose note is shown to listeners as a dated notice.
+NOTICE_KINDS = {"update": "update", "correction": "correction", "editors_note": "editors_note"}
+
+
+def revision_file_name(slug: str, number: int, kind: str) -> str:
+    """Return the public file name of one file of a revision, e.g. 'talks-r2.mp3'."""
+    return f"{slug}-r{number}{FILE_KINDS[kind][0]}"
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC, to the second (feeds show seconds only)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+# --------------------------------------------------------------------------- views
+
+
+@dataclass(frozen=True)
+class EpisodeFile:
+    """One public file of a revision."""
+
+    kind: str  # a key of FILE_KINDS
+    name: str  # "talks-r2.mp3"
+    path: str  # site path: "/episodes/talks/talks-r2.mp3"
+    url: str  # absolute, from settings.public_url
+    size: int  # bytes, exactly as served
+    media_type: str
+
+
+@dataclass(frozen=True)
+class ChapterView:
+    start: float  # seconds
+    end: float
+    title: str
+    kind: str = ""
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    """A notice shown and read to listeners: from the article itself or an editor's revision."""
+
+    kind: str  # "correction", "update", "editors_note", "translation"
+    text: str
+    label: str = ""
+    date: datetime | None = None  # when an editor added it; None for notices in the source
+
+
+@dataclass(frozen=True)
+class RevisionView:
+    number: int
+    kind: str  # one of REVISION_KINDS
+    note: str
+    editor: str
+    created: datetime
+    duration_s: float
+    source_hash: str
+    files: Mapping[str, EpisodeFile]
+    chapters: tuple[ChapterView, ...]
+    segments_synthesized: int = 0
+    segments_cached: int = 0
+
+
+@dataclass(frozen=True)
+class EpisodeView:
+    """Everything a feed item, page or API answer needs about one episode (current revision)."""
+
+    slug: str
+    guid: str
+    title: str
+    kicker: str
+    category: str  # label as shown: "Politics"
+    category_slug: str  # in URLs: /feeds/politics.xml
+    language: str
+    standfirst: str
+    byline: str
+    published: datetime  # first publication
+    updated: datetime  # latest revision
+    revision: int  # current revision number
+    duration_s: float
+    files: Mapping[str, EpisodeFile]  # keys of FILE_KINDS
+    chapters: tuple[ChapterView, ...]
+    notices: tuple[NoticeView, ...]
+    revisions: tuple[RevisionView, ...]  # oldest first
+    page_url: str
+    is_published: bool = True
+
+    @property
+    def mp3(self) -> EpisodeFile:
+        return self.files["mp3"]
+
+    @property
+    def current(self) -> RevisionView:
+        return next(r for r in self.revisions if r.number == self.revision)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON contract of /api/episodes/<slug> and `audionews list --json`."""
+        return {
+            "slug": self.slug,
+            "guid": self.guid,
+            "title": self.title,
+            "kicker": self.kicker,
+            "category": self.category,
+            "category_slug": self.category_slug,
+            "language": self.language,
+            "standfirst": self.standfirst,
+            "byline": self.byline,
+            "published": self.published.isoformat(),
+            "updated": self.updated.isoformat(),
+            "revision": self.revision,
+            "duration_s": round(self.duration_s, 3),
+            "page_url": self.page_url,
+            "files": {k: _file_dict(f) for k, f in self.files.items()},
+            "chapters": [
+                {"start": round(c.start, 3), "end": round(c.end, 3), "title": c.title}
+                for c in self.chapters
+            ],
+            "notices": [
+                {
+                    "kind": n.kind,
+                    "label": n.label,
+                    "text": n.text,
+                    "date": n.date.isoformat() if n.date else None,
+                }
+                for n in self.notices
+            ],
+            "revisions": [
+                {
+                    "number": r.number,
+                    "kind": r.kind,
+                    "note": r.note,
+                    "editor": r.editor,
+                    "created": r.created.isoformat(),
+                    "duration_s": round(r.duration_s, 3),
+                    "mp3": r.files["mp3"].url if "mp3" in r.files else None,
+                }
+                for r in self.revisions
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What pipeline.publish or unpublish did, for the CLI, the API and jobs to report."""
+
+    action: str  # "created", "revised", "unchanged", "republished", "unpublished"
+    episode: EpisodeView
+    build: BuildResult | None = None
+
+    @property
+    def message(self) -> str:
+        """Return one line saying what happened, for people."""
+        e = self.episode
+        return {
+            "created": f"published '{e.slug}' (revision 1, {e.duration_s:.0f} s): {e.mp3.url}",
+            "revised": f"published revision {e.revision} of '{e.slug}': {e.mp3.url}",
+            "unchanged": f"'{e.slug}' is unchanged (same source as revision {e.revision}): "
+            "nothing to do",
+            "republished": f"'{e.slug}' is back in the feeds (revision {e.revision})",
+            "unpublished": f"unpublished '{e.slug}': removed from the feeds and its files moved "
+            f"off the site; its {len(e.revisions)} revision(s) are kept privately",
+        }[self.action]
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "action": self.action,
+            "message": self.message,
+            "episode": self.episode.to_dict(),
+        }
+        if self.build is not None:
+            data["segments_synthesized"] = self.build.segments_synthesized
+            data["segments_cached"] = self.build.segments_cached
+            data["build_seconds"] = round(self.build.seconds, 3)
+        return data
+
+
+@dataclass(frozen=True)
+class CategoryView:
+    label: str
+    slug: str
+    count: int
+
+
+def _file_dict(f: EpisodeFile) -> dict[str, Any]:
+    return {"url": f.url, "size": f.size, "type": f.media_type}
+
+
+# --------------------------------------------------------------------------- what a write needs
+
+
+@dataclass(frozen=True)
+class NewRevision:
+    """A revision ready to record: its files are already in place under their public names."""
+
+    slug: str
+    title: str
+    kicker: str
+    category: str
+    language: str
+    standfirst: str
+    byline: str
+    source: bytes
+    source_hash: str
+    source_filename: str
+    source_format: str
+    script_json: str
+    files: Mapping[str, tuple[str, int]]  # kind -> (public name, size)
+    duration_s: float
+    chapters: Sequence[ChapterView]
+    notices: Sequence[NoticeView]  # notices found in the source article
+    kind: str = "published"
+    note: str = ""
+    editor: str = "cli"
+    segments_synthesized: int = 0
+    segments_cached: int = 0
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class _State(_Base):
+    """One row: a counter bumped by every write, so readers know when feeds are stale."""
+
+    __tablename__ = "library_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class _Episode(_Base):
+    __tablename__ = "episodes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True, index=True)
+    guid: Mapped[str] = mapped_column(String(36), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    kicker: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(200))
+    category_slug: Mapped[str] = mapped_column(String(100), index=True)
+    language: Mapped[str] = mapped_column(String(20))
+    standfirst: Mapped[str] = mapped_column(Text, default="")
+    byline: Mapped[str] = mapped_column(Text, default="")
+    created: Mapped[datetime] = mapped_column()
+    published: Mapped[datetime] = mapped_column()
+    updated: Mapped[datetime] = mapped_column()
+    current_revision: Mapped[int] = mapped_column(Integer)
+    withdrawn: Mapped[datetime | None] = mapped_column(nullable=True, default=None)
+    revisions: Mapped[list[_Revision]] = relationship(
+        back_populates="episode", order_by="_Revision.number", lazy="selectin"
+    )
+
+
+class _Revision(_Base):
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("episode_id", "number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(Text, default="")
+    editor: Mapped[str] = mapped_column(String(200), default="")
+    created: Mapped[datetime] = mapped_column()
+    source: Mapped[bytes] = mapped_column(LargeBinary)
+    source_hash: Mapped[str] = mapped_column(String(64), index=True)
+    source_filename: Mapped[str] = mapped_column(Text, default="")
+    source_format: Mapped[str] = mapped_column(String(20), default="")
+    script_json: Mapped[str] = mapped_column(Text)
+    files_json: Mapped[str] = mapped_column(Text)  # {kind: [name, size]}
+    chapters_json: Mapped[str] = mapped_column(Text)  # [[start, end, title, kind]]
+    notices_json: Mapped[str] = mapped_column(Text)  # source notices [[kind, label, text]]
+    title: Mapped[str] = mapped_column(Text, default="")
+    duration_s: Mapped[float] = mapped_column()
+    segments_synthesized: Mapped[int] = mapped_column(Integer, default=0)
+    segments_cached: Mapped[int] = mapped_column(Integer, default=0)
+    episode: Mapped[_Episode] = relationship(back_populates="revisions")
+
+
+# --------------------------------------------------------------------------- the library
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite drops the zone; every stored time is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _naive(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def _engine(url: str) -> Engine:
+    """Return one engine per database URL per process (tests and workers share nothing else)."""
+    engine = _ENGINES.get(url)
+    if engine is None:
+        engine = create_engine(url)
+        if url.startswith("sqlite"):
+            event.listen(engine, "connect", _sqlite_pragmas)
+        _Base.metadata.create_all(engine)
+        _ENGINES[url] = engine
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets gunicorn workers read while the CLI publishes; busy_timeout waits for the writer.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class Library:
+    """Episodes and revisions in the database, with URLs of their public files."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        url = settings.sqlalchemy_url
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self._sessions = sessionmaker(_engine(url), expire_on_commit=False)
+        self.base_url = settings.public_url.rstrip("/")
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with self._sessions() as session:
+            yield session
+
+    # ------------------------------------------------------------------ paths
+
+    @property
+    def episodes_dir(self) -> Path:
+        """Return the public folder that holds one folder per published episode."""
+        return self.settings.feed_dir / "episodes"
+
+    @property
+    def withdrawn_dir(self) -> Path:
+        """Return the private folder where files of unpublished episodes are kept."""
+        return self.settings.instance_dir / "withdrawn"
+
+    def episode_dir(self, slug: str) -> Path:
+        return self.episodes_dir / slug
+
+    # ------------------------------------------------------------------ reads
+
+    def generation(self) -> int:
+        """Return a number that changes whenever anything public in the library changes."""
+        with self._session() as session:
+            state = session.get(_State, 1)
+            return state.generation if state else 0
+
+    def list_episodes(self, category: str | None = None) -> list[EpisodeView]:
+        """Return published episodes, newest first; `category` is a label or slug."""
+        query = select(_Episode).where(_Episode.withdrawn.is_(None))
+        if category is not None:
+            query = query.where(_Episode.category_slug == slugify(category))
+        query = query.order_by(_Episode.published.desc(), _Episode.id.desc())
+        with self._session() as session:
+            return [self._view(e) for e in session.scalars(query)]
+
+    def get_episode(self, slug: str, *, include_withdrawn: bool = False) -> EpisodeView:
+        """Return one episode, or raise NotFoundError naming what exists."""
+        with self._session() as session:
+            episode = session.scalar(select(_Episode).where(_Episode.slug == slug))
+            if episode is None or (episode.withdrawn is not None and not include_withdrawn):
+                raise NotFoundError(
+                    f"no published episode '{slug}': see `audionews list` for the slugs"
+                )
+            return self._view(episode)
+
+    def find_by_source(self, source_hash: str) -> EpisodeView | None:
+        """Return the episode whose current revision was made from this exact source, if any."""
+        query = (
+            select(_Episode)
+            .join(_Revision, _Revision.episode_id == _Episode.id)
+            .where(_Revision.source_hash == source_hash)
+            .where(_Revision.number == _Episode.current_revision)
+        )
+        with self._session() as session:
+            episode = session.scalars(query).first()
+            return self._view(episode) if episode is not None else None
+
+    def find(self, slug: str) -> EpisodeView | None:
+        """Return the episode with this slug, withdrawn or not, or None."""
+        try:
+            return self.get_episode(slug, include_withdrawn=True)
+        except NotFoundError:
+            return None
+
+    def categories(self) -> list[CategoryView]:
+        """Return the categories that have published episodes, by label."""
+        counts: dict[str, CategoryView] = {}
+        for e in self.list_episodes():
+            seen = counts.get(e.category_slug)
+            counts[e.category_slug] = CategoryView(
+                seen.label if seen else e.category, e.category_slug, (seen.count if seen else 0) + 1
+            )
+        return sorted(counts.values(), key=lambda c: c.label.lower())
+
+    def source_of(self, slug: str, revision: int | None = None) -> bytes:
+        """Return the article as submitted for a revision (default: the current one)."""
+        return self._revision_row(slug, revision).source
+
+    def script_json_of(self, slug: str, revision: int | None = None) -> str:
+        """Return the speech script (JSON) a revision was synthesized from."""
+        return self._revision_row(slug, revision).script_json
+
+    def _revision_row(self, slug: str, revision: int | None) -> _Revision:
+        with self._session() as session:
+            episode = session.scalar(select(_Episode).where(_Episode.slug == slug))
+            if episode is None:
+                raise NotFoundError(f"no episode '{slug}': see `audionews list` for the slugs")
+            number = revision if revision is not None else episode.current_revision
+            for row in episode.revisions:
+                if row.number == number:
+                    return row
+            raise NotFoundError(f"episode '{slug}' has no revision {number}")
+
+    # ------------------------------------------------------------------ writes
+
+    def next_revision_number(self, slug: str) -> int:
+        """Return the number the next revision of `slug` will get (1 for a new episode)."""
+        with self._session() as session:
+            episode = session.scalar(select(_Episode).where(_Episode.slug == slug))
+            if episode is None or not episode.revisions:
+                return 1
+            return max(r.number for r in episode.revisions) + 1
+
+    def record_revision(self, new: NewRevision, *, now: datetime | None = None) -> EpisodeView:
+        """Record a revision whose files are in place and make it current, in one transaction."""
+        now = _naive(now or utcnow())
+        with self._session() as session, session.begin():
+            episode = session.scalar(select(_Episode).where(_Episode.slug == new.slug))
+            if episode is None:
+                episode = _Episode(
+                    slug=new.slug,
+                    guid=str(uuid.uuid5(GUID_NAMESPACE, f"{new.slug}/{now.isoformat()}")),
+                    created=now,
+                    published=now,
+                )
+                session.add(episode)
+            number = max((r.number for r in episode.revisions), default=0) + 1
+            episode.title = new.title
+            episode.kicker = new.kicker
+            episode.category = new.category or DEFAULT_CATEGORY
+            episode.category_slug = slugify(episode.category)
+            episode.language = new.language
+            episode.standfirst = new.standfirst
+            episode.byline = new.byline
+            episode.updated = now
+            episode.current_revision = number
+            episode.withdrawn = None
+            episode.revisions.append(
+                _Revision(
+                    number=number,
+                    kind=new.kind,
+                    note=new.note,
+                    editor=new.editor,
+                    created=now,
+                    source=new.source,
+                    source_hash=new.source_hash,
+                    source_filename=new.source_filename,
+                    source_format=new.source_format,
+                    script_json=new.script_json,
+                    files_json=json.dumps({k: list(v) for k, v in new.files.items()}),
+                    chapters_json=json.dumps(
+                        [[c.start, c.end, c.title, c.kind] for c in new.chapters]
+                    ),
+                    notices_json=json.dumps([[n.kind, n.label, n.text] for n in new.notices]),
+                    title=new.title,
+                    duration_s=new.duration_s,
+                    segments_synthesized=new.segments_synthesized,
+                    segments_cached=new.segments_cached,
+                )
+            )
+            self._bump(session)
+            session.flush()
+            return self._view(episode)
+
+    def set_withdrawn(self, slug: str, withdrawn: bool) -> EpisodeView:
+        """Take an episode out of (or back into) the feeds; its history is kept either way."""
+        with self._session() as session, session.begin():
+            episode = session.scalar(select(_Episode).where(_Episode.slug == slug))
+            if episode is None:
+                raise NotFoundError(f"no episode '{slug}': see `audionews list` for the slugs")
+            episode.withdrawn = _naive(utcnow()) if withdrawn else None
+            self._bump(session)
+            session.flush()
+            return self._view(episode)
+
+    @staticmethod
+    def _bump(session: Session) -> None:
+        state = session.get(_State, 1)
+        if state is None:
+            session.add(_State(id=1, generation=1))
+        else:
+            state.generation += 1
+
+    # ------------------------------------------------------------------ row -> view
+
+    def _file(self, slug: str, kind: str, name: str, size: int) -> EpisodeFile:
+        path = EPISODE_FILE_PATH.format(slug=slug, name=name)
+        return EpisodeFile(kind, name, path, self.base_url + path, size, FILE_KINDS[kind][1])
+
+    def _revision_view(self, slug: str, row: _Revision) -> RevisionView:
+        files = {
+            kind: self._file(slug, kind, name, size)
+            for kind, (name, size) in json.loads(row.files_json).items()
+        }
+        chapters = tuple(ChapterView(*c) for c in json.loads(row.chapters_json))
+        return RevisionView(
+            number=row.number,
+            kind=row.kind,
+            note=row.note,
+            editor=row.editor,
+            created=_aware(row.created),
+            duration_s=row.duration_s,
+            source_hash=row.source_hash,
+            files=files,
+            chapters=chapters,
+            segments_synthesized=row.segments_synthesized,
+            segments_cached=row.segments_cached,
+        )
+
+    def _view(self, e: _Episode) -> EpisodeView:
+        revisions = tuple(self._revision_view(e.slug, r) for r in e.revisions)
+        current_row = next(r for r in e.revisions if r.number == e.current_revision)
+        current = next(r for r in revisions if r.number == e.current_revision)
+        source_notices = [
+            NoticeView(kind, text, label)
+            for kind, label, text in json.loads(current_row.notices_json)
+        ]
+        editor_notices = [
+            NoticeView(NOTICE_KINDS[r.kind], r.note, date=r.created)
+            for r in revisions
+            if r.kind in NOTICE_KINDS and r.note and r.number <= e.current_revision
+        ]
+        return EpisodeView(
+            slug=e.slug,
+            guid=e.guid,
+            title=e.title,
+            kicker=e.kicker,
+            category=e.category,
+            category_slug=e.category_slug,
+            language=e.language,
+            standfirst=e.standfirst,
+            byline=e.byline,
+            published=_aware(e.published),
+            updated=_aware(e.updated),
+            revision=e.current_revision,
+            duration_s=current.duration_s,
+            files=current.files,
+            chapters=current.chapters,
+            notices=(*reversed(editor_notices), *source_notices),
+            revisions=revisions,
+            page_url=self.base_url + EPISODE_PAGE_PATH.format(slug=e.slug),
+            is_published=e.withdrawn is None,
+        )
+
+
+# --------------------------------------------------------------------------- from a build
+
+
+def category_label(text: str) -> str:
+    """Return a category label from a kicker: 'WAR IN UKRAINE' -> 'War in Ukraine'."""
+    text = " ".join(text.split())
+    if text.isupper():
+        words = text.lower().split()
+        small = {"a", "an", "and", "at", "for", "in", "of", "on", "or", "the", "to"}
+        text = " ".join(w if i and w in small else w.capitalize() for i, w in enumerate(words))
+    return text
+
+
+def new_revision(
+    result: BuildResult,
+    installed: Mapping[str, tuple[str, int]],
+    *,
+    source: bytes,
+    source_filename: str,
+    category: str,
+    kind: str,
+    note: str,
+    editor: str,
+) -> NewRevision:
+    """Describe a built and installed revision for `Library.record_revision`."""
+    article = result.script.article
+    return NewRevision(
+        slug=result.slug,
+        title=article.headline or result.script.title,
+        kicker=article.kicker,
+        category=category_label(category),
+        language=result.script.language,
+        standfirst=" ".join(article.standfirsts),
+        byline=article.byline,
+        source=source,
+        source_hash=hashlib.sha256(source).hexdigest(),
+        source_filename=source_filename,
+        source_format=article.source_format,
+        script_json=json.dumps(result.script.to_dict(), ensure_ascii=False),
+        files=installed,
+        duration_s=result.duration_s,
+        chapters=[
+            ChapterView(c.start, c.end, c.title, str(c.kind)) for c in result.timeline.chapters
+        ],
+        notices=[NoticeView(str(n.kind), n.text, n.label) for n in article.notices],
+        kind=kind,
+        note=note,
+        editor=editor,
+        segments_synthesized=result.segments_synthesized,
+        segments_cached=result.segments_cached,
+    )
