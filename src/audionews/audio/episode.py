@@ -1,0 +1,192 @@
+"""Script -> episode files: synthesize (through the clip cache), master, encode, tag, write.
+
+Two passes over one plan. Pass 1 fetches or synthesizes every sentence's clip, storing new ones
+in the cache, and meters the loudness of the assembled episode. Pass 2 replays the episode from
+the cache with the one gain that meets the loudness target and streams it into ffmpeg. Neither
+pass holds more than one clip, so memory stays flat for long articles. Every file is written
+under a temporary name in the output directory and renamed into place at the end, so a failed
+build leaves nothing behind and never touches the previous build's files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from audionews import __version__
+from audionews.audio import master, transcript
+from audionews.audio.cache import ClipCache, clip_key
+from audionews.audio.package import Tags, default_cover, encode_mp3, write_tags
+from audionews.audio.synth import Synthesizer
+from audionews.config import Settings
+from audionews.errors import AudioError
+from audionews.models import BuildResult, Script, Timeline
+
+Progress = Callable[[int, int], None]
+
+#: File kinds of an episode and their suffix after the slug.
+SUFFIXES = {
+    "mp3": ".mp3",
+    "chapters": ".chapters.json",
+    "vtt": ".vtt",
+    "srt": ".srt",
+    "txt": ".txt",
+}
+_FILE_MODE = 0o644
+#: dB kept free under the true-peak ceiling for inter-sample and MP3 overshoot and for early
+#: sentences limited against a rough loudness estimate (the encoder's limiter catches the rest).
+PEAK_ALLOWANCE_DB = 1.5
+
+
+class _Clips:
+    """Clips of one build: fetched from the cache or synthesized (pass 1), replayed (pass 2)."""
+
+    def __init__(self, synthesizer: Synthesizer, cache: ClipCache, total: int,
+                 progress: Progress | None) -> None:  # fmt: skip
+        self.synthesizer = synthesizer
+        self.cache = cache
+        self.total = total
+        self.progress = progress
+        self.lengths: dict[str, int] = {}
+        self.synthesized = 0
+        self.cached = 0
+
+    def _key(self, speech: str) -> str:
+        return clip_key(self.synthesizer.identity, speech)
+
+    def fetch(self, step: master.Speech) -> np.ndarray:
+        """Return the sentence's clip, synthesizing and storing it on a cache miss."""
+        speech = step.sentence.speech
+        rate = self.synthesizer.sample_rate
+        clip = self.cache.get(self._key(speech), rate)
+        if clip is None:
+            clip = np.asarray(self.synthesizer.synthesize(speech), dtype=np.int16)
+            self.cache.put(self._key(speech), clip, rate)
+            self.synthesized += 1
+        else:
+            self.cached += 1
+        self.lengths[speech] = len(clip)
+        if self.progress is not None:
+            self.progress(self.synthesized + self.cached, self.total)
+        return clip
+
+    def replay(self, step: master.Speech) -> np.ndarray:
+        """Return the clip pass 1 stored; it must still be there, unchanged in length."""
+        speech = step.sentence.speech
+        clip = self.cache.get(self._key(speech), self.synthesizer.sample_rate)
+        if clip is None or len(clip) != self.lengths[speech]:
+            raise AudioError(
+                f"clip cache entry changed during the build ({self.cache.root}): build again"
+            )
+        return clip
+
+    def length(self, step: master.Speech) -> int:
+        return self.lengths[step.sentence.speech]
+
+
+def make_episode(
+    script: Script,
+    out_dir: Path,
+    slug: str,
+    settings: Settings,
+    synthesizer: Synthesizer,
+    *,
+    source_sha256: str,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Build `<slug>.mp3` and its sidecars in out_dir from the script; return what was made."""
+    began = time.perf_counter()
+    steps = master.plan(script)
+    rate = synthesizer.sample_rate
+    clips = _Clips(
+        synthesizer, ClipCache(settings.clip_cache_dir), len(master.speeches(steps)), progress
+    )
+    headroom = settings.true_peak_dbtp - settings.loudness_lufs - PEAK_ALLOWANCE_DB
+    limiter = master.PeakLimiter(rate, headroom)
+    loudness = limiter.measure(steps, clips.fetch)
+    gain_db = settings.loudness_lufs - loudness if np.isfinite(loudness) else 0.0
+    timeline = master.timeline(steps, clips.length, rate)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with _staged(out_dir, slug) as paths:
+        encode_mp3(
+            limiter.replay(steps, clips.replay),
+            rate,
+            paths["mp3"],
+            gain_db=gain_db,
+            true_peak_dbtp=settings.true_peak_dbtp,
+            bitrate_kbps=settings.bitrate_kbps,
+        )
+        write_tags(paths["mp3"], _tags(script, settings, synthesizer, source_sha256), timeline)
+        _write_sidecars(paths, timeline, script)
+    return BuildResult(
+        slug=slug,
+        files={kind: out_dir / (slug + suffix) for kind, suffix in SUFFIXES.items()},
+        duration_s=timeline.duration,
+        timeline=timeline,
+        script=script,
+        segments_synthesized=clips.synthesized,
+        segments_cached=clips.cached,
+        seconds=time.perf_counter() - began,
+        extra={"measured_lufs": loudness, "gain_db": gain_db},
+    )
+
+
+def _write_sidecars(paths: dict[str, Path], timeline: Timeline, script: Script) -> None:
+    texts = {
+        "chapters": transcript.to_chapters_json(timeline),
+        "vtt": transcript.to_webvtt(timeline),
+        "srt": transcript.to_srt(timeline),
+        "txt": transcript.to_text(script),
+    }
+    for kind, text in texts.items():
+        paths[kind].write_text(text, encoding="utf-8")
+
+
+@contextmanager
+def _staged(out_dir: Path, slug: str) -> Iterator[dict[str, Path]]:
+    """Yield temporary paths in out_dir; on success rename them to their final names."""
+    paths: dict[str, Path] = {}
+    try:
+        for kind, suffix in SUFFIXES.items():
+            handle, name = tempfile.mkstemp(dir=out_dir, prefix=f".{slug}", suffix=suffix + ".tmp")
+            os.close(handle)
+            os.chmod(name, _FILE_MODE)  # mkstemp makes 0600; episodes are public files
+            paths[kind] = Path(name)
+        yield paths
+        for path in paths.values():
+            with path.open("rb") as written:
+                os.fsync(written.fileno())
+        for kind, path in paths.items():
+            os.replace(path, out_dir / (slug + SUFFIXES[kind]))
+    finally:
+        for path in paths.values():
+            path.unlink(missing_ok=True)
+
+
+def _tags(script: Script, settings: Settings, synthesizer: Synthesizer, source_sha256: str) -> Tags:
+    article = script.article
+    artist = f"{article.byline}, {settings.publication}" if article.byline else settings.publication
+    return Tags(
+        title=script.title,
+        artist=artist,
+        album=settings.feed_title,
+        date=article.published[:10] or dt.date.today().isoformat(),
+        language=script.language,
+        comment=" ".join(article.standfirsts),
+        transcript=transcript.to_text(script),
+        cover_png=default_cover(settings.publication),
+        provenance={
+            "audionews:source_sha256": source_sha256,
+            "audionews:voice": script.voice,
+            "audionews:synthesis": synthesizer.identity,
+            "audionews:version": __version__,
+        },
+    )

@@ -1,0 +1,35 @@
+"""A fake synthesizer for tests: deterministic, instant, sized by the length of the text."""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+#: Roughly Piper's speaking rate: 15 characters per second.
+SECONDS_PER_CHARACTER = 1 / 15
+FAKE_SAMPLE_RATE = 22050
+
+
+class FakeSynthesizer:
+    """Stand in for Piper: a soft low tone as long as the text would take to say.
+
+    The pitch comes from the text, so different sentences give different (but repeatable) clips.
+    `calls` records every speech text synthesized, so tests can count cache misses.
+    """
+
+    def __init__(self, sample_rate: int = FAKE_SAMPLE_RATE, identity: str = "fake-1") -> None:
+        self.sample_rate = sample_rate
+        self.identity = identity
+        self.calls: list[str] = []
+
+    def synthesize(self, speech: str) -> np.ndarray:
+        """Return a tone of len(speech) / 15 seconds (at least 0.1 s) at a text-derived pitch."""
+        self.calls.append(speech)
+        count = max(
+            int(len(speech) * SECONDS_PER_CHARACTER * self.sample_rate), self.sample_rate // 10
+        )
+        pitch = 120 + zlib.crc32(speech.encode("utf-8")) % 120
+        t = np.arange(count) / self.sample_rate
+        tone = 0.2 * np.sin(2 * np.pi * pitch * t) * np.minimum(1.0, np.minimum(t, t[::-1]) * 50)
+        return (tone * 32767).astype(np.int16)

@@ -1,0 +1,393 @@
+"""Assemble clips, pauses and earcons into one mono episode, its timeline and its loudness.
+
+The episode is planned as a list of steps (silence, earcon, sentence, chapter start) from the
+Script; the same plan gives the timeline (exact sample positions) and the audio, which is
+rendered as a stream of chunks so nothing holds a long article's audio at once. Loudness is
+measured once for the whole episode (ITU-R BS.1770-4 with gating, the EBU R128 meter) and the
+encoder applies one gain, so loudness never jumps between sentences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+
+import numpy as np
+from scipy.ndimage import minimum_filter1d, uniform_filter1d
+from scipy.signal import lfilter
+
+from audionews.models import (
+    ChapterKind,
+    ChapterMark,
+    Cue,
+    Earcon,
+    Script,
+    SegmentKind,
+    Sentence,
+    Timeline,
+)
+
+# --------------------------------------------------------------------------- pauses
+
+
+class Pause(StrEnum):
+    LEAD_IN = "lead_in"  # before the first sound
+    SENTENCE = "sentence"  # between sentences of one segment
+    SEGMENT = "segment"  # between paragraphs, list items, ...
+    SECTION = "section"  # around headings and announcements
+    CHAPTER = "chapter"  # before a new chapter
+    AFTER_EARCON = "after_earcon"  # between an earcon and the speech it introduces
+    TAIL = "tail"  # after the last sound; short, so the last caption ends near the end
+
+
+#: Seconds of silence added by us; Piper's clips carry ~0.05 s before and ~0.15 s after speech.
+PAUSES: dict[Pause, float] = {
+    Pause.LEAD_IN: 0.25,
+    Pause.SENTENCE: 0.25,
+    Pause.SEGMENT: 0.6,
+    Pause.SECTION: 0.9,
+    Pause.CHAPTER: 1.2,
+    Pause.AFTER_EARCON: 0.3,
+    Pause.TAIL: 0.2,
+}
+
+#: The pause around a segment of this kind; between two segments the longer one wins.
+SEGMENT_PAUSES: dict[SegmentKind, Pause] = {
+    SegmentKind.ANNOUNCEMENT: Pause.SECTION,
+    SegmentKind.HEADLINE: Pause.SECTION,
+    SegmentKind.SUBHEADING: Pause.SECTION,
+    SegmentKind.CLOSING: Pause.SECTION,
+}
+
+#: Voice-tag label of a caption, by segment kind; announcements take their chapter's label.
+SECTION_LABELS: dict[SegmentKind, str] = {
+    SegmentKind.KICKER: "Kicker",
+    SegmentKind.HEADLINE: "Headline",
+    SegmentKind.STANDFIRST: "Summary",
+    SegmentKind.BYLINE: "Byline",
+    SegmentKind.PARAGRAPH: "Article",
+    SegmentKind.SUBHEADING: "Subheading",
+    SegmentKind.KEY_POINT: "Key points",
+    SegmentKind.LIST_ITEM: "List",
+    SegmentKind.NOTICE: "Notice",
+    SegmentKind.QUOTE: "Quote",
+    SegmentKind.LANGUAGE_NOTE: "Language note",
+    SegmentKind.CLOSING: "Closing",
+}
+CHAPTER_LABELS: dict[ChapterKind, str] = {
+    ChapterKind.OPENING: "Opening",
+    ChapterKind.NOTICES: "Notice",
+    ChapterKind.BODY: "Article",
+    ChapterKind.KEY_POINTS: "Key points",
+    ChapterKind.CLOSING: "Closing",
+}
+
+# --------------------------------------------------------------------------- earcons
+
+
+@dataclass(frozen=True)
+class Note:
+    """One struck note of an earcon: a sine with two soft overtones and a bell-like decay."""
+
+    frequency: float  # Hz
+    onset: float  # seconds from the earcon's start
+    length: float  # seconds until silent
+
+
+#: Short, distinct figures: rising for chapters and key points, falling for notices and the end.
+EARCONS: dict[Earcon, tuple[Note, ...]] = {
+    Earcon.CHAPTER: (Note(659.26, 0.0, 0.35), Note(783.99, 0.09, 0.45)),
+    Earcon.KEY_POINTS: (Note(523.25, 0.0, 0.3), Note(659.26, 0.08, 0.3), Note(783.99, 0.16, 0.45)),
+    Earcon.NOTICE: (Note(880.0, 0.0, 0.3), Note(587.33, 0.14, 0.5)),
+    Earcon.CLOSING: (Note(783.99, 0.0, 0.3), Note(659.26, 0.12, 0.3), Note(523.25, 0.24, 0.7)),
+}
+#: Peak level of a note before mastering; puts earcons a little under Piper's speech loudness.
+EARCON_LEVEL = 0.18
+_OVERTONES = ((1.0, 1.0), (2.0, 0.3), (3.0, 0.1))  # (frequency ratio, relative level)
+_ATTACK_S = 0.004
+
+
+@cache
+def render_earcon(earcon: Earcon, sample_rate: int) -> np.ndarray:
+    """Return the earcon as float32 samples in [-1, 1]."""
+    notes = EARCONS[earcon]
+    total = max(n.onset + n.length for n in notes)
+    out = np.zeros(round(total * sample_rate), dtype=np.float64)
+    for note in notes:
+        t = np.arange(round(note.length * sample_rate)) / sample_rate
+        envelope = np.minimum(t / _ATTACK_S, 1.0) * np.exp(-t / (note.length / 5))
+        wave = sum(
+            level * np.sin(2 * np.pi * note.frequency * ratio * t) for ratio, level in _OVERTONES
+        )
+        start = round(note.onset * sample_rate)
+        out[start : start + len(t)] += EARCON_LEVEL * envelope * wave
+    return out.astype(np.float32)
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+@dataclass(frozen=True)
+class Silence:
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Tone:
+    earcon: Earcon
+
+
+@dataclass(frozen=True)
+class Speech:
+    sentence: Sentence
+    chapter: int  # index into the timeline's chapters
+    section: str
+
+
+@dataclass(frozen=True)
+class ChapterStart:
+    title: str
+    kind: ChapterKind
+
+
+Step = Silence | Tone | Speech | ChapterStart
+
+
+def plan(script: Script) -> list[Step]:
+    """Lay out the episode: chapters of segments of sentences, with pauses and earcons.
+
+    Sentences with no speech are skipped, and so are chapters with nothing to say, so every
+    chapter on the timeline has a length.
+    """
+    steps: list[Step] = [Silence(PAUSES[Pause.LEAD_IN])]
+    chapter_index = 0
+    for chapter in script.chapters:
+        body: list[Step] = []
+        previous: SegmentKind | None = None
+        for segment in chapter.segments:
+            spoken = [s for s in segment.sentences if s.speech.strip()]
+            if not spoken and segment.earcon is None:
+                continue
+            if previous is not None:
+                body.append(Silence(max(_pause(previous), _pause(segment.kind))))
+            if segment.earcon is not None:
+                body += [Tone(segment.earcon), Silence(PAUSES[Pause.AFTER_EARCON])]
+            label = _section(segment.kind, chapter.kind)
+            for i, sentence in enumerate(spoken):
+                if i:
+                    body.append(Silence(PAUSES[Pause.SENTENCE]))
+                body.append(Speech(sentence, chapter_index, label))
+            previous = segment.kind
+        if not body:
+            continue
+        if chapter_index:
+            steps.append(Silence(PAUSES[Pause.CHAPTER]))
+        steps += [ChapterStart(chapter.title, chapter.kind), *body]
+        chapter_index += 1
+    steps.append(Silence(PAUSES[Pause.TAIL]))
+    return steps
+
+
+def _pause(kind: SegmentKind) -> float:
+    return PAUSES[SEGMENT_PAUSES.get(kind, Pause.SEGMENT)]
+
+
+def _section(kind: SegmentKind, chapter: ChapterKind) -> str:
+    if kind is SegmentKind.ANNOUNCEMENT:
+        return CHAPTER_LABELS[chapter]
+    return SECTION_LABELS[kind]
+
+
+def speeches(steps: Iterable[Step]) -> list[Speech]:
+    """Return the sentence steps in order."""
+    return [s for s in steps if isinstance(s, Speech)]
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+ClipSource = Callable[[Speech], np.ndarray]
+
+
+def render(steps: Iterable[Step], clip: ClipSource, limiter: PeakLimiter) -> Iterator[np.ndarray]:
+    """Yield the episode as float32 chunks in [-1, 1], one per step, clips fetched as needed."""
+    for step in steps:
+        if isinstance(step, Silence):
+            yield np.zeros(_samples(step.seconds, limiter.sample_rate), dtype=np.float32)
+        elif isinstance(step, Tone):
+            yield render_earcon(step.earcon, limiter.sample_rate)
+        elif isinstance(step, Speech):
+            yield limiter.limit(clip(step).astype(np.float32) / 32768.0)
+
+
+#: Attack and release of the clip limiter; long enough not to distort the voice.
+LIMITER_WINDOW_S = 0.02
+
+
+class PeakLimiter:
+    """Keep each clip's peaks at most `headroom_db` above the episode's loudness.
+
+    The episode's final gain is only known once the whole episode was measured, so the ceiling
+    for each clip follows the loudness measured so far (the clip's own for the first ones) and is
+    recorded; the second pass replays the same ceilings, so it produces exactly the audio that
+    was measured, and after the one gain the peaks sit near the ceiling without a limiter that
+    would change the loudness after it was measured.
+    """
+
+    def __init__(self, sample_rate: int, headroom_db: float) -> None:
+        self.sample_rate = sample_rate
+        self.headroom_db = headroom_db
+        self.meter = LoudnessMeter(sample_rate)
+        self.ceilings: list[float] = []
+        self._replay: Iterator[float] | None = None
+
+    def measure(self, steps: Iterable[Step], clip: ClipSource) -> float:
+        """Run the first pass: limit and meter the episode; return its loudness in LUFS."""
+        for chunk in render(steps, clip, self):
+            self.meter.add(chunk)
+        return self.meter.integrated()
+
+    def replay(self, steps: Iterable[Step], clip: ClipSource) -> Iterator[np.ndarray]:
+        """Yield the episode again with the ceilings the first pass chose."""
+        self._replay = iter(self.ceilings)
+        return render(steps, clip, self)
+
+    def limit(self, samples: np.ndarray) -> np.ndarray:
+        if self._replay is not None:
+            return limit_peaks(samples, next(self._replay), self.sample_rate)
+        reference = self.meter.integrated()
+        if not np.isfinite(reference):
+            first = LoudnessMeter(self.sample_rate)
+            first.add(samples)
+            reference = first.integrated()
+        ceiling = 10 ** ((reference + self.headroom_db) / 20) if np.isfinite(reference) else 1.0
+        self.ceilings.append(ceiling)
+        return limit_peaks(samples, ceiling, self.sample_rate)
+
+
+def limit_peaks(samples: np.ndarray, ceiling: float, sample_rate: int) -> np.ndarray:
+    """Return samples with no peak above `ceiling` (linear).
+
+    A look-ahead limiter without recursion: the gain each sample needs is held at its minimum
+    over +-window and then averaged over one window, which never exceeds what any peak needs.
+    """
+    needed = np.minimum(1.0, ceiling / np.maximum(np.abs(samples), 1e-9))
+    if not len(samples) or needed.min() >= 1.0:
+        return samples
+    window = max(1, round(LIMITER_WINDOW_S * sample_rate))
+    held = minimum_filter1d(needed, size=2 * window + 1, mode="nearest")
+    gain = uniform_filter1d(held, size=window + 1, mode="nearest")
+    return (samples * gain).astype(np.float32)
+
+
+def timeline(
+    steps: Iterable[Step], clip_length: Callable[[Speech], int], sample_rate: int
+) -> Timeline:
+    """Place every step in time: chapter marks contiguous from 0 to the end, one cue per sentence.
+
+    A chapter starts where its own sound starts; the pause before it ends the previous chapter,
+    so skipping to a chapter never starts in silence.
+    """
+    position = 0
+    starts: list[tuple[int, ChapterStart]] = []
+    cues: list[Cue] = []
+    for step in steps:
+        if isinstance(step, ChapterStart):
+            starts.append((0 if not starts else position, step))
+        elif isinstance(step, Speech):
+            length = clip_length(step)
+            cues.append(
+                Cue(
+                    start=position / sample_rate,
+                    end=(position + length) / sample_rate,
+                    text=step.sentence.text,
+                    speech=step.sentence.speech,
+                    chapter_index=step.chapter,
+                    section=step.section,
+                )
+            )
+            position += length
+        elif isinstance(step, Silence):
+            position += _samples(step.seconds, sample_rate)
+        else:
+            position += len(render_earcon(step.earcon, sample_rate))
+    ends = [start for start, _ in starts[1:]] + [position]
+    chapters = tuple(
+        ChapterMark(start / sample_rate, end / sample_rate, mark.title, mark.kind)
+        for (start, mark), end in zip(starts, ends, strict=True)
+    )
+    return Timeline(duration=position / sample_rate, chapters=chapters, cues=tuple(cues))
+
+
+def _samples(seconds: float, sample_rate: int) -> int:
+    return round(seconds * sample_rate)
+
+
+# --------------------------------------------------------------------------- loudness
+
+
+class LoudnessMeter:
+    """Integrated loudness of a mono stream (ITU-R BS.1770-4: K-weighting, 400 ms gated blocks).
+
+    Fed chunk by chunk; keeps only one energy value per 100 ms, so an hour costs ~300 kB.
+    """
+
+    _ABSOLUTE_GATE = -70.0
+    _RELATIVE_GATE = -10.0
+
+    def __init__(self, sample_rate: int) -> None:
+        self._b, self._a = _k_weighting(sample_rate)
+        self._state = np.zeros(max(len(self._a), len(self._b)) - 1)
+        self._step = sample_rate // 10  # blocks overlap by 75%: four 100 ms steps each
+        self._pending = np.zeros(0)
+        self._energies: list[float] = []
+
+    def add(self, chunk: np.ndarray) -> None:
+        """Measure the next chunk of float samples."""
+        weighted, self._state = lfilter(self._b, self._a, chunk.astype(np.float64), zi=self._state)
+        data = np.concatenate([self._pending, weighted])
+        whole = len(data) // self._step * self._step
+        squares = np.square(data[:whole]).reshape(-1, self._step).sum(axis=1)
+        self._energies.extend(squares.tolist())
+        self._pending = data[whole:]
+
+    def integrated(self) -> float:
+        """Return the gated loudness in LUFS (-inf for silence)."""
+        steps = np.asarray(self._energies)
+        if len(steps) < 4:
+            return float("-inf")
+        blocks = (steps[:-3] + steps[1:-2] + steps[2:-1] + steps[3:]) / (4 * self._step)
+        with np.errstate(divide="ignore"):
+            loudness = -0.691 + 10 * np.log10(blocks)
+        gated = blocks[loudness > self._ABSOLUTE_GATE]
+        if not len(gated):
+            return float("-inf")
+        relative = -0.691 + 10 * np.log10(gated.mean()) + self._RELATIVE_GATE
+        gated = blocks[(loudness > self._ABSOLUTE_GATE) & (loudness > relative)]
+        return float(-0.691 + 10 * np.log10(gated.mean()))
+
+
+def _k_weighting(rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the BS.1770 pre-filter and RLB high-pass as one filter, designed for `rate`."""
+    k = np.tan(np.pi * 1681.974450955533 / rate)
+    vh = 10 ** (3.999843853973347 / 20)
+    vb = vh**0.4996667741545416
+    q = 0.7071752369554196
+    a0 = 1 + k / q + k * k
+    shelf_b = np.array([vh + vb * k / q + k * k, 2 * (k * k - vh), vh - vb * k / q + k * k]) / a0
+    shelf_a = np.array([1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0])
+    k = np.tan(np.pi * 38.13547087602444 / rate)
+    q = 0.5003270373238773
+    a0 = 1 + k / q + k * k
+    pass_b = np.array([1.0, -2.0, 1.0])
+    pass_a = np.array([1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0])
+    return np.convolve(shelf_b, pass_b), np.convolve(shelf_a, pass_a)
+
+
+def gain_for(loudness: float, target: float) -> float:
+    """Return the linear gain that brings `loudness` to `target` LUFS (1 for silence)."""
+    if not np.isfinite(loudness):
+        return 1.0
+    return float(10 ** ((target - loudness) / 20))
