@@ -10,10 +10,10 @@ from pathlib import Path
 
 from audionews.audio.voices import find_voice, voice_for_language
 from audionews.config import Settings
-from audionews.errors import InputError
+from audionews.errors import InputError, UnsupportedLanguageError
 from audionews.ingest.detect import read_article
 from audionews.models import Article, BlockKind, Script
-from audionews.speech.language import article_language
+from audionews.speech.language import article_language, language_name
 from audionews.speech.plan import plan_script
 
 # --------------------------------------------------------------------------- script
@@ -50,7 +50,13 @@ def script_for_article(
         + [b.text for b in article.body if b.kind is BlockKind.PARAGRAPH]
     )
     language = article_language(article.language, running_text, settings.default_language)
-    voice = (
-        find_voice(voice_name, settings) if voice_name else voice_for_language(language, settings)
-    )
+    if voice_name:
+        voice = find_voice(voice_name, settings)
+    else:
+        try:
+            voice = voice_for_language(language, settings)
+        except UnsupportedLanguageError as exc:
+            raise UnsupportedLanguageError(
+                f"the article is in {language_name(language)}: {exc}"
+            ) from exc
     return plan_script(article, settings, voice=voice.name, language=language)

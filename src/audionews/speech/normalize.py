@@ -364,6 +364,8 @@ def normalize(sentence: str) -> str:
     text = text.strip()
     if not any(ch.isalnum() for ch in text):
         return ""
+    if sentence.lstrip(_OPENERS)[:1].isupper():
+        text = text[0].upper() + text[1:]  # "No. 7 ..." -> "Number 7 ..."
     if _TERMINAL.search(sentence.rstrip(_CLOSERS)) and not _TERMINAL.search(text):
         text += "."  # an expanded abbreviation took the sentence's full stop with it
     return text
