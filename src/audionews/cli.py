@@ -152,3 +152,93 @@ def lexicon(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"no entries ({path} is missing or empty)")
     for word, spoken in entries.items():
         click.echo(f"{word}\t{spoken}")
+
+
+# ------------------------------------------------------------------ library, feeds, server
+
+
+@main.command()
+@ARTICLE
+@FORMAT
+@click.option("--slug", default=None, help="Episode slug; default: from the headline.")
+@click.option("--category", default=None, help="Feed category; default: the article's kicker.")
+@click.option("--voice", "voice_name", default=None, help="Voice name (see 'audionews voices').")
+@click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
+@click.pass_context
+def publish(
+    ctx: click.Context,
+    file: Path,
+    source_format: str | None,
+    slug: str | None,
+    category: str | None,
+    voice_name: str | None,
+    as_json: bool,
+) -> None:
+    """Publish FILE as an episode (or a new revision of SLUG) and re-render the feeds."""
+    from audionews import pipeline
+
+    result = pipeline.publish(
+        file.read_bytes(),
+        _settings(ctx),
+        filename=file.name,
+        source_format=source_format,
+        voice_name=voice_name,
+        slug=slug,
+        category=category,
+    )
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        click.echo(result.message)
+
+
+@main.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print the episodes as a JSON list.")
+@click.pass_context
+def list_episodes(ctx: click.Context, as_json: bool) -> None:
+    """List published episodes, newest first: slug, revision, duration, category, title."""
+    from audionews.publish.library import Library
+
+    episodes = Library(_settings(ctx)).list_episodes()
+    if as_json:
+        _print_json([e.to_dict() for e in episodes])
+        return
+    if not episodes:
+        click.echo("no episodes yet: publish one with `audionews publish FILE`")
+    for e in episodes:
+        click.echo(f"{e.slug}\tr{e.revision}\t{e.duration_s:.0f} s\t{e.category}\t{e.title}")
+
+
+@main.command()
+@click.argument("slug")
+@click.pass_context
+def unpublish(ctx: click.Context, slug: str) -> None:
+    """Remove SLUG from the feeds and the site; its revisions stay in the private library."""
+    from audionews import pipeline
+
+    click.echo(pipeline.unpublish(slug, _settings(ctx)).message)
+
+
+@main.command()
+@click.pass_context
+def feed(ctx: click.Context) -> None:
+    """Render feed/feed.xml and the per-category feeds from the library."""
+    from audionews import pipeline
+
+    for path in pipeline.render_feeds(_settings(ctx)):
+        click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn workers.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
+    """Serve feeds, audio, pages and API with gunicorn (a production WSGI server)."""
+    from audionews.web.serve import run_gunicorn
+
+    settings = _settings(ctx)
+    base = settings.public_url.rstrip("/")
+    click.echo(f"feed:   {base}/feed.xml\nplayer: {base}/\nlistening on http://{host}:{port}")
+    sys.exit(run_gunicorn(host, port, workers))

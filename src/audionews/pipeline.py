@@ -7,6 +7,7 @@ ingest (source -> Article) -> speech (Article -> Script) -> audio (Script -> fil
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ from audionews.speech.plan import plan_script
 
 if TYPE_CHECKING:
     from audionews.audio.synth import Synthesizer
+    from audionews.publish.library import PublishResult
 
 
 # --------------------------------------------------------------------------- build (audio)
@@ -131,3 +133,110 @@ def script_for_article(
                 f"the article is in {language_name(language)}: {exc}"
             ) from exc
     return plan_script(article, settings, voice=voice.name, language=language)
+
+
+# --------------------------------------------------------------------------- publish (library)
+
+
+def publish(
+    data: bytes,
+    settings: Settings,
+    *,
+    filename: str | None = None,
+    source_format: str | None = None,
+    voice_name: str | None = None,
+    slug: str | None = None,
+    category: str | None = None,
+    kind: str = "update",
+    note: str = "",
+    editor: str = "cli",
+    synthesizer: Synthesizer | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PublishResult:
+    """Publish an article: a new episode, a new revision of one, or nothing if unchanged.
+
+    Crash-safe order: build into a private staging folder; copy the files into the episode's
+    public folder under new revision names (nothing points at them yet); commit the revision to
+    the database; re-render the feeds (temp file + rename). A failure at any step leaves the
+    previous revision, its files and its feed in place. The first revision's kind is always
+    "published"; later ones take `kind` and `note` (issue 6: correction, editors_note...).
+    """
+    from audionews.publish import feed, files
+    from audionews.publish.library import DEFAULT_CATEGORY, Library, PublishResult, new_revision
+
+    library = Library(settings)
+    source_hash = hashlib.sha256(data).hexdigest()
+    target = library.find(slugify(slug)) if slug else library.find_by_source(source_hash)
+    if target is not None and target.current.source_hash == source_hash:
+        if target.is_published:
+            return PublishResult("unchanged", target)
+        files.move_tree(library.withdrawn_dir / target.slug, library.episode_dir(target.slug))
+        view = library.set_withdrawn(target.slug, False)
+        feed.render_all(library)
+        return PublishResult("republished", view)
+
+    script = make_script(
+        data, settings, filename=filename, source_format=source_format, voice_name=voice_name
+    )
+    slug = slugify(slug or script.title)
+    existing = library.find(slug)
+    staging_root = settings.instance_dir / "staging"
+    staging_root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=staging_root) as staging:
+        result = build_script(
+            script,
+            Path(staging),
+            settings,
+            source_sha256=source_hash,
+            slug=slug,
+            synthesizer=synthesizer,
+            progress=progress,
+        )
+        built = dict(result.files)
+        built["html"] = Path(staging) / f"{slug}.html"
+        built["html"].write_bytes(
+            files.transcript_html(result.timeline, script.title, script.language)
+        )
+        if existing is not None and not existing.is_published:
+            files.move_tree(library.withdrawn_dir / slug, library.episode_dir(slug))
+        number = library.next_revision_number(slug)
+        installed = files.install_revision(built, library.episode_dir(slug), slug, number)
+    chosen = category or (existing.category if existing else "") or script.article.kicker
+    view = library.record_revision(
+        new_revision(
+            result,
+            installed,
+            source=data,
+            source_filename=filename or "",
+            category=chosen or DEFAULT_CATEGORY,
+            kind=kind if existing is not None else "published",
+            note=note,
+            editor=editor,
+        )
+    )
+    feed.render_all(library)
+    return PublishResult("revised" if existing is not None else "created", view, result)
+
+
+def unpublish(slug: str, settings: Settings) -> PublishResult:
+    """Take an episode out of the feeds and its files off the site; keep its private history.
+
+    The database says "withdrawn" first, then the public folder moves to instance/withdrawn/,
+    then the feeds are rendered: a crash in between leaves files unlisted, never listed and gone.
+    """
+    from audionews.publish import feed, files
+    from audionews.publish.library import Library, PublishResult
+
+    library = Library(settings)
+    view = library.set_withdrawn(slugify(slug), True)
+    files.move_tree(library.episode_dir(view.slug), library.withdrawn_dir / view.slug)
+    feed.render_all(library)
+    return PublishResult("unpublished", view)
+
+
+def render_feeds(settings: Settings) -> list[Path]:
+    """Render the main feed and the category feeds from the library."""
+    from audionews.publish import feed
+    from audionews.publish.library import Library
+
+    return feed.render_all(Library(settings))
