@@ -17,6 +17,8 @@ from audionews.models import Article, Block, BlockKind, Caption, DropKind, Dropp
 
 #: Dropped text is kept for editors; a whole navigation menu does not need to be kept verbatim.
 MAX_DROPPED_CHARS = 300
+#: A list title is a few words; a longer line above a list is a sentence leading into it.
+LIST_TITLE_WORDS = 5
 _SENTENCE_RE = re.compile(r"^.{10,200}?[.!?](?=\s+[A-Z“\"']|$)")
 
 
@@ -113,6 +115,8 @@ class ArticleParts:
         untitled LIST, because it is part of the prose.
         """
         items = [i for i in (rules.clean_text(item) for item in items) if i]
+        # Share links and "Read more: ..." entries are furniture even inside a list.
+        items = [i for i in items if not self.drop_boilerplate(i)]
         if not items:
             if title:
                 self.add_paragraph(title)
@@ -121,12 +125,19 @@ class ArticleParts:
         if title and rules.is_key_points_title(title):
             self.add_block(BlockKind.KEY_POINTS, rules.strip_title(title), tuple(items))
             return
-        if title and rules.is_heading_like(rules.strip_title(title), max_words=8):
+        if title and rules.is_heading_like(rules.strip_title(title), max_words=LIST_TITLE_WORDS):
             self.add_block(BlockKind.LIST, rules.strip_title(title), tuple(items))
             return
         if title:
             self.add_paragraph(title)
         self.add_block(BlockKind.LIST, "", tuple(items))
+
+    def drop_boilerplate(self, text: str) -> bool:
+        """Record `text` as dropped if it is boilerplate; return True when it was."""
+        rule = rules.match_boilerplate(text)
+        if rule is not None:
+            self.drop(rule.kind, text, rule.reason)
+        return rule is not None
 
     # ----------------------------------------------------------------- result
 
@@ -279,7 +290,8 @@ def assemble(elements: list[Element], parts: ArticleParts) -> None:
             parts.add_list(element.text, following.items)
             index += 1
         elif isinstance(element, Heading):
-            parts.add_block(BlockKind.SUBHEADING, element.text)
+            if not parts.drop_boilerplate(element.text):
+                parts.add_block(BlockKind.SUBHEADING, element.text)
         elif isinstance(element, Quote):
             if element.text and not parts.take_furniture(element.text):
                 parts.add_block(BlockKind.QUOTE, element.text)

@@ -189,7 +189,18 @@ HINTS: tuple[Hint, ...] = (
                 "logo",
             }
         ),
-        ("breadcrumb", "skip-link", "skiplink", "skip-to", "comment", "disqus"),
+        (
+            "breadcrumb",
+            "skip-link",
+            "skiplink",
+            "skip-to",
+            "comment",
+            "disqus",
+            "top-bar",
+            "topbar",
+            "site-header",
+            "page-header",
+        ),
     ),
     Hint(DropKind.LEGAL, "page footer", frozenset({"footer", "copyright"}), ("site-footer",)),
     Hint(
@@ -298,10 +309,9 @@ def _apply_meta_fallbacks(
 ) -> None:
     """Fill what the page body did not give from <meta> tags and <title>."""
     published = meta.get("article:published_time") or meta.get("datepublished") or ""
-    if published:
-        parts.published = published  # machine-readable, so better than the visible date
-    elif not parts.published and walker.time_datetime:
-        parts.published = walker.time_datetime
+    # Machine-readable dates are better than the visible "March 14, 2026".
+    if published or walker.time_datetime:
+        parts.published = published or walker.time_datetime
     author = meta.get("author") or meta.get("article:author") or ""
     if not parts.byline and author and not author.startswith(("http://", "https://")):
         parts.byline = author

@@ -101,6 +101,9 @@ KEY_POINT_TITLE_RE = re.compile(
     re.IGNORECASE,
 )
 
+#: A colon line this short ("What changes for riders:") titles the list under it; longer ones
+#: ("Organisers listed what they still need:") are lead-in sentences, unless an emoji opens them.
+MAX_COLON_TITLE_WORDS = 4
 #: Words that open a lead-in sentence ("The measures include:"), not a list title.
 _LEAD_IN_WORDS = frozenset(
     [
@@ -155,7 +158,8 @@ def is_key_points_title(text: str) -> bool:
     # a sentence leading into a list ("The measures include:") is not.
     colon = text.rstrip().endswith((":", "："))
     first = title.split()[0].lower()
-    return colon and word_count(title) <= 6 and first not in _LEAD_IN_WORDS and title[0].isupper()
+    short = word_count(title) <= MAX_COLON_TITLE_WORDS or has_lead_glyph(text)
+    return colon and short and first not in _LEAD_IN_WORDS and title[0].isupper()
 
 
 # --------------------------------------------------------------------------- notices
@@ -605,6 +609,8 @@ _CREDIT_RES: tuple[re.Pattern[str], ...] = (
         rf"(?P<credit>(?:[A-Z][\w.'’-]* ){{0,4}}(?:via |/ ?)?(?:{_AGENCIES}))\.?$"
     ),
 )
+#: "Photo: " before the caption's own words is a label, not part of the caption.
+_CAPTION_LABEL_RE = re.compile(r"^(?:photo|image|picture|foto|photograph)s?\s*:\s*", re.IGNORECASE)
 #: Captions are a sentence or two; a long paragraph with a slash at the end is body text.
 MAX_CAPTION_WORDS = 90
 
@@ -616,7 +622,7 @@ def split_caption(text: str) -> Caption | None:
     for credit_re in _CREDIT_RES:
         match = credit_re.search(text)
         if match:
-            caption = text[: match.start()].strip()
+            caption = _CAPTION_LABEL_RE.sub("", text[: match.start()].strip())
             credit = match.group("credit").strip().strip("|/ ").strip()
             return Caption(text=caption, credit=credit)
     return None

@@ -63,6 +63,10 @@ _TITLE_SMALL_WORDS = frozenset(
 )
 
 
+#: A short line in a run of them at the top of the page: a menu entry.
+MENU_LINE = rules.BoilerplateRule(DropKind.NAVIGATION, "menu line", "")
+
+
 class UnitKind(Enum):
     TEXT = "text"
     ITEM = "item"
@@ -201,8 +205,9 @@ def _skip_menu_lines(units: list[Unit], texts: list[int], parts: ArticleParts) -
     if len(run) < 3:
         return texts[0]
     for i in run[:-1]:
-        parts.drop(DropKind.NAVIGATION, units[i].text, "menu line")
-        units[i] = Unit(units[i].text, UnitKind.FURNITURE)
+        units[i] = Unit(
+            units[i].text, UnitKind.FURNITURE, furniture=Furniture(units[i].text, MENU_LINE)
+        )
     return run[-1]
 
 
