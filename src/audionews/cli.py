@@ -10,6 +10,8 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +154,117 @@ def lexicon(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"no entries ({path} is missing or empty)")
     for word, spoken in entries.items():
         click.echo(f"{word}\t{spoken}")
+
+
+# ------------------------------------------------------------------ build, clip cache
+
+
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """Yield a progress callback drawing a bar on stderr, or None when stderr is no terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=1, label=label, file=sys.stderr) as bar:
+
+        def update(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        yield update
+
+
+@main.command()
+@ARTICLE
+@FORMAT
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    help="Directory for <slug>.mp3, .chapters.json, .vtt, .srt, .txt; default: here.",
+)
+@click.option("--voice", "voice_name", default=None, help="Voice name (see 'audionews voices').")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary of the build.")
+@click.pass_context
+def build(
+    ctx: click.Context,
+    file: Path,
+    source_format: str | None,
+    out_dir: Path,
+    voice_name: str | None,
+    as_json: bool,
+) -> None:
+    """Speak FILE into a chaptered MP3 plus chapters JSON, WebVTT, SRT and text transcripts.
+
+    Sentences already in the clip cache are not synthesized again. Prints the MP3's path.
+    """
+    from audionews import pipeline
+
+    with _progress_bar("Synthesizing") as progress:
+        result = pipeline.build(
+            file.read_bytes(),
+            out_dir,
+            _settings(ctx),
+            filename=file.name,
+            source_format=source_format,
+            voice_name=voice_name,
+            progress=progress,
+        )
+    if not as_json:
+        click.echo(str(result.mp3))
+        return
+    _print_json(
+        {
+            "mp3": str(result.mp3),
+            "duration_s": round(result.duration_s, 3),
+            "chapters": [
+                {"title": c.title, "start": round(c.start, 3), "end": round(c.end, 3)}
+                for c in result.timeline.chapters
+            ],
+            "segments_synthesized": result.segments_synthesized,
+            "segments_cached": result.segments_cached,
+            "seconds": round(result.seconds, 3),
+        }
+    )
+
+
+@main.group()
+def cache() -> None:
+    """Inspect or prune the clip cache (one file per synthesized sentence)."""
+
+
+@cache.command()
+@click.option("--json", "as_json", is_flag=True, help="Print entries, bytes and path as JSON.")
+@click.pass_context
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """Show how many clips the cache holds, their size and where it is."""
+    from audionews.audio.cache import ClipCache
+
+    found = ClipCache(_settings(ctx).clip_cache_dir).stats()
+    if as_json:
+        _print_json({"entries": found.entries, "bytes": found.bytes, "path": str(found.path)})
+    else:
+        click.echo(f"{found.entries} clips, {found.bytes / 1e6:.1f} MB in {found.path}")
+
+
+@cache.command()
+@click.option(
+    "--older-than",
+    "days",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    help="Delete clips not used by any build for this many days (0: delete all).",
+)
+@click.pass_context
+def prune(ctx: click.Context, days: float) -> None:
+    """Delete clips no build has used recently; the next build re-synthesizes what it needs."""
+    from audionews.audio.cache import ClipCache
+
+    removed = ClipCache(_settings(ctx).clip_cache_dir).prune(days)
+    click.echo(f"removed {removed.entries} clips, {removed.bytes / 1e6:.1f} MB from {removed.path}")
 
 
 # ------------------------------------------------------------------ library, feeds, server
