@@ -19,7 +19,7 @@ from audionews.models import Article, Block, BlockKind, Caption, DropKind, Dropp
 MAX_DROPPED_CHARS = 300
 #: A list title is a few words; a longer line above a list is a sentence leading into it.
 LIST_TITLE_WORDS = 5
-_SENTENCE_RE = re.compile(r"^.{10,200}?[.!?](?=\s+[A-Z“\"']|$)")
+_SENTENCE_RE = re.compile(r"^.{10,200}?[.!?](?=\s|$)")
 
 
 @dataclass

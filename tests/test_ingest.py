@@ -1,0 +1,355 @@
+"""Unit tests for ingest: decoding, format detection, the shared rules tables, edge cases."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from audionews.errors import InputError
+from audionews.ingest import rules
+from audionews.ingest.detect import decode, detect_format, read_article
+from audionews.models import BlockKind, DropKind, NoticeKind
+
+# --------------------------------------------------------------------------- decoding
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        (b"", "input is empty"),
+        (b"  \n\t \n", "input is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "not UTF-8 text (byte 0x89 at offset 0)"),
+        ("Caf\u00e9 ouvert".encode("latin-1"), "not UTF-8 text (byte 0xe9 at offset 3)"),
+        (b"abc\x00\x01def", "looks binary"),
+        (b"\xef\xbb\xbf   ", "input is empty"),
+    ],
+)
+def test_unreadable_input_is_refused_with_a_clear_one_line_message(
+    data: bytes, fragment: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        read_article(data)
+    message = str(caught.value)
+    assert fragment in message and "\n" not in message and ":" in message
+
+
+def test_bom_is_accepted() -> None:
+    article = read_article("\ufeffA headline here\n\nSome body text.".encode())
+    assert article.headline == "A headline here"
+
+
+def test_boilerplate_only_input_is_refused() -> None:
+    page = b"Skip to content\nAdvertisement\nShare this article\n\xc2\xa9 2026 Example News\n"
+    with pytest.raises(InputError, match="no article text found"):
+        read_article(page)
+
+
+def test_html_with_only_furniture_is_refused() -> None:
+    page = b"<html><body><nav>Home News</nav><footer>(c) 2026 X</footer></body></html>"
+    with pytest.raises(InputError, match="no article text found"):
+        read_article(page)
+
+
+def test_decode_keeps_text() -> None:
+    assert decode("Zelenski’s".encode()) == "Zelenski’s"
+
+
+def test_unknown_format_names_the_choices() -> None:
+    with pytest.raises(InputError, match="use one of text, html, markdown"):
+        read_article(b"Headline\n\nBody.", source_format="pdf")
+
+
+def test_invalid_front_matter_names_the_line() -> None:
+    with pytest.raises(InputError, match="line 3"):
+        read_article(b"---\ntitle: ok\nkicker: a: b\n---\nBody.", source_format="markdown")
+
+
+# --------------------------------------------------------------------------- detection
+
+
+@pytest.mark.parametrize(
+    ("text", "filename", "expected"),
+    [
+        ("<p>x</p>", "a.txt", "text"),
+        ("plain", "a.HTM", "html"),
+        ("plain", "a.markdown", "markdown"),
+        ("<!DOCTYPE html><html><body>x</body></html>", None, "html"),
+        ("<div><p>One</p><p>Two</p></div>", None, "html"),
+        ("---\ntitle: x\n---\nbody", None, "markdown"),
+        ("# Title\n\nBody", None, "markdown"),
+        ("HEADLINE\n\n• one\n• two\n\n- three", None, "text"),
+        ("plain", "notes", "text"),
+    ],
+)
+def test_detect_format(text: str, filename: str | None, expected: str) -> None:
+    assert detect_format(text, filename) == expected
+
+
+def test_source_format_overrides_extension() -> None:
+    article = read_article(b"# Title\n\nBody text.", filename="a.txt", source_format="md")
+    assert article.source_format == "markdown" and article.headline == "Title"
+
+
+# --------------------------------------------------------------------------- rules tables
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("Advertisement", DropKind.ADVERTISEMENT),
+        ("ADVERTISEMENT", DropKind.ADVERTISEMENT),
+        ("Story continues below advertisement", DropKind.ADVERTISEMENT),
+        ("Read more:", DropKind.PROMOTION),
+        ("Read more: Nurses vote to accept pay offer", DropKind.PROMOTION),
+        ("Related:", DropKind.PROMOTION),
+        ("Sign up for our newsletter", DropKind.PROMOTION),
+        ("Subscribe", DropKind.PROMOTION),
+        ("Share this article", DropKind.SHARE),
+        ("Share on Facebook", DropKind.SHARE),
+        ("Follow us on Instagram and X", DropKind.SHARE),
+        ("Facebook Twitter WhatsApp Email", DropKind.SHARE),
+        ("Accept cookies", DropKind.CONSENT),
+        ("We use cookies to improve your experience.", DropKind.CONSENT),
+        ("© 2026 Example News", DropKind.LEGAL),
+        ("Copyright 2026 Example Media", DropKind.LEGAL),
+        ("All rights reserved.", DropKind.LEGAL),
+        ("Skip to content", DropKind.NAVIGATION),
+        ("Back to top", DropKind.NAVIGATION),
+        ("Scroll to Top", DropKind.NAVIGATION),
+        ("logo bandas", DropKind.NAVIGATION),
+        ("Listen to this article", DropKind.NAVIGATION),
+        ("Comments", DropKind.NAVIGATION),
+        ("12 comments", DropKind.NAVIGATION),
+        ("5 min read", DropKind.METADATA),
+        ("Reporting by Jane Doe; Editing by Mark Potter", DropKind.METADATA),
+    ],
+)
+def test_boilerplate_lines(line: str, kind: DropKind) -> None:
+    rule = rules.match_boilerplate(line)
+    assert rule is not None and rule.kind is kind and rule.reason
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Subscribers to the service grew by 20% last year.",
+        "The newsletter was sent to 3,000 parents on Monday.",
+        "Share prices fell sharply after the announcement.",
+        "Home owners will pay less tax from April.",
+        "Copyright law changed in 2020, the court said.",
+        "The comments drew criticism from opposition leaders.",
+    ],
+)
+def test_body_sentences_are_not_boilerplate(line: str) -> None:
+    assert rules.match_boilerplate(line) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "kind", "label"),
+    [
+        (
+            "Correction: An earlier version misspelled her name.",
+            NoticeKind.CORRECTION,
+            "Correction",
+        ),
+        ("CORRECTION (May 3): The vote was 9-2.", NoticeKind.CORRECTION, "CORRECTION (May 3)"),
+        ("UPDATE (3:45 p.m.): Two more roads closed.", NoticeKind.UPDATE, "UPDATE (3:45 p.m.)"),
+        ("Update: Police named the driver.", NoticeKind.UPDATE, "Update"),
+        ("Updated at 4:10 p.m.: Adds comment.", NoticeKind.UPDATE, "Updated at 4:10 p.m."),
+        ("Editor's note: Names withheld.", NoticeKind.EDITORS_NOTE, "Editor's note"),
+        ("Editor’s Note: Contains violence.", NoticeKind.EDITORS_NOTE, "Editor’s Note"),
+        (
+            "Automatic Translation Notice: This text was translated.",
+            NoticeKind.TRANSLATION,
+            "Automatic Translation Notice",
+        ),
+        ("This article was machine translated from Spanish.", NoticeKind.TRANSLATION, ""),
+        ("This story has been automatically translated.", NoticeKind.TRANSLATION, ""),
+    ],
+)
+def test_notices(line: str, kind: NoticeKind, label: str) -> None:
+    assert rules.match_notice(line) == rules.NoticeMatch(kind, label)
+
+
+@pytest.mark.parametrize(
+    "line", ["Updates to the law came into force.", "Correctional officers went on strike."]
+)
+def test_sentences_are_not_notices(line: str) -> None:
+    assert rules.match_notice(line) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "item"),
+    [
+        ("• Item", "Item"),
+        ("•Item", "Item"),
+        ("- Item", "Item"),
+        ("* Item", "Item"),
+        ("– Item", "Item"),
+        ("✅ Item", "Item"),
+        ("▪ Item", "Item"),
+        ("→ Item", "Item"),
+        ("1. Item", "Item"),
+        ("12) Item", "Item"),
+        ("-5 degrees overnight", None),
+        ("3.5% growth", None),
+        ("2026. A year", None),
+    ],
+)
+def test_list_markers(line: str, item: str | None) -> None:
+    assert rules.strip_list_marker(line) == item
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Key takeaways", True),
+        ("What we know so far", True),
+        ("At a glance", True),
+        ("Key points", True),
+        ("Highlights:", True),
+        ("📌 Key negotiation points:", True),
+        ("What changes for riders:", True),
+        ("The measures include:", False),
+        ("Organisers listed what they still need:", False),
+        ("Funding and delays", False),
+    ],
+)
+def test_key_point_titles(title: str, expected: bool) -> None:
+    assert rules.is_key_points_title(title) is expected
+
+
+def test_strip_title_removes_emoji_and_colon() -> None:
+    assert rules.strip_title("📌 Key negotiation points:") == "Key negotiation points"
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        ("By Jane Doe", "Jane Doe"),
+        ("By Jane Doe and John Roe | Reuters", "Jane Doe and John Roe"),
+        ("By María López, Madrid", "María López"),
+        ("BY ANA DE LA CRUZ", "ANA DE LA CRUZ"),
+        ("By Tuesday, officials had left", None),
+        ("By the time rescuers arrived, it was dark", None),
+    ],
+)
+def test_bylines(line: str, names: str | None) -> None:
+    assert rules.match_byline(line.split(" | ")[0]) == names
+
+
+@pytest.mark.parametrize(
+    ("line", "iso"),
+    [
+        ("May 11, 2026", "2026-05-11"),
+        ("Tuesday, 3 June 2026", "2026-06-03"),
+        ("Published: Jan. 5, 2026 at 10:15 a.m. ET", "2026-01-05"),
+        ("Updated at 9:30 a.m. ET, June 3, 2026", "2026-06-03"),
+        ("Published 10:15 a.m. ET", ""),
+        ("2026-05-11", "2026-05-11"),
+    ],
+)
+def test_date_lines(line: str, iso: str) -> None:
+    assert rules.is_date_line(line)
+    assert rules.iso_date(line) == iso
+
+
+def test_impossible_date_gives_no_iso() -> None:
+    assert rules.iso_date("February 30, 2026") == ""
+
+
+@pytest.mark.parametrize(
+    ("line", "text", "credit"),
+    [
+        (
+            "Guterres in Paris. EFE/EPA/MOHAMMED BADRA",
+            "Guterres in Paris.",
+            "EFE/EPA/MOHAMMED BADRA",
+        ),
+        (
+            "Young readers. (Photo: Luis Ortega / Courier)",
+            "Young readers.",
+            "Luis Ortega / Courier",
+        ),
+        (
+            "Photo: A nurse. Photo: Alex Grant / Getty Images",
+            "A nurse.",
+            "Alex Grant / Getty Images",
+        ),
+        ("Biden speaks. REUTERS/Evelyn Hockstein", "Biden speaks.", "REUTERS/Evelyn Hockstein"),
+        ("Crowds gather. AP Photo/Evan Vucci", "Crowds gather.", "AP Photo/Evan Vucci"),
+    ],
+)
+def test_captions(line: str, text: str, credit: str) -> None:
+    caption = rules.split_caption(line)
+    assert caption is not None and (caption.text, caption.credit) == (text, credit)
+
+
+def test_a_sentence_with_a_slash_is_not_a_caption() -> None:
+    assert rules.split_caption("The band played songs by AC/DC.") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("“No child should sit in a classroom hungry.”", True),
+        ('"We will help."', True),
+        ("“We will help,” he said.", False),
+        ("“One,” she said, “two.”", False),
+    ],
+)
+def test_whole_quotations(text: str, expected: bool) -> None:
+    assert rules.is_whole_quotation(text) is expected
+
+
+def test_clean_text_normalises_spaces_and_invisible_characters() -> None:
+    assert rules.clean_text("a\u00a0b\u200b c\u00ad d\u202f e\t\tf ") == "a b c d e f"
+
+
+# --------------------------------------------------------------------------- parsers
+
+
+def test_text_list_without_summary_title_is_a_plain_list() -> None:
+    article = read_article(
+        b"Headline of the story here\n\nThe council met.\n\n- one thing\n- another thing\n\n"
+        b"The meeting ended.",
+        source_format="text",
+    )
+    kinds = [b.kind for b in article.body]
+    assert BlockKind.LIST in kinds and BlockKind.KEY_POINTS not in kinds
+
+
+def test_text_without_headline_line_uses_first_sentence() -> None:
+    long = " ".join(["word"] * 50)
+    article = read_article(f"This is the opening sentence of it. {long}.".encode())
+    assert article.headline == "This is the opening sentence of it."
+    assert article.body[0].text.startswith("This is the opening")
+
+
+def test_markdown_front_matter_notices_as_dicts_and_list_authors() -> None:
+    source = (
+        "---\ntitle: T\nauthor: [Ann Lee, Bo Kim]\npublished: 2026-05-11T08:00:00Z\n"
+        "notices:\n  - {kind: update, text: Adds a quote.}\nkey_points_title: In brief\n"
+        "key_points: [One., Two.]\n---\nBody text here.\n"
+    )
+    article = read_article(source.encode(), source_format="markdown")
+    assert article.byline == "Ann Lee and Bo Kim"
+    assert article.published.startswith("2026-05-11T08:00:00")
+    assert article.notices[0].kind is NoticeKind.UPDATE
+    assert article.body[0].kind is BlockKind.KEY_POINTS and article.body[0].text == "In brief"
+
+
+def test_html_deep_nesting_is_read_without_crashing() -> None:
+    page = "<div>" * 3000 + "<h1>Deep headline</h1><p>Deep body text.</p>" + "</div>" * 3000
+    article = read_article(page.encode(), source_format="html")
+    assert article.headline == "Deep headline"
+
+
+def test_ten_thousand_words_parse_quickly() -> None:
+    paragraph = "The council said on Tuesday that schools would receive new funding. " * 5
+    text = "WORLD\n\nA headline\n\nA standfirst line\n\n" + "\n\n".join([paragraph] * 200)
+    for source_format in ("text", "html", "markdown"):
+        start = time.perf_counter()
+        read_article(text.encode(), source_format=source_format)
+        assert time.perf_counter() - start < 1.0  # well under 0.3 s on the dev machine
