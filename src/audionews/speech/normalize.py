@@ -338,29 +338,39 @@ def _calm_word(word: str, first: bool) -> str:
 
 Rule = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]
 
-#: The rewrite, in order: later rules see the output of earlier ones.
-RULES: Final[list[Rule]] = [
-    (_UNSPOKEN_CHARS, ""),
-    (_FOOTNOTES, ""),
-    (_EMAIL, _say_email),
-    (_URL, _say_url),
-    *((re.compile(pattern), word) for pattern, word in ABBREVIATIONS.items()),
-    (_TIME, _say_time),
-    (_MONEY, _say_money),
-    (_RANGE, _say_range),
-    *((re.compile(re.escape(symbol)), word) for symbol, word in SYMBOLS.items()),
-    (_DOTTED, _undot_acronym),
-    (_INITIALS, r"\1"),  # "J. K. Rowling": espeak would end a sentence after each initial
-    (_CAPS_RUN, _calm_caps_run),
-    *((re.compile(pattern), pause) for pattern, pause in PAUSES),
+
+def _rules(table: dict[str, str], escape: bool = False) -> list[Rule]:
+    return [(re.compile(re.escape(k) if escape else k), v) for k, v in table.items()]
+
+
+#: The rewrite in stages, in order: later stages see the output of earlier ones. Each stage has
+#: a guard: one regex search that must match before its (many) rules are tried, which keeps a
+#: 10,000-word article well under a second.
+STAGES: Final[list[tuple[re.Pattern[str], list[Rule]]]] = [
+    (re.compile(r"."), [(_UNSPOKEN_CHARS, ""), (_FOOTNOTES, "")]),
+    (re.compile(r"@|\.[a-z]", re.I), [(_EMAIL, _say_email), (_URL, _say_url)]),
+    (re.compile("|".join(f"(?:{k})" for k in ABBREVIATIONS)), _rules(ABBREVIATIONS)),
+    (re.compile(r"\d"), [(_TIME, _say_time), (_MONEY, _say_money), (_RANGE, _say_range)]),
+    (re.compile("|".join(map(re.escape, SYMBOLS))), _rules(SYMBOLS, escape=True)),
+    (
+        re.compile(r"[A-Z]"),
+        [
+            (_DOTTED, _undot_acronym),
+            (_INITIALS, r"\1"),  # "J. K. Rowling": espeak would end a sentence at each initial
+            (_CAPS_RUN, _calm_caps_run),
+        ],
+    ),
+    (re.compile(r"."), _rules(dict(PAUSES))),
 ]
 
 
 def normalize(sentence: str) -> str:
     """Return what the voice should say for one written sentence ("" if nothing is speakable)."""
     text = unicodedata.normalize("NFC", sentence)
-    for pattern, replacement in RULES:
-        text = pattern.sub(replacement, text)
+    for guard, rules in STAGES:
+        if guard.search(text):
+            for pattern, replacement in rules:
+                text = pattern.sub(replacement, text)
     text = text.strip()
     if not any(ch.isalnum() for ch in text):
         return ""
