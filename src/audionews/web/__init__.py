@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         settings = settings.with_overrides(**overrides)
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.url_map.merge_slashes = False  # "//etc/passwd" is a 404, not a redirect to a guess
     app.extensions[SETTINGS_KEY] = settings
     app.config["AUDIONEWS_SETTINGS"] = settings
     app.extensions[LIBRARY_KEY] = Library(settings)

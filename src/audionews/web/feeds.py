@@ -49,7 +49,11 @@ def media_type(name: str) -> str:
 
 
 def _is_text(media: str) -> bool:
-    return media.startswith("text/") or media.endswith("xml") or "json" in media
+    # werkzeug already adds "; charset=utf-8" to text/* types; these are text it does not know.
+    return not media.startswith("text/") and (media.endswith("xml") or media in _TEXT_APPS)
+
+
+_TEXT_APPS = {"application/json+chapters", "application/x-subrip"}
 
 
 def _send(path: Path | None, max_age: int, immutable: bool = False) -> Response:
