@@ -274,7 +274,7 @@ class BoilerplateRule:
 
 _NETWORKS = (
     r"facebook|twitter|x|whatsapp|e-?mail|linkedin|reddit|telegram|pinterest|print|copy link"
-    r"|messenger|flipboard|bluesky|threads|instagram|tiktok|youtube|mastodon|sms|link"
+    r"|tweet|messenger|flipboard|bluesky|threads|instagram|tiktok|youtube|mastodon|sms|link"
 )
 
 BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
@@ -465,9 +465,6 @@ _NOT_NAMES = frozenset(
         "day",
         "noon",
         "midnight",
-        "the",
-        "this",
-        "that",
     ]
 )
 _BYLINE_CUT_RE = re.compile(r"\s*(?:,|;|\s[-–—|·•/]\s|\sfor\s|\sin\s|\(|\|)")

@@ -228,7 +228,11 @@ def _is_kicker(units: list[Unit], candidates: list[int]) -> bool:
         or not rules.is_heading_like(first)
     ):
         return False
-    if rules.word_count(second) < words + 2 or not _can_be_headline(second):
+    if not _can_be_headline(second):
+        return False
+    # An ALL CAPS label over a normal-case line is a kicker even if the headline is short.
+    caps_over_normal = rules.is_all_caps(first) and not rules.is_all_caps(second)
+    if rules.word_count(second) < words + 2 and not caps_over_normal:
         return False
     return rules.is_all_caps(first) or _is_title_case(first)
 
