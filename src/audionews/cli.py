@@ -33,6 +33,13 @@ class _Group(click.Group):
         except AudionewsError as exc:
             click.echo(f"audionews: error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            # One line instead of click's usage block, so scripts and people see the fix at once.
+            where = exc.ctx.command_path if exc.ctx else "audionews"
+            click.echo(
+                f"audionews: error: {exc.format_message()} (see '{where} --help')", err=True
+            )
+            sys.exit(exc.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except KeyboardInterrupt:
