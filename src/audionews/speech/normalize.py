@@ -252,6 +252,12 @@ NOT_A_NOUN: Final = frozenset(
 _INITIALS = re.compile(r"\b([A-Z])\.(?=\s+[A-Z])")
 _RANGE = re.compile(r"(?<![\d./:-])(\d[\d,.]*)\s?[–-]\s?(\d[\d,.]*)(?![\d/:-])")
 _DOTTED = re.compile(r"\b((?:[A-Z]\.){2,})(?=\W|$)")
+#: A bare four-digit year. News style writes counts of 1,000 and more with a comma, so a bare
+#: 1100..2099 is a year; espeak would read 2023 as "two thousand twenty three".
+_CURRENCY_WORDS = "|".join(sorted({w for names in CURRENCIES.values() for w in names[:2]}))
+_YEAR = re.compile(
+    rf"(?<![\d$£€¥,.:/-])(1[1-9]|20)(\d\d)(?![\d,%]|\.\d|\s?percent|\s(?:{_CURRENCY_WORDS})\b)"
+)
 
 
 # --------------------------------------------------------------------------- speech rules
@@ -300,7 +306,21 @@ def _say_money(match: re.Match[str]) -> str:
 
 
 def _say_range(match: re.Match[str]) -> str:
-    return f"{match.group(1)} to {match.group(2)}"
+    # "between 10 and 15", otherwise "from 2020 to 2024" / "10 to 15 people"
+    joiner = "and" if match.string[: match.start()].rstrip().lower().endswith("between") else "to"
+    return f"{match.group(1)} {joiner} {match.group(2)}"
+
+
+def _say_year(match: re.Match[str]) -> str:
+    """Read a year the way a newsreader does: 1998 -> 19 98, 2023 -> 20 23, 1905 -> 19 oh 5."""
+    century, year = match.groups()
+    if century == "20" and year < "10":
+        return match.group(0)  # "two thousand seven" is how 2007 is said
+    if year == "00":
+        return f"{century} hundred"
+    if year.startswith("0"):
+        return f"{century} oh {year[1]}"
+    return f"{century} {year}"
 
 
 def _undot_acronym(match: re.Match[str]) -> str:
@@ -350,7 +370,15 @@ STAGES: Final[list[tuple[re.Pattern[str], list[Rule]]]] = [
     (re.compile(r"."), [(_UNSPOKEN_CHARS, ""), (_FOOTNOTES, "")]),
     (re.compile(r"@|\.[a-z]", re.I), [(_EMAIL, _say_email), (_URL, _say_url)]),
     (re.compile("|".join(f"(?:{k})" for k in ABBREVIATIONS)), _rules(ABBREVIATIONS)),
-    (re.compile(r"\d"), [(_TIME, _say_time), (_MONEY, _say_money), (_RANGE, _say_range)]),
+    (
+        re.compile(r"\d"),
+        [
+            (_TIME, _say_time),
+            (_MONEY, _say_money),
+            (_RANGE, _say_range),
+            (_YEAR, _say_year),
+        ],
+    ),
     (re.compile("|".join(map(re.escape, SYMBOLS))), _rules(SYMBOLS, escape=True)),
     (
         re.compile(r"[A-Z]"),
