@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+JS_DEPS := tests/js/node_modules/.package-lock.json
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: run test install lint check clean
 
@@ -16,9 +19,18 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 
 install: $(INSTALLED)
 
-## run: install, then print the speech scripts of the bundled samples
+## run: install, publish the bundled samples with the real voice (the clip cache makes a second
+## run instant; unchanged files are skipped), then serve feeds, audio and pages with gunicorn
 run: install
-	@for f in samples/*; do echo "=== $$f"; $(BIN)/audionews script "$$f" || exit $$?; done
+	@for f in samples/*; do $(BIN)/audionews publish "$$f" || exit $$?; done
+	$(BIN)/audionews serve --host $(HOST) --port $(PORT)
+
+# The Podcast Index feed parser (podcast-partytime) for tests/test_feed_clients.py, installed
+# with the machine's node into tests/js/node_modules from the committed lock file.
+$(JS_DEPS): tests/js/package.json tests/js/package-lock.json
+	@command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
+	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 lint: install
 	$(BIN)/ruff check src tests bench
@@ -26,7 +38,7 @@ lint: install
 	$(BIN)/mypy
 
 ## test: install what the tests need, lint, type-check and run the whole suite
-test: lint
+test: lint $(JS_DEPS)
 	$(BIN)/python -m pytest -q
 
 clean:
