@@ -1,0 +1,443 @@
+/* audionews player: enhances the server-rendered page, never replaces what it offers.
+ *
+ * Without this script the page has a native <audio controls> with caption and chapter tracks,
+ * chapter links with media fragments and the full transcript. With it: labelled buttons,
+ * a seek slider that speaks its position, chapter buttons, a transcript that follows the voice
+ * and seeks on click or Enter, and keyboard shortcuts scoped to the player's own sections.
+ */
+(function () {
+  "use strict";
+
+  var root = document.documentElement;
+  root.classList.remove("no-js");
+  root.classList.add("js");
+
+  var store = {
+    get: function (key) {
+      try { return window.localStorage.getItem("audionews." + key); } catch (e) { return null; }
+    },
+    set: function (key, value) {
+      try { window.localStorage.setItem("audionews." + key, String(value)); } catch (e) { /* private mode */ }
+    }
+  };
+
+  // ---------------------------------------------------------------- copy buttons (home)
+
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    var status = button.closest(".copy-field").querySelector("[data-copy-status]");
+    if (!source) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var done = function () { status.textContent = "Address copied."; };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(source.value).then(done, function () { fallbackCopy(source, done); });
+      } else {
+        fallbackCopy(source, done);
+      }
+    });
+  });
+
+  function fallbackCopy(input, done) {
+    input.focus();
+    input.select();
+    try {
+      if (document.execCommand("copy")) { done(); return; }
+    } catch (e) { /* fall through */ }
+    // Leave the address selected so the user can copy it with their own keys.
+  }
+
+  // ---------------------------------------------------------------- the player
+
+  var section = document.querySelector("[data-player]");
+  if (!section) { return; }
+  var audio = section.querySelector("[data-audio]");
+  var controls = section.querySelector("[data-controls]");
+  if (!audio || !controls) { return; }
+
+  var reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+  var playButton = controls.querySelector('[data-action="play"]');
+  var playLabel = playButton.querySelector("[data-label]");
+  var muteButton = controls.querySelector('[data-action="mute"]');
+  var seek = controls.querySelector("[data-seek]");
+  var elapsed = controls.querySelector("[data-elapsed]");
+  var total = controls.querySelector("[data-total]");
+  var speed = controls.querySelector("[data-speed]");
+  var volume = controls.querySelector("[data-volume]");
+  var follow = controls.querySelector("[data-follow]");
+  var announce = controls.querySelector("[data-announce]");
+  var announcer = controls.querySelector("[data-announcer]");
+  var transcript = document.querySelector("[data-transcript]");
+  var hint = document.querySelector("[data-transcript-hint]");
+  var fallbackDuration = parseFloat(section.getAttribute("data-duration")) || 0;
+
+  // The enhanced controls replace the native ones only now that they can work.
+  controls.hidden = false;
+  section.classList.add("is-enhanced");
+  audio.controls = false;
+
+  // Text tracks stay available to the browser without drawing anything over the page.
+  Array.prototype.forEach.call(audio.textTracks || [], function (track) { track.mode = "hidden"; });
+
+  // ---- words and numbers
+
+  function plural(n, unit) { return n + " " + unit + (n === 1 ? "" : "s"); }
+
+  function spoken(seconds) {
+    var t = Math.round(Math.max(0, seconds || 0));
+    var h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), s = t % 60;
+    var parts = [];
+    if (h) { parts.push(plural(h, "hour")); }
+    if (m) { parts.push(plural(m, "minute")); }
+    if (s) { parts.push(plural(s, "second")); }
+    return parts.join(" ") || "0 seconds";
+  }
+
+  function clock(seconds) {
+    var t = Math.floor(Math.max(0, seconds || 0));
+    var h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), s = t % 60;
+    var ss = (s < 10 ? "0" : "") + s;
+    if (h) { return h + ":" + (m < 10 ? "0" : "") + m + ":" + ss; }
+    return m + ":" + ss;
+  }
+
+  function duration() {
+    return isFinite(audio.duration) && audio.duration > 0 ? audio.duration : fallbackDuration;
+  }
+
+  function say(text) {
+    // Clear first so the same words are announced again if they recur.
+    announcer.textContent = "";
+    window.setTimeout(function () { announcer.textContent = text; }, 50);
+  }
+
+  // ---- chapters: links become buttons that seek within the page
+
+  var chapters = [];
+  var chapterList = document.querySelector("[data-chapters]");
+  if (chapterList) {
+    chapterList.querySelectorAll("a.chapter").forEach(function (link, index) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "chapter";
+      button.setAttribute("data-start", link.getAttribute("data-start"));
+      while (link.firstChild) { button.appendChild(link.firstChild); }
+      var now = document.createElement("span");
+      now.className = "chapter-now";
+      now.hidden = true;
+      now.textContent = "Now playing";
+      button.appendChild(now);
+      link.replaceWith(button);
+      var title = button.querySelector(".chapter-title");
+      chapters.push({
+        index: index,
+        start: parseFloat(link.getAttribute("data-start")) || 0,
+        end: parseFloat(link.getAttribute("data-end")) || 0,
+        title: title ? title.textContent.trim() : "Chapter " + (index + 1),
+        button: button,
+        now: now
+      });
+      button.addEventListener("click", function () { seekTo(chapters[index].start); });
+    });
+  }
+
+  function chapterAt(time) {
+    var found = -1;
+    for (var i = 0; i < chapters.length; i++) {
+      if (time + 0.0005 >= chapters[i].start) { found = i; } else { break; }
+    }
+    return found;
+  }
+
+  // ---- transcript: sentences seek on click or Enter; one tab stop, arrows move between them
+
+  var cues = [];
+  if (transcript) {
+    transcript.querySelectorAll(".cue").forEach(function (el, index) {
+      cues.push({
+        el: el,
+        start: parseFloat(el.getAttribute("data-start")) || 0,
+        end: parseFloat(el.getAttribute("data-end")) || 0
+      });
+      el.tabIndex = index === 0 ? 0 : -1;
+      el.addEventListener("click", function () { focusCue(index); seekTo(cues[index].start); });
+    });
+    if (cues.length) {
+      transcript.classList.add("is-interactive");
+      if (hint) { hint.hidden = false; }
+      transcript.addEventListener("keydown", onTranscriptKey);
+      ["wheel", "touchmove", "keydown", "pointerdown"].forEach(function (type) {
+        transcript.addEventListener(type, function () { lastReading = Date.now(); }, { passive: true });
+      });
+    }
+  }
+
+  var rovingIndex = 0;
+  function setRoving(index) {
+    if (!cues.length) { return; }
+    cues[rovingIndex].el.tabIndex = -1;
+    rovingIndex = Math.max(0, Math.min(cues.length - 1, index));
+    cues[rovingIndex].el.tabIndex = 0;
+  }
+
+  function focusCue(index) {
+    setRoving(index);
+    cues[rovingIndex].el.focus({ preventScroll: false });
+  }
+
+  function onTranscriptKey(event) {
+    var target = event.target;
+    if (!target.classList || !target.classList.contains("cue") || event.altKey || event.ctrlKey || event.metaKey) { return; }
+    var index = cues.findIndex(function (cue) { return cue.el === target; });
+    var handled = true;
+    switch (event.key) {
+      case "ArrowDown": case "ArrowRight": focusCue(index + 1); break;
+      case "ArrowUp": case "ArrowLeft": focusCue(index - 1); break;
+      case "Home": focusCue(0); break;
+      case "End": focusCue(cues.length - 1); break;
+      case "Enter": seekTo(cues[index].start); break;
+      default: handled = false;
+    }
+    if (handled) { event.preventDefault(); event.stopPropagation(); }
+  }
+
+  function cueAt(time) {
+    // The sentence that started last stays highlighted through the pause after it.
+    var lo = 0, hi = cues.length - 1, found = -1;
+    while (lo <= hi) {
+      var mid = (lo + hi) >> 1;
+      if (cues[mid].start <= time + 0.0005) { found = mid; lo = mid + 1; } else { hi = mid - 1; }
+    }
+    return found;
+  }
+
+  // ---- following the voice
+
+  var currentCue = -1;
+  var currentChapter = -1;
+  var lastReading = 0;  // when the user last scrolled or moved in the transcript
+  var READING_GRACE_MS = 5000;
+
+  function scrollCueIntoView(el) {
+    var behavior = reducedMotion.matches ? "auto" : "smooth";
+    var box = transcript;
+    var style = window.getComputedStyle(box);
+    var boxScrolls = /(auto|scroll)/.test(style.overflowY) && box.scrollHeight > box.clientHeight;
+    if (boxScrolls) {
+      var top = el.offsetTop, bottom = top + el.offsetHeight;
+      var viewTop = box.scrollTop, viewBottom = viewTop + box.clientHeight;
+      if (top < viewTop + 16 || bottom > viewBottom - 16) {
+        box.scrollTo({ top: Math.max(0, top - box.clientHeight / 3), behavior: behavior });
+      }
+    } else {
+      var rect = el.getBoundingClientRect();
+      if (rect.top < 0 || rect.bottom > window.innerHeight) {
+        el.scrollIntoView({ block: "nearest", behavior: behavior });
+      }
+    }
+  }
+
+  function showCue(index) {
+    if (index === currentCue) { return; }
+    if (currentCue >= 0) {
+      cues[currentCue].el.classList.remove("is-current");
+      cues[currentCue].el.removeAttribute("aria-current");
+    }
+    currentCue = index;
+    if (index < 0) { return; }
+    var el = cues[index].el;
+    el.classList.add("is-current");
+    el.setAttribute("aria-current", "true");
+    var focusInTranscript = transcript.contains(document.activeElement);
+    if (!focusInTranscript) { setRoving(index); }  // Tab into the transcript lands here
+    var reading = focusInTranscript || Date.now() - lastReading < READING_GRACE_MS;
+    if (follow.checked && !audio.paused && !reading) { scrollCueIntoView(el); }
+  }
+
+  function showChapter(index, fromPlayback) {
+    if (index === currentChapter) { return; }
+    if (currentChapter >= 0) {
+      chapters[currentChapter].button.removeAttribute("aria-current");
+      chapters[currentChapter].now.hidden = true;
+    }
+    currentChapter = index;
+    if (index < 0) { return; }
+    chapters[index].button.setAttribute("aria-current", "true");
+    chapters[index].now.hidden = false;
+    if (fromPlayback && announce.checked && !audio.paused) {
+      say("Chapter " + (index + 1) + " of " + chapters.length + ": " + chapters[index].title);
+    }
+  }
+
+  var dragging = false;
+  function update(fromPlayback) {
+    var time = audio.currentTime;
+    var length = duration();
+    if (!dragging) { seek.value = String(time); }
+    seek.max = String(length);
+    seek.setAttribute("aria-valuetext", spoken(time) + " of " + spoken(length));
+    elapsed.textContent = clock(time);
+    total.textContent = clock(Math.round(length));
+    showChapter(chapterAt(time), fromPlayback);
+    if (cues.length) { showCue(cueAt(time)); }
+  }
+
+  // timeupdate fires about four times a second; while playing, an animation frame loop keeps
+  // the highlight on the sentence actually being spoken.
+  var frame = 0;
+  function tick() {
+    update(true);
+    frame = audio.paused ? 0 : window.requestAnimationFrame(tick);
+  }
+
+  // ---- actions
+
+  function seekTo(time) {
+    var length = duration();
+    audio.currentTime = Math.max(0, length ? Math.min(time, length) : time);
+    update(false);
+  }
+
+  function togglePlay() {
+    if (audio.paused || audio.ended) {
+      var started = audio.play();
+      if (started && started.catch) {
+        started.catch(function () { say("The audio could not start. Try the download link."); });
+      }
+    } else {
+      audio.pause();
+    }
+  }
+
+  function previousChapter() {
+    var i = chapterAt(audio.currentTime);
+    // Like a CD player: first back to the start of this chapter, then to the one before.
+    if (i > 0 && audio.currentTime - chapters[i].start < 3) { i -= 1; }
+    if (i >= 0) { seekTo(chapters[i].start); }
+  }
+
+  function nextChapter() {
+    var i = chapterAt(audio.currentTime);
+    if (i + 1 < chapters.length) { seekTo(chapters[i + 1].start); }
+  }
+
+  var RATES = Array.prototype.map.call(speed.options, function (o) { return o.value; });
+  function setRate(value) {
+    var rate = parseFloat(value);
+    if (!(rate > 0)) { return; }
+    audio.playbackRate = rate;
+    audio.defaultPlaybackRate = rate;
+    speed.value = String(value);
+    store.set("speed", value);
+  }
+  function stepRate(direction) {
+    var i = RATES.indexOf(speed.value);
+    var next = RATES[Math.max(0, Math.min(RATES.length - 1, i + direction))];
+    if (next && next !== speed.value) { setRate(next); say("Speed " + next + " times"); }
+  }
+
+  function toggleMute() { audio.muted = !audio.muted; }
+
+  var actions = {
+    "play": togglePlay,
+    "back": function () { seekTo(audio.currentTime - 15); },
+    "forward": function () { seekTo(audio.currentTime + 30); },
+    "previous-chapter": previousChapter,
+    "next-chapter": nextChapter,
+    "mute": toggleMute
+  };
+  controls.querySelectorAll("[data-action]").forEach(function (button) {
+    var action = actions[button.getAttribute("data-action")];
+    button.addEventListener("click", function () { action(); });
+  });
+
+  seek.addEventListener("pointerdown", function () { dragging = true; });
+  seek.addEventListener("pointerup", function () { dragging = false; });
+  seek.addEventListener("input", function () { seekTo(parseFloat(seek.value)); });
+  seek.addEventListener("keydown", function (event) {
+    // Arrow keys move 5 s and Page keys 30 s: the native 1-second steps are too fine to hear.
+    var steps = { ArrowLeft: -5, ArrowDown: -5, ArrowRight: 5, ArrowUp: 5, PageDown: -30, PageUp: 30 };
+    if (event.key in steps && !event.altKey && !event.ctrlKey && !event.metaKey) {
+      event.preventDefault();
+      seekTo(audio.currentTime + steps[event.key]);
+    }
+  });
+
+  speed.addEventListener("change", function () { setRate(speed.value); });
+  volume.addEventListener("input", function () {
+    audio.volume = parseInt(volume.value, 10) / 100;
+    if (audio.muted && audio.volume > 0) { audio.muted = false; }
+  });
+
+  follow.checked = store.get("follow") !== "off";
+  follow.addEventListener("change", function () {
+    store.set("follow", follow.checked ? "on" : "off");
+    if (follow.checked && currentCue >= 0 && !audio.paused) { scrollCueIntoView(cues[currentCue].el); }
+  });
+  announce.checked = store.get("announce") === "on";
+  announce.addEventListener("change", function () { store.set("announce", announce.checked ? "on" : "off"); });
+
+  // ---- media events keep every control truthful, whatever started the change
+
+  function showPlaying() {
+    var playing = !audio.paused && !audio.ended;
+    playButton.classList.toggle("is-playing", playing);
+    playLabel.textContent = playing ? "Pause" : "Play";
+  }
+  audio.addEventListener("play", function () {
+    showPlaying();
+    if (!frame) { frame = window.requestAnimationFrame(tick); }
+  });
+  audio.addEventListener("pause", showPlaying);
+  audio.addEventListener("ended", showPlaying);
+  ["timeupdate", "seeked", "loadedmetadata", "durationchange"].forEach(function (type) {
+    audio.addEventListener(type, function () { update(type === "timeupdate"); });
+  });
+  audio.addEventListener("ratechange", function () {
+    var value = String(audio.playbackRate);
+    if (RATES.indexOf(value) >= 0) { speed.value = value; }
+  });
+  audio.addEventListener("volumechange", function () {
+    muteButton.setAttribute("aria-pressed", audio.muted ? "true" : "false");
+    volume.value = String(Math.round(audio.volume * 100));
+    volume.setAttribute("aria-valuetext", Math.round(audio.volume * 100) + "%" + (audio.muted ? ", muted" : ""));
+  });
+
+  var savedRate = store.get("speed");
+  if (savedRate && RATES.indexOf(savedRate) >= 0) { setRate(savedRate); }
+  showPlaying();
+  update(false);
+
+  // ---- keyboard shortcuts, only while focus is in the player, chapters or transcript
+
+  var NATIVE_SPACE = /^(BUTTON|A|SELECT|SUMMARY|TEXTAREA)$/;
+  function onShortcut(event) {
+    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) { return; }
+    var target = event.target;
+    var tag = target.tagName;
+    if (tag === "TEXTAREA" || target.isContentEditable) { return; }
+    if (tag === "INPUT" && !/^(range|checkbox)$/.test(target.type)) { return; }
+    if (tag === "SELECT" && event.key.length === 1 && event.key !== "<" && event.key !== ">") {
+      return;  // letters choose options in a list box
+    }
+    var key = event.key;
+    var run = {
+      "k": togglePlay, "K": togglePlay,
+      "j": actions.back, "J": actions.back,
+      "l": actions.forward, "L": actions.forward,
+      "[": previousChapter, "]": nextChapter,
+      "<": function () { stepRate(-1); }, ">": function () { stepRate(1); },
+      "m": toggleMute, "M": toggleMute
+    }[key];
+    if (key === " " && !NATIVE_SPACE.test(tag) && !(tag === "INPUT" && target.type === "checkbox")) {
+      run = togglePlay;
+    }
+    if (run) {
+      event.preventDefault();
+      run();
+    }
+  }
+  document.querySelectorAll("[data-scope]").forEach(function (scope) {
+    scope.addEventListener("keydown", onShortcut);
+  });
+})();
