@@ -4,6 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 JS_DEPS := tests/js/node_modules/.package-lock.json
+CHROMIUM := /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -32,13 +33,17 @@ $(JS_DEPS): tests/js/package.json tests/js/package-lock.json
 	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Chromium for tests/browser: Playwright drives Debian's package and never downloads a browser.
+$(CHROMIUM):
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
 ## test: install what the tests need, lint, type-check and run the whole suite
-test: lint $(JS_DEPS)
+test: lint $(JS_DEPS) $(CHROMIUM)
 	$(BIN)/python -m pytest -q
 
 clean:
