@@ -100,6 +100,18 @@ class ClipCache:
             _touch(path)  # mtime = last use, which `prune --older-than` relies on
         return samples
 
+    def length(self, key: str, sample_rate: int) -> int | None:
+        """Return the stored clip's sample count from its header alone, or None if absent."""
+        try:
+            with self._path(key).open("rb") as handle:
+                header = handle.read(_HEADER.size)
+        except OSError:
+            return None
+        if len(header) < _HEADER.size:
+            return None
+        magic, rate, count, _, _ = _HEADER.unpack(header)
+        return count if magic == _MAGIC and rate == sample_rate else None
+
     def put(self, key: str, samples: np.ndarray, sample_rate: int) -> None:
         """Store a clip atomically: write aside, fsync, rename over any old entry."""
         path = self._path(key)

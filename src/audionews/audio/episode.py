@@ -6,16 +6,23 @@ the cache with the one gain that meets the loudness target and streams it into f
 pass holds more than one clip, so memory stays flat for long articles. Every file is written
 under a temporary name in the output directory and renamed into place at the end, so a failed
 build leaves nothing behind and never touches the previous build's files.
+
+A build key (a hash of everything the files are made from: plan, clip lengths, tags, settings,
+version) is stored in the MP3; when the files in out_dir already carry the key, nothing is
+encoded again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +30,7 @@ import numpy as np
 from audionews import __version__
 from audionews.audio import master, transcript
 from audionews.audio.cache import ClipCache, clip_key
-from audionews.audio.package import Tags, default_cover, encode_mp3, write_tags
+from audionews.audio.package import Tags, encode_mp3, read_provenance, stored_cover, write_tags
 from audionews.audio.synth import Synthesizer
 from audionews.config import Settings
 from audionews.errors import AudioError
@@ -43,13 +50,15 @@ _FILE_MODE = 0o644
 #: dB kept free under the true-peak ceiling for inter-sample and MP3 overshoot and for early
 #: sentences limited against a rough loudness estimate (the encoder's limiter catches the rest).
 PEAK_ALLOWANCE_DB = 1.5
+BUILD_KEY = "audionews:build"
 
 
 class _Clips:
     """Clips of one build: fetched from the cache or synthesized (pass 1), replayed (pass 2)."""
 
-    def __init__(self, synthesizer: Synthesizer, cache: ClipCache, total: int,
-                 progress: Progress | None) -> None:  # fmt: skip
+    def __init__(
+        self, synthesizer: Synthesizer, cache: ClipCache, total: int, progress: Progress | None
+    ) -> None:
         self.synthesizer = synthesizer
         self.cache = cache
         self.total = total
@@ -60,6 +69,16 @@ class _Clips:
 
     def _key(self, speech: str) -> str:
         return clip_key(self.synthesizer.identity, speech)
+
+    def stored_lengths(self, steps: list[master.Speech]) -> bool:
+        """Read every clip's length from the cache headers; False if any clip is missing."""
+        for step in steps:
+            speech = step.sentence.speech
+            length = self.cache.length(self._key(speech), self.synthesizer.sample_rate)
+            if length is None:
+                return False
+            self.lengths[speech] = length
+        return True
 
     def fetch(self, step: master.Speech) -> np.ndarray:
         """Return the sentence's clip, synthesizing and storing it on a cache miss."""
@@ -104,15 +123,29 @@ def make_episode(
     """Build `<slug>.mp3` and its sidecars in out_dir from the script; return what was made."""
     began = time.perf_counter()
     steps = master.plan(script)
+    spoken = master.speeches(steps)
     rate = synthesizer.sample_rate
-    clips = _Clips(
-        synthesizer, ClipCache(settings.clip_cache_dir), len(master.speeches(steps)), progress
-    )
+    clips = _Clips(synthesizer, ClipCache(settings.clip_cache_dir), len(spoken), progress)
+    tags = _tags(script, settings, synthesizer, source_sha256)
+    finals = {kind: out_dir / (slug + suffix) for kind, suffix in SUFFIXES.items()}
+
+    if clips.stored_lengths(spoken):
+        key = _build_key(steps, clips, tags, settings)
+        if (
+            all(p.is_file() for p in finals.values())
+            and read_provenance(finals["mp3"], BUILD_KEY) == key
+        ):
+            timeline = master.timeline(steps, clips.length, rate)
+            extra: dict[str, object] = {"reused": True}
+            return _result(script, slug, finals, timeline, 0, len(spoken), began, extra)
+
     headroom = settings.true_peak_dbtp - settings.loudness_lufs - PEAK_ALLOWANCE_DB
     limiter = master.PeakLimiter(rate, headroom)
     loudness = limiter.measure(steps, clips.fetch)
     gain_db = settings.loudness_lufs - loudness if np.isfinite(loudness) else 0.0
     timeline = master.timeline(steps, clips.length, rate)
+    key = _build_key(steps, clips, tags, settings)
+    tags = replace(tags, provenance={**tags.provenance, BUILD_KEY: key})
 
     out_dir.mkdir(parents=True, exist_ok=True)
     with _staged(out_dir, slug) as paths:
@@ -124,19 +157,46 @@ def make_episode(
             true_peak_dbtp=settings.true_peak_dbtp,
             bitrate_kbps=settings.bitrate_kbps,
         )
-        write_tags(paths["mp3"], _tags(script, settings, synthesizer, source_sha256), timeline)
+        write_tags(paths["mp3"], tags, timeline)
         _write_sidecars(paths, timeline, script)
+    extra = {"reused": False, "measured_lufs": loudness, "gain_db": gain_db}
+    return _result(script, slug, finals, timeline, clips.synthesized, clips.cached, began, extra)
+
+
+def _result(
+    script: Script,
+    slug: str,
+    files: dict[str, Path],
+    timeline: Timeline,
+    synthesized: int,
+    cached: int,
+    began: float,
+    extra: Mapping[str, object],
+) -> BuildResult:
     return BuildResult(
         slug=slug,
-        files={kind: out_dir / (slug + suffix) for kind, suffix in SUFFIXES.items()},
+        files=files,
         duration_s=timeline.duration,
         timeline=timeline,
         script=script,
-        segments_synthesized=clips.synthesized,
-        segments_cached=clips.cached,
+        segments_synthesized=synthesized,
+        segments_cached=cached,
         seconds=time.perf_counter() - began,
-        extra={"measured_lufs": loudness, "gain_db": gain_db},
+        extra=extra,
     )
+
+
+def _build_key(steps: list[master.Step], clips: _Clips, tags: Tags, settings: Settings) -> str:
+    """Hash everything the episode's files are made from."""
+    described = {
+        "version": __version__,
+        "synthesis": clips.synthesizer.identity,
+        "plan": [repr(step) for step in steps],
+        "lengths": [clips.length(step) for step in master.speeches(steps)],
+        "tags": {**asdict(tags), "cover_png": hashlib.sha256(tags.cover_png).hexdigest()},
+        "audio": [settings.loudness_lufs, settings.true_peak_dbtp, settings.bitrate_kbps],
+    }
+    return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
 
 
 def _write_sidecars(paths: dict[str, Path], timeline: Timeline, script: Script) -> None:
@@ -182,7 +242,7 @@ def _tags(script: Script, settings: Settings, synthesizer: Synthesizer, source_s
         language=script.language,
         comment=" ".join(article.standfirsts),
         transcript=transcript.to_text(script),
-        cover_png=default_cover(settings.publication),
+        cover_png=stored_cover(settings.publication, settings.clip_cache_dir),
         provenance={
             "audionews:source_sha256": source_sha256,
             "audionews:voice": script.voice,

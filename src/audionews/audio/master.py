@@ -15,8 +15,6 @@ from enum import StrEnum
 from functools import cache
 
 import numpy as np
-from scipy.ndimage import minimum_filter1d, uniform_filter1d
-from scipy.signal import lfilter
 
 from audionews.models import (
     ChapterKind,
@@ -277,9 +275,27 @@ def limit_peaks(samples: np.ndarray, ceiling: float, sample_rate: int) -> np.nda
     if not len(samples) or needed.min() >= 1.0:
         return samples
     window = max(1, round(LIMITER_WINDOW_S * sample_rate))
-    held = minimum_filter1d(needed, size=2 * window + 1, mode="nearest")
-    gain = uniform_filter1d(held, size=window + 1, mode="nearest")
+    held = running_min(needed, 2 * window + 1)
+    gain = moving_average(held, window + 1)
     return (samples * gain).astype(np.float32)
+
+
+def running_min(values: np.ndarray, size: int) -> np.ndarray:
+    """Return the minimum over a centred window of odd `size` (edges repeat); O(n), van Herk."""
+    half = size // 2
+    tail = half + (-(len(values) + 2 * half)) % size
+    blocks = np.pad(values, (half, tail), mode="edge").reshape(-1, size)
+    prefix = np.minimum.accumulate(blocks, axis=1).ravel()
+    suffix = np.minimum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
+    n = len(values)
+    return np.minimum(suffix[:n], prefix[size - 1 : size - 1 + n])
+
+
+def moving_average(values: np.ndarray, size: int) -> np.ndarray:
+    """Return the mean over a centred window of `size` samples (edges repeat)."""
+    padded = np.pad(values, (size // 2, size - 1 - size // 2), mode="edge")
+    sums = np.cumsum(np.concatenate([[0.0], padded]))
+    return (sums[size:] - sums[:-size]) / size
 
 
 def timeline(
@@ -331,23 +347,34 @@ def _samples(seconds: float, sample_rate: int) -> int:
 class LoudnessMeter:
     """Integrated loudness of a mono stream (ITU-R BS.1770-4: K-weighting, 400 ms gated blocks).
 
-    Fed chunk by chunk; keeps only one energy value per 100 ms, so an hour costs ~300 kB.
+    Fed chunk by chunk; keeps only one energy value per 100 ms, so an hour costs ~300 kB. The
+    K-weighting filter runs as an FFT convolution with its impulse response (which has decayed
+    below 1e-9 after 0.2 s), so no signal-processing library is needed.
     """
 
     _ABSOLUTE_GATE = -70.0
     _RELATIVE_GATE = -10.0
 
     def __init__(self, sample_rate: int) -> None:
-        self._b, self._a = _k_weighting(sample_rate)
-        self._state = np.zeros(max(len(self._a), len(self._b)) - 1)
+        self._response = k_weighting_response(sample_rate)
+        self._carry = np.zeros(len(self._response) - 1)
         self._step = sample_rate // 10  # blocks overlap by 75%: four 100 ms steps each
         self._pending = np.zeros(0)
         self._energies: list[float] = []
 
     def add(self, chunk: np.ndarray) -> None:
         """Measure the next chunk of float samples."""
-        weighted, self._state = lfilter(self._b, self._a, chunk.astype(np.float64), zi=self._state)
-        data = np.concatenate([self._pending, weighted])
+        if not len(chunk):
+            return
+        size = len(chunk) + len(self._response) - 1
+        fft_size = 1 << (size - 1).bit_length()
+        spectrum = np.fft.rfft(chunk.astype(np.float64), fft_size)
+        weighted = np.fft.irfft(spectrum * np.fft.rfft(self._response, fft_size), fft_size)[:size]
+        weighted[: len(self._carry)] += self._carry
+        self._carry = weighted[len(chunk) :].copy()
+        if len(self._carry) < len(self._response) - 1:
+            self._carry = np.pad(self._carry, (0, len(self._response) - 1 - len(self._carry)))
+        data = np.concatenate([self._pending, weighted[: len(chunk)]])
         whole = len(data) // self._step * self._step
         squares = np.square(data[:whole]).reshape(-1, self._step).sum(axis=1)
         self._energies.extend(squares.tolist())
@@ -369,21 +396,42 @@ class LoudnessMeter:
         return float(-0.691 + 10 * np.log10(gated.mean()))
 
 
-def _k_weighting(rate: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return the BS.1770 pre-filter and RLB high-pass as one filter, designed for `rate`."""
+#: Length of the K-weighting impulse response used by the meter.
+K_RESPONSE_S = 0.2
+
+
+@cache
+def k_weighting_response(rate: int) -> np.ndarray:
+    """Return the impulse response of the BS.1770 pre-filter and RLB high-pass at `rate`."""
     k = np.tan(np.pi * 1681.974450955533 / rate)
     vh = 10 ** (3.999843853973347 / 20)
     vb = vh**0.4996667741545416
     q = 0.7071752369554196
     a0 = 1 + k / q + k * k
-    shelf_b = np.array([vh + vb * k / q + k * k, 2 * (k * k - vh), vh - vb * k / q + k * k]) / a0
-    shelf_a = np.array([1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0])
+    shelf = (
+        [(vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0],
+        [2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0],
+    )
     k = np.tan(np.pi * 38.13547087602444 / rate)
     q = 0.5003270373238773
     a0 = 1 + k / q + k * k
-    pass_b = np.array([1.0, -2.0, 1.0])
-    pass_a = np.array([1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0])
-    return np.convolve(shelf_b, pass_b), np.convolve(shelf_a, pass_a)
+    high_pass = ([1.0, -2.0, 1.0], [2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0])
+    response = np.zeros(round(K_RESPONSE_S * rate))
+    response[0] = 1.0
+    for b, a in (shelf, high_pass):
+        response = _biquad(response, b, a)
+    return response
+
+
+def _biquad(x: np.ndarray, b: list[float], a: list[float]) -> np.ndarray:
+    """Filter x with one biquad (direct form I); only ever run on a short impulse."""
+    out = np.zeros_like(x)
+    x1 = x2 = y1 = y2 = 0.0
+    for i, value in enumerate(x.tolist()):
+        y = b[0] * value + b[1] * x1 + b[2] * x2 - a[0] * y1 - a[1] * y2
+        x2, x1, y2, y1 = x1, value, y1, y
+        out[i] = y
+    return out
 
 
 def gain_for(loudness: float, target: float) -> float:

@@ -33,24 +33,20 @@ class Synthesizer(Protocol):
 
 
 class PiperSynthesizer:
-    """A Piper voice loaded once per process, with the onnxruntime threads we were given."""
+    """A Piper voice, loaded on the first sentence to speak (a fully cached build never loads
+    it) and then kept for the life of the process."""
 
     def __init__(self, voice: Voice, threads: int) -> None:
         self.voice = voice
-        self._piper = _load_piper(voice.model_path, voice.config_path, threads)
-        from piper import SynthesisConfig
-
-        self._config = SynthesisConfig(normalize_audio=False)
-        self.sample_rate = int(self._piper.config.sample_rate)
+        self.threads = threads
+        self.sample_rate = voice.sample_rate
         self.identity = json.dumps(
             {
                 "engine": "piper",
                 "piper": version("piper-tts"),
                 "model_sha256": model_hash(voice),
-                "sample_rate": self.sample_rate,
-                "length_scale": self._piper.config.length_scale,
-                "noise_scale": self._piper.config.noise_scale,
-                "noise_w_scale": self._piper.config.noise_w_scale,
+                "sample_rate": voice.sample_rate,
+                **_inference_settings(voice),
                 "normalize_audio": False,
             },
             sort_keys=True,
@@ -58,10 +54,24 @@ class PiperSynthesizer:
 
     def synthesize(self, speech: str) -> np.ndarray:
         """Return the sentence as int16 samples; espeak may split it into chunks, so join them."""
-        chunks = [c.audio_int16_array for c in self._piper.synthesize(speech, self._config)]
+        from piper import SynthesisConfig
+
+        piper = _load_piper(self.voice.model_path, self.voice.config_path, self.threads)
+        config = SynthesisConfig(normalize_audio=False)
+        chunks = [c.audio_int16_array for c in piper.synthesize(speech, config)]
         if not chunks:
             return np.zeros(0, dtype=np.int16)
         return np.concatenate(chunks).astype(np.int16, copy=False)
+
+
+def _inference_settings(voice: Voice) -> dict[str, object]:
+    """Return the voice config's synthesis settings (they change the audio, so the cache key)."""
+    try:
+        config = json.loads(voice.config_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise VoiceError(f"cannot read {voice.config_path} ({exc}): reinstall the voice") from exc
+    inference = config.get("inference", {})
+    return {name: inference.get(name) for name in ("length_scale", "noise_scale", "noise_w")}
 
 
 def piper_synthesizer(voice: Voice, settings: Settings) -> PiperSynthesizer:
