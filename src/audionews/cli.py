@@ -36,9 +36,7 @@ class _Group(click.Group):
         except click.UsageError as exc:
             # One line instead of click's usage block, so scripts and people see the fix at once.
             where = exc.ctx.command_path if exc.ctx else "audionews"
-            click.echo(
-                f"audionews: error: {exc.format_message()} (see '{where} --help')", err=True
-            )
+            click.echo(f"audionews: error: {exc.format_message()} (see '{where} --help')", err=True)
             sys.exit(exc.exit_code)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
@@ -81,9 +79,7 @@ def main(ctx: click.Context) -> None:
         sys.exit(exc.exit_code)
 
 
-ARTICLE = click.argument(
-    "file", type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
+ARTICLE = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 FORMAT = click.option(
     "--format",
     "source_format",
@@ -362,3 +358,88 @@ def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
     base = settings.public_url.rstrip("/")
     click.echo(f"feed:   {base}/feed.xml\nplayer: {base}/\nlistening on http://{host}:{port}")
     sys.exit(run_gunicorn(host, port, workers))
+
+
+# ------------------------------------------------------------------ corrections (issue 6)
+
+KIND_CHOICE = click.Choice(["correction", "update", "editors_note"])
+
+
+def _report(result: Any, as_json: bool) -> None:
+    """Print what a publish did, with how many sentences were synthesized or reused."""
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    click.echo(result.message)
+    if result.build is not None:
+        click.echo(
+            f"{result.build.segments_synthesized} sentence(s) synthesized, "
+            f"{result.build.segments_cached} from the cache, {result.build.seconds:.1f} s"
+        )
+
+
+@main.command()
+@click.argument("slug")
+@ARTICLE
+@FORMAT
+@click.option(
+    "--kind",
+    type=KIND_CHOICE,
+    default="correction",
+    show_default=True,
+    help="What the note is; it is announced with this label.",
+)
+@click.option("--note", default="", help="Note read to listeners and shown in the feed.")
+@click.option("--editor", default="cli", show_default=True, help="Who made the change.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
+@click.pass_context
+def correct(
+    ctx: click.Context,
+    slug: str,
+    file: Path,
+    source_format: str | None,
+    kind: str,
+    note: str,
+    editor: str,
+    as_json: bool,
+) -> None:
+    """Publish FILE as a corrected revision of SLUG; only changed sentences are re-spoken."""
+    from audionews import pipeline
+
+    with _progress_bar("Synthesizing") as progress:
+        result = pipeline.correct(
+            slug,
+            file.read_bytes(),
+            _settings(ctx),
+            kind=kind,
+            note=note,
+            editor=editor,
+            filename=file.name,
+            source_format=source_format,
+            progress=progress,
+        )
+    _report(result, as_json)
+
+
+@main.command()
+@click.argument("slug")
+@click.option(
+    "--revision",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Roll back to this revision's text (as a new revision).",
+)
+@click.option("--editor", default="cli", show_default=True, help="Who made the change.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
+@click.pass_context
+def regenerate(
+    ctx: click.Context, slug: str, revision: int | None, editor: str, as_json: bool
+) -> None:
+    """Speak SLUG again as a new revision, e.g. after a lexicon change (cached sentences reused)."""
+    from audionews import pipeline
+
+    with _progress_bar("Synthesizing") as progress:
+        result = pipeline.regenerate(
+            slug, _settings(ctx), revision=revision, editor=editor, progress=progress
+        )
+    _report(result, as_json)

@@ -150,6 +150,7 @@ def publish(
     kind: str = "update",
     note: str = "",
     editor: str = "cli",
+    force: bool = False,
     synthesizer: Synthesizer | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> PublishResult:
@@ -160,6 +161,8 @@ def publish(
     the database; re-render the feeds (temp file + rename). A failure at any step leaves the
     previous revision, its files and its feed in place. The first revision's kind is always
     "published"; later ones take `kind` and `note` (issue 6: correction, editors_note...).
+    A revision with a note, or `force`, is made even when the source is unchanged. Editors'
+    notes (this one and earlier ones) are spoken as notices of the article.
     """
     from audionews.publish import feed, files
     from audionews.publish.library import DEFAULT_CATEGORY, Library, PublishResult, new_revision
@@ -167,7 +170,8 @@ def publish(
     library = Library(settings)
     source_hash = hashlib.sha256(data).hexdigest()
     target = library.find(slugify(slug)) if slug else library.find_by_source(source_hash)
-    if target is not None and target.current.source_hash == source_hash:
+    unchanged = target is not None and target.current.source_hash == source_hash
+    if target is not None and unchanged and not (note or force):
         if target.is_published:
             return PublishResult("unchanged", target)
         files.move_tree(library.withdrawn_dir / target.slug, library.episode_dir(target.slug))
@@ -175,11 +179,14 @@ def publish(
         feed.render_all(library)
         return PublishResult("republished", view)
 
-    script = make_script(
-        data, settings, filename=filename, source_format=source_format, voice_name=voice_name
-    )
-    slug = slugify(slug or script.title)
+    from audionews.publish import history
+
+    article = read_article(data, filename=filename, source_format=source_format)
+    slug = slugify(slug or article.headline)
     existing = library.find(slug)
+    if existing is not None:
+        article = history.with_editor_notices(article, existing, kind, note)
+    script = script_for_article(article, settings, voice_name=voice_name)
     staging_root = settings.instance_dir / "staging"
     staging_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=staging_root) as staging:
@@ -214,6 +221,7 @@ def publish(
             editor=editor,
         )
     )
+    history.record_sentences(settings, slug, view.revision, script.sentences())
     feed.render_all(library)
     return PublishResult("revised" if existing is not None else "created", view, result)
 
@@ -240,3 +248,79 @@ def render_feeds(settings: Settings) -> list[Path]:
     from audionews.publish.library import Library
 
     return feed.render_all(Library(settings))
+
+
+# --------------------------------------------------------------------------- editors (issue 6)
+
+
+def correct(
+    slug: str,
+    data: bytes,
+    settings: Settings,
+    *,
+    kind: str = "correction",
+    note: str = "",
+    editor: str = "cli",
+    filename: str | None = None,
+    source_format: str | None = None,
+    synthesizer: Synthesizer | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PublishResult:
+    """Publish a corrected article as a new revision of an existing episode SLUG.
+
+    The note is spoken as a notice of `kind` and shown, dated, in the feed and on the page.
+    Only sentences whose speech changed are synthesized; the guid stays, the files are new.
+    """
+    from audionews.publish.history import CORRECTION_KINDS
+    from audionews.publish.library import Library
+
+    if kind not in CORRECTION_KINDS:
+        raise InputError(f"unknown kind {kind!r}: use one of {', '.join(CORRECTION_KINDS)}")
+    existing = Library(settings).get_episode(slugify(slug), include_withdrawn=True)
+    return publish(
+        data,
+        settings,
+        filename=filename,
+        source_format=source_format,
+        slug=existing.slug,
+        kind=kind,
+        note=note,
+        editor=editor,
+        synthesizer=synthesizer,
+        progress=progress,
+    )
+
+
+def regenerate(
+    slug: str,
+    settings: Settings,
+    *,
+    revision: int | None = None,
+    editor: str = "cli",
+    note: str = "",
+    synthesizer: Synthesizer | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PublishResult:
+    """Speak SLUG's current source again as a new revision (after a lexicon or voice change).
+
+    With `revision`, roll back: that revision's source becomes the new current revision
+    (history is never rewritten). Sentences whose speech did not change come from the cache.
+    """
+    from audionews.publish.library import Library
+
+    library = Library(settings)
+    episode = library.get_episode(slugify(slug), include_withdrawn=True)
+    row = library._revision_row(episode.slug, revision)
+    return publish(
+        row.source,
+        settings,
+        filename=row.source_filename or None,
+        source_format=row.source_format or None,
+        slug=episode.slug,
+        kind="rollback" if revision is not None else "regenerated",
+        note=note or (f"Back to revision {revision}." if revision is not None else ""),
+        editor=editor,
+        force=True,
+        synthesizer=synthesizer,
+        progress=progress,
+    )

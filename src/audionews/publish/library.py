@@ -74,7 +74,15 @@ FILE_KINDS: dict[str, tuple[str, str]] = {
 }
 
 #: Revision kinds: the first publish, then what editors do (issue 6 adds the UI for these).
-REVISION_KINDS = ("published", "update", "correction", "editors_note", "rollback", "republished")
+REVISION_KINDS = (
+    "published",
+    "update",
+    "correction",
+    "editors_note",
+    "rollback",
+    "republished",
+    "regenerated",
+)
 #: Revision kinds whose note is shown to listeners as a dated notice.
 NOTICE_KINDS = {"update": "update", "correction": "correction", "editors_note": "editors_note"}
 

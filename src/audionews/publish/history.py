@@ -1,0 +1,116 @@
+"""Revision history for editors: spoken notes, the sentences of each revision and their diffs.
+
+Editors' notes live in the library's revisions (kind + note); here they become notices of the
+article so speech/plan.py announces and reads them like any notice in the source.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from sqlalchemy import select
+
+from audionews.config import Settings
+from audionews.models import Article, Notice, NoticeKind, Sentence
+from audionews.publish import store
+from audionews.publish.library import NOTICE_KINDS, EpisodeView, RevisionView
+from audionews.speech.diff import (
+    ScriptDiff,
+    diff_sentences,
+    sentences_from_json,
+    sentences_to_json,
+)
+
+#: Kinds an editor may give a correction, with their labels in forms and the CLI's help.
+CORRECTION_KINDS = {
+    "correction": "Correction",
+    "update": "Update",
+    "editors_note": "Editor's note",
+}
+
+
+def with_editor_notices(article: Article, episode: EpisodeView, kind: str, note: str) -> Article:
+    """Return `article` with the episode's editor notes, and this new one, first in its notices.
+
+    Newest first, as the episode page and the feed list them.
+    """
+    earlier = [
+        Notice(NoticeKind(n.kind), "", n.text)
+        for n in episode.notices
+        if n.date is not None and n.kind in {str(k) for k in NoticeKind}
+    ]
+    new = (
+        [Notice(NoticeKind(NOTICE_KINDS[kind]), "", note.strip())]
+        if (note.strip() and kind in NOTICE_KINDS)
+        else []
+    )
+    return replace(article, notices=(*new, *earlier, *article.notices))
+
+
+def record_sentences(
+    settings: Settings, slug: str, number: int, sentences: Sequence[Sentence]
+) -> None:
+    """Store the sentences a revision was spoken from."""
+    data = json.dumps(sentences_to_json(sentences), ensure_ascii=False)
+    with store.session(settings) as s:
+        row = s.scalar(
+            select(store.RevisionSentences).where(
+                store.RevisionSentences.slug == slug, store.RevisionSentences.number == number
+            )
+        )
+        if row is None:
+            s.add(store.RevisionSentences(slug=slug, number=number, sentences_json=data))
+        else:
+            row.sentences_json = data
+
+
+def sentences_of(settings: Settings, slug: str, number: int) -> list[Sentence] | None:
+    """Return the sentences of a revision, or None if they were not recorded."""
+    with store.session(settings) as s:
+        data = s.scalar(
+            select(store.RevisionSentences.sentences_json).where(
+                store.RevisionSentences.slug == slug, store.RevisionSentences.number == number
+            )
+        )
+    return sentences_from_json(json.loads(data)) if data is not None else None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One revision as editors see it: who, when, why, and what changed from the one before."""
+
+    revision: RevisionView
+    diff: ScriptDiff | None  # None when the sentences of either side were not recorded
+
+    def to_dict(self) -> dict[str, object]:
+        r = self.revision
+        return {
+            "number": r.number,
+            "kind": r.kind,
+            "note": r.note,
+            "editor": r.editor,
+            "created": r.created.isoformat(),
+            "duration_s": round(r.duration_s, 3),
+            "mp3": r.files["mp3"].url if "mp3" in r.files else None,
+            "segments_synthesized": r.segments_synthesized,
+            "segments_cached": r.segments_cached,
+            "diff": self.diff.to_dict(context=False) if self.diff else None,
+        }
+
+
+def history(settings: Settings, episode: EpisodeView) -> list[HistoryEntry]:
+    """Return every revision of `episode`, newest first, each with its diff to the previous."""
+    entries = []
+    previous: list[Sentence] | None = []
+    for revision in episode.revisions:
+        current = sentences_of(settings, episode.slug, revision.number)
+        diff = (
+            diff_sentences(previous, current)
+            if current is not None and previous is not None
+            else None
+        )
+        entries.append(HistoryEntry(revision, diff))
+        previous = current
+    return entries[::-1]

@@ -1,0 +1,121 @@
+"""Tables of the editor side: jobs, article locks, editors, API tokens, login attempts, and the
+sentences each revision was spoken from (for diffs). Same database as the library.
+
+Kept apart from library.py so the library's own tables and views stay as they are; the two share
+the engine (one per database URL per process), so SQLite's WAL and busy timeout apply here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from sqlalchemy import Float, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from audionews.config import Settings
+from audionews.publish.library import Library, _engine
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Job(Base):
+    """A background publish: queued -> running -> published | failed (see publish/jobs.py)."""
+
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), index=True, default="")
+    action: Mapped[str] = mapped_column(String(20))  # a key of jobs.ACTIONS
+    kind: Mapped[str] = mapped_column(String(40), default="update")
+    note: Mapped[str] = mapped_column(Text, default="")
+    editor: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    source_filename: Mapped[str] = mapped_column(Text, default="")
+    source_format: Mapped[str] = mapped_column(String(20), default="")
+    revision: Mapped[int] = mapped_column(Integer, default=0)  # rollback target, then result
+    state: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    synthesized: Mapped[int] = mapped_column(Integer, default=0)
+    cached: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    pid: Mapped[int] = mapped_column(Integer, default=0)
+    host: Mapped[str] = mapped_column(String(200), default="")
+    heartbeat: Mapped[float] = mapped_column(Float, default=0.0)  # time.time() of the worker
+    created: Mapped[datetime] = mapped_column()
+    updated: Mapped[datetime] = mapped_column()
+
+
+class ArticleLock(Base):
+    """At most one running job per article: the row exists while a job owns the article."""
+
+    __tablename__ = "article_locks"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    job_id: Mapped[int] = mapped_column(Integer, default=0)
+    owner: Mapped[str] = mapped_column(String(200))  # "<host>:<pid>:<job id>"
+    pid: Mapped[int] = mapped_column(Integer)
+    host: Mapped[str] = mapped_column(String(200))
+    heartbeat: Mapped[float] = mapped_column(Float)
+
+
+class Editor(Base):
+    __tablename__ = "editors"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    created: Mapped[datetime] = mapped_column()
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the token
+    created: Mapped[datetime] = mapped_column()
+    last_used: Mapped[datetime | None] = mapped_column(nullable=True, default=None)
+
+
+class LoginAttempt(Base):
+    """Failed logins, counted per client address over a window (see accounts.py)."""
+
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client: Mapped[str] = mapped_column(String(200), index=True)
+    at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class RevisionSentences(Base):
+    """The sentences (written, spoken) of one revision, so any two revisions can be diffed."""
+
+    __tablename__ = "revision_sentences"
+    __table_args__ = (UniqueConstraint("slug", "number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    sentences_json: Mapped[str] = mapped_column(Text)
+
+
+_READY: set[int] = set()
+
+
+def engine(settings: Settings) -> Engine:
+    """Return the library's engine with these tables created."""
+    Library(settings)  # makes the folder and the library's own tables
+    found = _engine(settings.sqlalchemy_url)
+    if id(found) not in _READY:
+        Base.metadata.create_all(found)
+        _READY.add(id(found))
+    return found
+
+
+@contextmanager
+def session(settings: Settings) -> Iterator[Session]:
+    """Yield a session in a transaction (committed on success, rolled back on error)."""
+    factory = sessionmaker(engine(settings), expire_on_commit=False)
+    with factory() as s, s.begin():
+        yield s
