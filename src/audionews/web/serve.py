@@ -7,6 +7,9 @@ import sys
 
 #: gunicorn calls this factory in each worker, so workers share no database connection.
 APP_FACTORY = "audionews.web:create_app()"
+#: Threads per worker: podcast apps download slowly and hold a connection each, so a thread
+#: per connection (gthread) keeps one slow listener from blocking a worker (sync would).
+THREADS = 8
 
 
 def gunicorn_command(host: str, port: int, workers: int) -> list[str]:
@@ -19,6 +22,10 @@ def gunicorn_command(host: str, port: int, workers: int) -> list[str]:
         f"{host}:{port}",
         "--workers",
         str(max(1, workers)),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(THREADS),
         "--access-logfile",
         "-",
         APP_FACTORY,
