@@ -33,7 +33,7 @@ from audionews.audio.cache import ClipCache, clip_key
 from audionews.audio.package import Tags, encode_mp3, read_provenance, stored_cover, write_tags
 from audionews.audio.synth import Synthesizer
 from audionews.config import Settings
-from audionews.errors import AudioError
+from audionews.errors import AudioError, InputError
 from audionews.models import BuildResult, Script, Timeline
 
 Progress = Callable[[int, int], None]
@@ -124,6 +124,8 @@ def make_episode(
     began = time.perf_counter()
     steps = master.plan(script)
     spoken = master.speeches(steps)
+    if not spoken:
+        raise InputError(f"{script.title!r} has nothing to read aloud: check the article's text")
     rate = synthesizer.sample_rate
     clips = _Clips(synthesizer, ClipCache(settings.clip_cache_dir), len(spoken), progress)
     tags = _tags(script, settings, synthesizer, source_sha256)

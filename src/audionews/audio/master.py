@@ -329,7 +329,7 @@ def timeline(
             position += _samples(step.seconds, sample_rate)
         else:
             position += len(render_earcon(step.earcon, sample_rate))
-    ends = [start for start, _ in starts[1:]] + [position]
+    ends = [start for start, _ in starts[1:]] + [position] * bool(starts)
     chapters = tuple(
         ChapterMark(start / sample_rate, end / sample_rate, mark.title, mark.kind)
         for (start, mark), end in zip(starts, ends, strict=True)

@@ -158,6 +158,7 @@ def write_tags(path: Path, tags: Tags, timeline: Timeline) -> None:
         APIC(encoding=3, mime="image/png", type=PictureType.COVER_FRONT, desc="Cover",
              data=tags.cover_png)
     )  # fmt: skip
+    id3.update_to_v23()  # TDRC -> TYER + TDAT; mutagen does not convert frames on save
     id3.save(path, v2_version=3)
 
 

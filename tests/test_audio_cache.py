@@ -1,0 +1,61 @@
+"""The clip cache: lossless round trip, keys, damage detection, stats and prune."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from audionews.audio.cache import ClipCache, clip_key, decode_clip, encode_clip
+
+RATE = 22050
+
+
+@given(arrays(np.int16, st.integers(0, 5000)))
+def test_clips_round_trip_losslessly(samples: np.ndarray) -> None:
+    decoded = decode_clip(encode_clip(samples, RATE), RATE)
+    assert decoded is not None
+    assert np.array_equal(decoded, samples)
+
+
+@given(st.text(), st.text(), st.text(), st.text())
+def test_key_changes_exactly_when_identity_or_speech_changes(
+    identity_a: str, speech_a: str, identity_b: str, speech_b: str
+) -> None:
+    same = identity_a == identity_b and speech_a == speech_b
+    assert (clip_key(identity_a, speech_a) == clip_key(identity_b, speech_b)) == same
+
+
+def test_damaged_entries_read_as_missing(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path)
+    samples = (np.sin(np.arange(4000) / 7) * 9000).astype(np.int16)
+    cache.put("ab" + "0" * 62, samples, RATE)
+    path = next(cache.entries())
+    data = path.read_bytes()
+    for damaged in (data[: len(data) // 2], data[:10], data[:-1] + bytes([data[-1] ^ 1]), b""):
+        path.write_bytes(damaged)
+        assert cache.get("ab" + "0" * 62, RATE) is None
+    path.write_bytes(data)
+    assert cache.get("ab" + "0" * 62, RATE) is not None
+    assert cache.get("ab" + "0" * 62, 16000) is None  # another sample rate is another clip
+
+
+def test_stats_and_prune_by_last_use(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path / "clips")
+    assert cache.stats().entries == 0
+    for i in range(3):
+        cache.put(f"{i:02d}" + "f" * 62, np.zeros(100, np.int16), RATE)
+    old = next(iter(sorted(cache.entries())))
+    long_ago = time.time() - 40 * 86400
+    os.utime(old, (long_ago, long_ago))
+    stats = cache.stats()
+    assert stats.entries == 3 and stats.bytes > 0
+    assert cache.prune(30).entries == 1
+    assert cache.stats().entries == 2
+    assert cache.prune(0).entries == 2
+    assert not list(tmp_path.glob("clips/*/.tmp-*"))

@@ -1,0 +1,66 @@
+"""One real build of the sample article with the bundled Piper voice, checked by ffmpeg/mutagen."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+from mutagen.mp3 import MP3, BitrateMode
+
+from audionews.config import Settings
+from audionews.models import BuildResult
+from audionews.pipeline import build
+from readers import ffmpeg_chapters, ffmpeg_duration, ffmpeg_loudness, vtt_cue_times
+
+pytestmark = pytest.mark.voice
+SAMPLE = Path(__file__).parent.parent / "samples" / "ukraine-talks.txt"
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    root = tmp_path_factory.mktemp("voice")
+    settings = Settings(instance_dir=root / "instance", feed_dir=root / "feed")
+    return build(SAMPLE.read_bytes(), root / "out", settings, filename=SAMPLE.name)
+
+
+def test_ffmpeg_lists_every_chapter_in_order(real: BuildResult) -> None:
+    seen = ffmpeg_chapters(real.mp3)
+    assert [title for _, _, title in seen] == [c.title for c in real.timeline.chapters]
+    assert len(seen) >= 4
+    assert seen[0][0] == 0 and all(a[1] == b[0] for a, b in itertools.pairwise(seen))
+
+
+def test_loudness_and_true_peak_meet_the_targets(real: BuildResult) -> None:
+    integrated, peak = ffmpeg_loudness(real.mp3)
+    assert -20.0 <= integrated <= -18.0
+    assert peak <= -1.5
+
+
+def test_mp3_is_mono_44100_cbr_with_info_header(real: BuildResult) -> None:
+    info = MP3(real.mp3).info
+    assert (info.channels, info.sample_rate, info.bitrate_mode) == (1, 44100, BitrateMode.CBR)
+    assert info.bitrate == 64000
+    from mutagen.id3 import ID3
+
+    start = ID3(real.mp3).size
+    assert b"Info" in real.mp3.read_bytes()[start : start + 200]
+
+
+def test_captions_follow_the_audio_to_its_end(real: BuildResult) -> None:
+    cues = vtt_cue_times(real.files["vtt"].read_text(encoding="utf-8"))
+    assert len(cues) == len(real.script.sentences())
+    assert abs(ffmpeg_duration(real.mp3) - cues[-1][1]) <= 0.3
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(cues))
+
+
+def test_chapters_json_validates(real: BuildResult) -> None:
+    data = json.loads(real.files["chapters"].read_text(encoding="utf-8"))
+    assert data["version"] == "1.2.0"
+    assert data["chapters"] and all(
+        isinstance(c["title"], str) and c["title"] and isinstance(c["startTime"], int | float)
+        for c in data["chapters"]
+    )
+    starts = [c["startTime"] for c in data["chapters"]]
+    assert starts == sorted(starts) and starts[0] == 0
