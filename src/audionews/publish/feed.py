@@ -8,6 +8,7 @@ even if a publish died between its database commit and its feed render.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -259,8 +260,17 @@ def render_all(library: Library) -> list[Path]:
     return written
 
 
-def ensure_rendered(library: Library) -> None:
-    """Render the feeds if the library changed since they were last written."""
+def ensure_rendered(library: Library, *, every: float = 0.0) -> None:
+    """Render the feeds if the library changed since they were last written.
+
+    With `every` > 0 the check runs at most that often (seconds) per Library object: the web
+    app uses 1 s, since publish renders the feeds itself and this check only repairs a publish
+    that died between its commit and its render.
+    """
+    now = time.monotonic()
+    if now - library.feeds_checked_at < every:
+        return
+    library.feeds_checked_at = now
     stamp = _stamp_path(library.settings)
     try:
         current = stamp.read_text() == str(library.generation())

@@ -408,6 +408,8 @@ class Library:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self._sessions = sessionmaker(_engine(url), expire_on_commit=False)
         self.base_url = settings.public_url.rstrip("/")
+        #: When feed.ensure_rendered last compared the feeds with the database (monotonic).
+        self.feeds_checked_at = float("-inf")
 
     @contextmanager
     def _session(self) -> Iterator[Session]:

@@ -38,6 +38,8 @@ CORS_TYPES |= {"text/plain", "audio/mpeg"}
 _REVISIONED = re.compile(r"-r\d+\.")
 IMMUTABLE_MAX_AGE = 365 * 24 * 3600
 FEED_MAX_AGE = 300
+#: How often (seconds) a worker checks that the feed files match the database.
+FEED_CHECK_EVERY = 1.0
 
 
 def media_type(name: str) -> str:
@@ -75,13 +77,13 @@ def _send(path: Path | None, max_age: int, immutable: bool = False) -> Response:
 
 @bp.get("/feed.xml")
 def main_feed() -> Response:
-    feeds.ensure_rendered(context.library())
+    feeds.ensure_rendered(context.library(), every=FEED_CHECK_EVERY)
     return _send(resolve_public(context.settings().feed_dir, feeds.MAIN_FEED), FEED_MAX_AGE)
 
 
 @bp.get("/feeds/<name>.xml")
 def category_feed(name: str) -> Response:
-    feeds.ensure_rendered(context.library())
+    feeds.ensure_rendered(context.library(), every=FEED_CHECK_EVERY)
     path = resolve_public(context.settings().feed_dir / "feeds", f"{name}.xml")
     return _send(path, FEED_MAX_AGE)
 
