@@ -22,9 +22,11 @@ install: $(INSTALLED)
 
 ## run: install, publish the bundled samples with the real voice (the clip cache makes a second
 ## run instant; unchanged files are skipped), then serve feeds, audio and pages with gunicorn
+## and run a job worker (audionews worker) alongside for the editor's and the API's publishes
 run: install
 	@for f in samples/*; do $(BIN)/audionews publish "$$f" || exit $$?; done
-	$(BIN)/audionews serve --host $(HOST) --port $(PORT)
+	@$(BIN)/audionews worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/audionews serve --host $(HOST) --port $(PORT)
 
 # The Podcast Index feed parser (podcast-partytime) for tests/test_feed_clients.py, installed
 # with the machine's node into tests/js/node_modules from the committed lock file.

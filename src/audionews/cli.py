@@ -443,3 +443,22 @@ def regenerate(
             slug, _settings(ctx), revision=revision, editor=editor, progress=progress
         )
     _report(result, as_json)
+
+
+@main.command()
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Jobs run at the same time (threads).",
+)
+@click.pass_context
+def worker(ctx: click.Context, workers: int) -> None:
+    """Run background jobs (publishes from the editor and the API) until interrupted."""
+    from audionews.publish.jobs import huey_for, run_worker
+
+    settings = _settings(ctx)
+    queue = "Redis" if settings.redis_url else f"SQLite ({huey_for(settings).storage.filename})"
+    click.echo(f"audionews worker: {workers} thread(s), queue in {queue}", err=True)
+    run_worker(settings, workers=workers)

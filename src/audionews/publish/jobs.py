@@ -1,0 +1,515 @@
+"""Background publishing on Huey: queue a job, a worker runs it, everyone can watch its progress.
+
+Storage: SqliteHuey in <instance_dir>/jobs.db by default (no extra server), RedisHuey when
+REDIS_URL is set; the task code is the same. Each job is a row of the `jobs` table
+(publish/store.py): queued -> running (sentences done / total) -> published | failed (reason).
+
+Safety, because a worker may die at any moment (SIGKILL, power loss):
+- a job publishes through pipeline.publish, whose order keeps the last published revision
+  served until the new one is committed, so a killed job never leaves a half-made episode;
+- one job per article at a time: a row in `article_locks` names the owner (host, pid, job) and
+  carries a heartbeat; a second job for the article waits for it; a lock whose owner process is
+  gone or whose heartbeat is older than STALE_AFTER_S is taken over;
+- `recover` (run by every worker at start and every few seconds, and by status reads) turns a
+  "running" job whose worker is gone back into "queued" and enqueues it again, or marks it
+  failed after MAX_ATTEMPTS, so no job stays "running" forever.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from audionews.config import Settings
+from audionews.errors import AudionewsError, InputError, NotFoundError
+from audionews.naming import slugify
+from audionews.publish import store
+
+if TYPE_CHECKING:
+    from huey import Huey
+
+    from audionews.audio.synth import Synthesizer
+    from audionews.publish.library import PublishResult
+
+#: A running job whose worker has not written for this long is considered dead.
+STALE_AFTER_S = 30.0
+#: How often a running job proves it is alive.
+HEARTBEAT_EVERY_S = 2.0
+#: How long a job waits for another job of the same article before failing.
+LOCK_WAIT_S = 900.0
+#: A job whose worker died this many times is marked failed instead of retried.
+MAX_ATTEMPTS = 3
+#: Progress is written at most this often (a row update per sentence would be wasteful).
+PROGRESS_EVERY_S = 0.25
+#: How often a worker looks for jobs whose worker died.
+SWEEP_EVERY_S = 5.0
+
+#: Job states and whether a job in that state is finished.
+STATES = {"queued": False, "running": False, "published": True, "failed": True}
+
+#: Where the synthesizer comes from: None means the script's Piper voice. Tests and the
+#: benchmark set a factory (a slow fake, a shared voice) with `use_synthesizer`.
+_synthesizer_factory: Callable[[], Synthesizer] | None = None
+
+
+def use_synthesizer(factory: Callable[[], Synthesizer] | None) -> None:
+    """Make jobs in this process speak with `factory()` (None: the article's Piper voice)."""
+    global _synthesizer_factory
+    _synthesizer_factory = factory
+
+
+def _synthesizer() -> Synthesizer | None:
+    return _synthesizer_factory() if _synthesizer_factory is not None else None
+
+
+# --------------------------------------------------------------------------- actions
+
+
+def _publish(settings: Settings, job: store.Job, **common: Any) -> PublishResult:
+    from audionews import pipeline
+
+    return pipeline.publish(
+        job.source,
+        settings,
+        filename=job.source_filename or None,
+        source_format=job.source_format or None,
+        slug=job.slug,
+        kind=job.kind,
+        note=job.note,
+        **common,
+    )
+
+
+def _correct(settings: Settings, job: store.Job, **common: Any) -> PublishResult:
+    from audionews import pipeline
+
+    return pipeline.correct(
+        job.slug,
+        job.source,
+        settings,
+        kind=job.kind,
+        note=job.note,
+        filename=job.source_filename or None,
+        source_format=job.source_format or None,
+        **common,
+    )
+
+
+def _regenerate(settings: Settings, job: store.Job, **common: Any) -> PublishResult:
+    from audionews import pipeline
+
+    return pipeline.regenerate(
+        job.slug, settings, revision=job.revision or None, note=job.note, **common
+    )
+
+
+#: What a job can do: action -> the pipeline call that does it.
+ACTIONS: dict[str, Callable[..., PublishResult]] = {
+    "publish": _publish,
+    "correct": _correct,
+    "regenerate": _regenerate,
+    "rollback": _regenerate,
+}
+
+
+# --------------------------------------------------------------------------- views
+
+
+@dataclass(frozen=True)
+class JobView:
+    """A job as the API and the editor pages show it."""
+
+    id: int
+    slug: str
+    action: str
+    kind: str
+    note: str
+    editor: str
+    state: str
+    done: int
+    total: int
+    synthesized: int
+    cached: int
+    revision: int
+    message: str
+    attempts: int
+    created: datetime
+    updated: datetime
+
+    @property
+    def finished(self) -> bool:
+        return STATES.get(self.state, True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON contract of /api/v1/jobs/<id>."""
+        return {
+            "id": self.id,
+            "slug": self.slug,
+            "action": self.action,
+            "kind": self.kind,
+            "note": self.note,
+            "editor": self.editor,
+            "state": self.state,
+            "finished": self.finished,
+            "sentences_done": self.done,
+            "sentences_total": self.total,
+            "synthesized": self.synthesized,
+            "cached": self.cached,
+            "revision": self.revision,
+            "message": self.message,
+            "attempts": self.attempts,
+            "created": self.created.isoformat(),
+            "updated": self.updated.isoformat(),
+        }
+
+
+def _view(job: store.Job) -> JobView:
+    return JobView(
+        id=job.id,
+        slug=job.slug,
+        action=job.action,
+        kind=job.kind,
+        note=job.note,
+        editor=job.editor,
+        state=job.state,
+        done=job.done,
+        total=job.total,
+        synthesized=job.synthesized,
+        cached=job.cached,
+        revision=job.revision,
+        message=job.message,
+        attempts=job.attempts,
+        created=job.created.replace(tzinfo=UTC),
+        updated=job.updated.replace(tzinfo=UTC),
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+# --------------------------------------------------------------------------- the queue
+
+_HUEYS: dict[str, tuple[Huey, Any]] = {}
+TASK_NAME = "audionews.run_job"
+
+
+def jobs_db(settings: Settings) -> Path:
+    """Return the SQLite file of the queue (used when REDIS_URL is not set)."""
+    return settings.instance_dir / "jobs.db"
+
+
+def huey_for(settings: Settings) -> Huey:
+    """Return the Huey instance of these settings, with the job task registered on it."""
+    return _queue(settings)[0]
+
+
+def _queue(settings: Settings) -> tuple[Huey, Any]:
+    key = settings.redis_url or str(jobs_db(settings).resolve())
+    found = _HUEYS.get(key)
+    if found is None:
+        if settings.redis_url:
+            from huey import RedisHuey
+
+            huey: Huey = RedisHuey("audionews", url=settings.redis_url, results=False)
+        else:
+            from huey import SqliteHuey
+
+            jobs_db(settings).parent.mkdir(parents=True, exist_ok=True)
+            huey = SqliteHuey("audionews", filename=key, results=False)
+        task = huey.task(name=TASK_NAME)(_task)
+        found = _HUEYS[key] = (huey, task)
+    return found
+
+
+def _task(settings: Settings, job_id: int) -> None:
+    run_job(settings, job_id)
+
+
+def submit(
+    settings: Settings,
+    action: str,
+    *,
+    slug: str = "",
+    source: bytes = b"",
+    filename: str = "",
+    source_format: str = "",
+    kind: str = "update",
+    note: str = "",
+    editor: str = "",
+    revision: int = 0,
+) -> JobView:
+    """Record a job and queue it; return it as queued (or finished, in immediate mode).
+
+    The article is parsed here, so bad input is refused at once instead of failing later.
+    """
+    if action not in ACTIONS:
+        raise InputError(f"unknown action {action!r}: use one of {', '.join(ACTIONS)}")
+    if source:
+        from audionews.ingest.detect import read_article
+
+        article = read_article(
+            source, filename=filename or None, source_format=source_format or None
+        )
+        slug = slugify(slug or article.headline)
+    if not slug:
+        raise InputError("a job needs an article or the slug of an episode")
+    now = _now()
+    with store.session(settings) as s:
+        job = store.Job(
+            slug=slugify(slug),
+            action=action,
+            kind=kind,
+            note=note,
+            editor=editor,
+            source=source,
+            source_filename=filename,
+            source_format=source_format,
+            revision=revision,
+            created=now,
+            updated=now,
+        )
+        s.add(job)
+        s.flush()
+        job_id = job.id
+    _enqueue(settings, job_id)
+    return get_job(settings, job_id)
+
+
+def _enqueue(settings: Settings, job_id: int) -> None:
+    _queue(settings)[1](settings, job_id)
+
+
+def get_job(settings: Settings, job_id: int) -> JobView:
+    """Return a job; a running job whose worker died is recovered first."""
+    with store.session(settings) as s:
+        job = s.get(store.Job, job_id)
+        if job is None:
+            raise NotFoundError(f"no job {job_id}")
+        stale = job.state == "running" and _is_stale(job.host, job.pid, job.heartbeat)
+    if stale:
+        recover(settings)
+    with store.session(settings) as s:
+        found = s.get(store.Job, job_id)
+        assert found is not None
+        return _view(found)
+
+
+def list_jobs(settings: Settings, slug: str | None = None, limit: int = 50) -> list[JobView]:
+    """Return the latest jobs, newest first (of one article when `slug` is given)."""
+    query = select(store.Job).order_by(store.Job.id.desc()).limit(limit)
+    if slug:
+        query = query.where(store.Job.slug == slug)
+    with store.session(settings) as s:
+        return [_view(j) for j in s.scalars(query)]
+
+
+# --------------------------------------------------------------------------- running a job
+
+
+def _is_stale(host: str, pid: int, heartbeat: float, now: float | None = None) -> bool:
+    """Return True when the process that owns something is gone or silent for too long."""
+    if host == socket.gethostname() and pid > 0:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            pass  # alive, someone else's
+    return (now or time.time()) - heartbeat > STALE_AFTER_S
+
+
+def _update(settings: Settings, job_id: int, **values: Any) -> None:
+    with store.session(settings) as s:
+        s.execute(update(store.Job).where(store.Job.id == job_id).values(updated=_now(), **values))
+
+
+def run_job(settings: Settings, job_id: int) -> None:
+    """Run one job to the end: wait for the article, publish, record the outcome."""
+    host, pid = socket.gethostname(), os.getpid()
+    with store.session(settings) as s:
+        job = s.get(store.Job, job_id)
+        if job is None or STATES.get(job.state, True):
+            return  # deleted, or already done by an earlier delivery of the same message
+        job.state, job.pid, job.host = "running", pid, host
+        job.heartbeat, job.attempts, job.updated = time.time(), job.attempts + 1, _now()
+        job.message = "waiting for other jobs of this article to finish"
+        s.flush()
+        s.expunge(job)  # a plain copy for the action; the row is committed "running"
+    try:
+        with _article_lock(settings, job.slug, job_id), _heartbeat(settings, job_id):
+            _update(settings, job_id, message="")
+            result = ACTIONS[job.action](
+                settings,
+                job,
+                editor=job.editor or "job",
+                synthesizer=_synthesizer(),
+                progress=_progress_writer(settings, job_id),
+            )
+    except AudionewsError as exc:
+        _update(settings, job_id, state="failed", message=str(exc))
+        return
+    except Exception as exc:  # a bug: record it, never leave the job "running"
+        _update(settings, job_id, state="failed", message=f"internal error: {exc!r}")
+        raise
+    build = result.build
+    _update(
+        settings,
+        job_id,
+        state="published",
+        revision=result.episode.revision,
+        message=result.message,
+        synthesized=build.segments_synthesized if build else 0,
+        cached=build.segments_cached if build else 0,
+    )
+
+
+def _progress_writer(settings: Settings, job_id: int) -> Callable[[int, int], None]:
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.time()
+        if done == total or now - last[0] >= PROGRESS_EVERY_S:
+            last[0] = now
+            _update(settings, job_id, done=done, total=total, heartbeat=now)
+
+    return progress
+
+
+@contextmanager
+def _heartbeat(settings: Settings, job_id: int) -> Iterator[None]:
+    """Keep the job's and its lock's heartbeat fresh while the body runs (a slow sentence)."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(HEARTBEAT_EVERY_S):
+            now = time.time()
+            with store.session(settings) as s:
+                s.execute(update(store.Job).where(store.Job.id == job_id).values(heartbeat=now))
+                s.execute(
+                    update(store.ArticleLock)
+                    .where(store.ArticleLock.job_id == job_id)
+                    .values(heartbeat=now)
+                )
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{job_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+@contextmanager
+def _article_lock(settings: Settings, key: str, job_id: int) -> Iterator[None]:
+    """Own the article `key` while the body runs; wait while a live job owns it."""
+    host, pid = socket.gethostname(), os.getpid()
+    deadline = time.time() + LOCK_WAIT_S
+    while not _try_lock(settings, key, job_id, host, pid):
+        if time.time() > deadline:
+            raise InputError(
+                f"another job has been working on '{key}' for too long: try again later"
+            )
+        _update(settings, job_id, heartbeat=time.time())
+        time.sleep(0.2)
+    try:
+        yield
+    finally:
+        with store.session(settings) as s:
+            s.execute(
+                delete(store.ArticleLock).where(
+                    store.ArticleLock.key == key, store.ArticleLock.job_id == job_id
+                )
+            )
+
+
+def _try_lock(settings: Settings, key: str, job_id: int, host: str, pid: int) -> bool:
+    now = time.time()
+    owner = f"{host}:{pid}:{job_id}"
+    try:
+        with store.session(settings) as s:
+            s.add(
+                store.ArticleLock(
+                    key=key, job_id=job_id, owner=owner, pid=pid, host=host, heartbeat=now
+                )
+            )
+        return True
+    except IntegrityError:
+        pass
+    with store.session(settings) as s:
+        held = s.get(store.ArticleLock, key)
+        if held is None:
+            return False  # released in between: try again
+        if held.job_id != job_id and not _is_stale(held.host, held.pid, held.heartbeat, now):
+            return False
+        # ours from a killed attempt, or its owner is dead: take it over (compare-and-set)
+        taken = s.execute(
+            update(store.ArticleLock)
+            .where(store.ArticleLock.key == key, store.ArticleLock.owner == held.owner)
+            .values(job_id=job_id, owner=owner, pid=pid, host=host, heartbeat=now)
+        )
+        return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- recovery
+
+
+def recover(settings: Settings) -> list[int]:
+    """Requeue (or fail, after MAX_ATTEMPTS) running jobs whose worker is gone; return their ids.
+
+    Their article locks are released; the library needs no repair, since pipeline.publish
+    commits a revision only once its files are in place.
+    """
+    requeue: list[int] = []
+    with store.session(settings) as s:
+        running = s.scalars(select(store.Job).where(store.Job.state == "running")).all()
+        for job in running:
+            if not _is_stale(job.host, job.pid, job.heartbeat):
+                continue
+            s.execute(delete(store.ArticleLock).where(store.ArticleLock.job_id == job.id))
+            job.updated = _now()
+            if job.attempts >= MAX_ATTEMPTS:
+                job.state = "failed"
+                job.message = f"the worker stopped {job.attempts} times during this job"
+            else:
+                job.state = "queued"
+                job.message = f"the worker stopped (attempt {job.attempts}); queued again"
+                requeue.append(job.id)
+    for job_id in requeue:
+        _enqueue(settings, job_id)
+    return requeue
+
+
+def run_worker(settings: Settings, *, workers: int = 1) -> None:
+    """Run a Huey consumer until interrupted; recover jobs of dead workers now and then."""
+    huey = huey_for(settings)
+    recover(settings)
+    stop = threading.Event()
+
+    def sweep() -> None:
+        while not stop.wait(SWEEP_EVERY_S):
+            try:
+                recover(settings)
+            except Exception:  # a busy database must not kill the sweeper; next round retries
+                continue
+
+    threading.Thread(target=sweep, name="job-sweeper", daemon=True).start()
+    consumer = huey.create_consumer(
+        workers=workers, periodic=False, initial_delay=0.05, backoff=1.2, max_delay=0.5
+    )
+    try:
+        consumer.run()
+    finally:
+        stop.set()
