@@ -23,7 +23,10 @@ pytest_plugins = ["publish_fixtures"]
 FIXED = short_article().replace(b"Monday morning", b"Tuesday morning")
 
 
-def test_correction_speaks_the_note_and_resynthesizes_only_changes(fresh: Settings) -> None:
+def test_correction_speaks_the_note_and_resynthesizes_only_changes(
+    fresh: Settings, tmp_path: Path
+) -> None:
+    fresh = fresh.with_overrides(cache_dir=tmp_path / "own-clips")  # other tests fill the shared
     first = publish(fresh, short_article()).episode
     synth = FakeSynthesizer()
     result = pipeline.correct(

@@ -39,7 +39,8 @@ def immediate(fresh: Settings) -> Iterator[Settings]:
     jobs.use_synthesizer(None)
 
 
-def test_immediate_publish_then_correct(immediate: Settings) -> None:
+def test_immediate_publish_then_correct(immediate: Settings, tmp_path: Path) -> None:
+    immediate = immediate.with_overrides(cache_dir=tmp_path / "own-clips")
     first = jobs.submit(immediate, "publish", source=short_article(), editor="ana")
     assert (first.state, first.revision, first.finished) == ("published", 1, True)
     assert first.total > 0 and first.done == first.total
