@@ -211,3 +211,17 @@ def _replace_segment(script: Script, chapter: int, segment: int, *sentences: str
     segments[segment] = make_segment(segments[segment].kind, *sentences)
     chapters[chapter] = replace(chapters[chapter], segments=tuple(segments))
     return replace(script, chapters=tuple(chapters))
+
+
+def test_rebuild_in_place_encodes_with_a_gain_within_tolerance(
+    tmp_path: Path, settings: Settings, built: BuildResult
+) -> None:
+    from audionews.audio.episode import GAIN_TOLERANCE_DB
+
+    edited = _replace_segment(sample_script(), 2, 2, "Observers called it a cautious first step.")
+    result = _build(edited, tmp_path / "out", settings, FakeSynthesizer())
+    exact = settings.loudness_lufs - float(result.extra["measured_lufs"])  # type: ignore[arg-type]
+    assert abs(float(result.extra["gain_db"]) - exact) <= GAIN_TOLERANCE_DB  # type: ignore[arg-type]
+    assert result.extra["encoded_while_synthesizing"]  # one sentence barely moves the loudness
+    assert abs(MP3(result.mp3).info.length - result.duration_s) < 0.06
+    assert vtt_cue_times(result.files["vtt"].read_text())[-1][1] <= result.duration_s

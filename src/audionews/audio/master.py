@@ -241,10 +241,16 @@ class PeakLimiter:
         self.ceilings: list[float] = []
         self._replay: Iterator[float] | None = None
 
-    def measure(self, steps: Iterable[Step], clip: ClipSource) -> float:
-        """Run the first pass: limit and meter the episode; return its loudness in LUFS."""
+    def first_pass(self, steps: Iterable[Step], clip: ClipSource) -> Iterator[np.ndarray]:
+        """Yield the limited episode while metering it; afterwards `meter` has its loudness."""
         for chunk in render(steps, clip, self):
             self.meter.add(chunk)
+            yield chunk
+
+    def measure(self, steps: Iterable[Step], clip: ClipSource) -> float:
+        """Run the first pass without keeping the audio; return the loudness in LUFS."""
+        for _ in self.first_pass(steps, clip):
+            pass
         return self.meter.integrated()
 
     def replay(self, steps: Iterable[Step], clip: ClipSource) -> Iterator[np.ndarray]:

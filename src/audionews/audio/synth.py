@@ -8,6 +8,7 @@ sets the loudness once for the whole episode.
 from __future__ import annotations
 
 import json
+import threading
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
@@ -56,12 +57,20 @@ class PiperSynthesizer:
         """Return the sentence as int16 samples; espeak may split it into chunks, so join them."""
         from piper import SynthesisConfig
 
-        piper = _load_piper(self.voice.model_path, self.voice.config_path, self.threads)
+        piper = self.prepare()
         config = SynthesisConfig(normalize_audio=False)
         chunks = [c.audio_int16_array for c in piper.synthesize(speech, config)]
         if not chunks:
             return np.zeros(0, dtype=np.int16)
         return np.concatenate(chunks).astype(np.int16, copy=False)
+
+    def prepare(self) -> PiperVoice:
+        """Load the voice now (builds call this in a thread while they read cached clips)."""
+        with _LOADING:
+            return _load_piper(self.voice.model_path, self.voice.config_path, self.threads)
+
+
+_LOADING = threading.Lock()
 
 
 def _inference_settings(voice: Voice) -> dict[str, object]:

