@@ -462,3 +462,91 @@ def worker(ctx: click.Context, workers: int) -> None:
     queue = "Redis" if settings.redis_url else f"SQLite ({huey_for(settings).storage.filename})"
     click.echo(f"audionews worker: {workers} thread(s), queue in {queue}", err=True)
     run_worker(settings, workers=workers)
+
+
+# ------------------------------------------------------------------ editors and API tokens
+
+
+@main.group()
+def editors() -> None:
+    """Manage editor accounts for the web editor (passwords are stored hashed)."""
+
+
+@editors.command(name="add")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_context
+def editors_add(ctx: click.Context, name: str, password_stdin: bool) -> None:
+    """Add editor NAME (or set a new password); prompts for the password twice."""
+    from audionews.publish import accounts
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    accounts.add_editor(_settings(ctx), name, password)
+    click.echo(f"editor '{name}' can now log in at /editor/")
+
+
+@editors.command(name="list")
+@click.pass_context
+def editors_list(ctx: click.Context) -> None:
+    """List editor accounts with the date each was created."""
+    from audionews.publish import accounts
+
+    found = accounts.list_editors(_settings(ctx))
+    if not found:
+        click.echo("no editors yet: add one with `audionews editors add NAME`")
+    for editor in found:
+        click.echo(f"{editor.name}\t{editor.created:%Y-%m-%d}")
+
+
+@editors.command(name="remove")
+@click.argument("name")
+@click.pass_context
+def editors_remove(ctx: click.Context, name: str) -> None:
+    """Remove editor NAME; revisions they made keep their name."""
+    from audionews.publish import accounts
+
+    accounts.remove_editor(_settings(ctx), name)
+    click.echo(f"removed editor '{name}'")
+
+
+@main.group()
+def tokens() -> None:
+    """Manage API tokens for content systems (stored hashed, shown once)."""
+
+
+@tokens.command(name="add")
+@click.argument("name")
+@click.pass_context
+def tokens_add(ctx: click.Context, name: str) -> None:
+    """Create a token called NAME and print it once; send it as 'Authorization: Bearer ...'."""
+    from audionews.publish import accounts
+
+    click.echo(accounts.add_token(_settings(ctx), name))
+
+
+@tokens.command(name="list")
+@click.pass_context
+def tokens_list(ctx: click.Context) -> None:
+    """List token names with when each was created and last used (never the tokens)."""
+    from audionews.publish import accounts
+
+    found = accounts.list_tokens(_settings(ctx))
+    if not found:
+        click.echo("no tokens yet: add one with `audionews tokens add NAME`")
+    for token in found:
+        used = f"{token.last_used:%Y-%m-%d %H:%M}" if token.last_used else "never used"
+        click.echo(f"{token.name}\t{token.created:%Y-%m-%d}\t{used}")
+
+
+@tokens.command(name="revoke")
+@click.argument("name")
+@click.pass_context
+def tokens_revoke(ctx: click.Context, name: str) -> None:
+    """Revoke the token called NAME: requests carrying it are refused from now on."""
+    from audionews.publish import accounts
+
+    accounts.revoke_token(_settings(ctx), name)
+    click.echo(f"revoked token '{name}'")

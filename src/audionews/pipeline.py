@@ -24,6 +24,7 @@ from audionews.speech.plan import plan_script
 if TYPE_CHECKING:
     from audionews.audio.synth import Synthesizer
     from audionews.publish.library import PublishResult
+    from audionews.speech.diff import ScriptDiff
 
 
 # --------------------------------------------------------------------------- build (audio)
@@ -324,3 +325,33 @@ def regenerate(
         synthesizer=synthesizer,
         progress=progress,
     )
+
+
+def preview(
+    data: bytes,
+    settings: Settings,
+    *,
+    filename: str | None = None,
+    source_format: str | None = None,
+    slug: str | None = None,
+    kind: str = "update",
+    note: str = "",
+) -> tuple[Script, ScriptDiff | None]:
+    """Plan the script an edit would be spoken from, and diff it with the published revision.
+
+    The diff marks the sentences that would be synthesized again (their speech is new); it is
+    None for a new article, or when the published revision's sentences were not recorded.
+    """
+    from audionews.publish import history
+    from audionews.publish.library import Library
+    from audionews.speech.diff import diff_sentences
+
+    article = read_article(data, filename=filename, source_format=source_format)
+    existing = Library(settings).find(slugify(slug or article.headline))
+    if existing is not None:
+        article = history.with_editor_notices(article, existing, kind, note)
+    script = script_for_article(article, settings)
+    if existing is None:
+        return script, None
+    old = history.sentences_of(settings, existing.slug, existing.revision)
+    return script, diff_sentences(old, script.sentences()) if old is not None else None

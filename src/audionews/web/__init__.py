@@ -26,6 +26,7 @@ from audionews.web.context import LIBRARY_KEY, SETTINGS_KEY
 OPTIONAL_BLUEPRINTS = (
     ("audionews.web.player", "player"),
     ("audionews.web.editor", "editor"),
+    ("audionews.web.editor_api", "bp"),
 )
 
 _ERROR_PAGE = """<!DOCTYPE html>

@@ -1,0 +1,373 @@
+"""The editor (behind login): new articles, corrections with a live preview, history and
+rollback, job progress, and the pronunciation lexicon.
+
+Views stay thin: they read the form, call pipeline / publish.jobs / publish.pronunciations, and
+render. Every page needs a logged-in editor (else a redirect to the login page), every unsafe
+request a valid CSRF token (else 400). Publishing runs as a background job (publish/jobs.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_user, logout_user
+from markupsafe import Markup
+from werkzeug.datastructures import FileStorage
+
+from audionews import pipeline
+from audionews.errors import AudionewsError
+from audionews.publish import accounts, history, jobs, pronunciations
+from audionews.publish.history import CORRECTION_KINDS
+from audionews.web import auth, context
+
+editor = Blueprint(
+    "editor",
+    __name__,
+    url_prefix="/editor",
+    static_folder="static/editor",
+    static_url_path="/static",
+)
+editor.record_once(lambda state: auth.init_app(cast(Flask, state.app)))
+
+UI_LANGUAGE = "en"
+#: Largest article accepted from a form or an upload.
+MAX_ARTICLE_BYTES = 1_000_000
+#: Upload extensions -> the ingest format they are read as.
+UPLOAD_FORMATS = {
+    ".txt": "text",
+    ".text": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".md": "markdown",
+    ".markdown": "markdown",
+}
+#: Format choices in the forms ("" = detect from the content).
+FORMAT_CHOICES = {
+    "": "Detect automatically",
+    "text": "Plain text",
+    "html": "HTML",
+    "markdown": "Markdown",
+}
+#: Endpoints that work without a login.
+PUBLIC_ENDPOINTS = {"editor.login", "editor.static"}
+
+
+@editor.before_request
+def _guard() -> ResponseReturnValue | None:
+    """Send visitors to the login page; check the CSRF token of every unsafe request."""
+    if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        auth.csrf.protect()
+    return None
+
+
+@editor.after_request
+def _private(response: Response) -> Response:
+    # editor pages show unpublished text: never store them in shared caches
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _render(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
+    page = render_template(
+        template,
+        site_title=context.settings().feed_title,
+        page_lang=UI_LANGUAGE,
+        ui_attr=Markup(""),
+        active_nav="editor",
+        editor_name=current_user.name if current_user.is_authenticated else "",
+        format_choices=FORMAT_CHOICES,
+        correction_kinds=CORRECTION_KINDS,
+        max_kb=MAX_ARTICLE_BYTES // 1000,
+        **values,
+    )
+    return page, status
+
+
+def _client() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _safe_next(target: str | None) -> str:
+    """Return `target` if it is a path inside the editor (no open redirects), else the index."""
+    parts = urlsplit(target or "")
+    if target and not parts.scheme and not parts.netloc and parts.path.startswith("/editor/"):
+        return target
+    return url_for("editor.index")
+
+
+# --------------------------------------------------------------------------- login
+
+
+@editor.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    settings = context.settings()
+    errors: dict[str, str] = {}
+    name = request.form.get("name", "").strip()
+    if request.method == "POST":
+        if accounts.login_blocked(settings, _client()):
+            errors["password"] = "Too many failed attempts. Wait 15 minutes, then try again."
+            return _render("editor/login.html", 429, errors=errors, name=name)
+        ok = accounts.check_password(settings, name, request.form.get("password", ""))
+        accounts.record_login(settings, _client(), ok)
+        if ok:
+            login_user(auth.EditorUser(name))
+            return redirect(_safe_next(request.args.get("next")))
+        errors["password"] = "The name or the password is wrong."
+    return _render("editor/login.html", 401 if errors else 200, errors=errors, name=name)
+
+
+@editor.post("/logout")
+def logout() -> ResponseReturnValue:
+    logout_user()
+    return redirect(url_for("editor.login"))
+
+
+# --------------------------------------------------------------------------- overview, jobs
+
+
+@editor.get("/")
+def index() -> ResponseReturnValue:
+    settings = context.settings()
+    return _render(
+        "editor/index.html",
+        episodes=context.library().list_episodes(),
+        jobs=jobs.list_jobs(settings, limit=15),
+    )
+
+
+@editor.get("/jobs/<int:job_id>")
+def job(job_id: int) -> ResponseReturnValue:
+    return _render("editor/job.html", job=jobs.get_job(context.settings(), job_id))
+
+
+@editor.get("/jobs/<int:job_id>.json")
+def job_json(job_id: int) -> ResponseReturnValue:
+    return jobs.get_job(context.settings(), job_id).to_dict()
+
+
+# --------------------------------------------------------------------------- articles
+
+
+def _article_from_form() -> tuple[bytes, str, str, dict[str, str]]:
+    """Return (data, filename, format, errors) from the text field or the upload."""
+    errors: dict[str, str] = {}
+    source_format = request.form.get("source_format", "")
+    if source_format not in FORMAT_CHOICES:
+        errors["source_format"] = "Choose one of the formats in the list."
+    upload: FileStorage | None = request.files.get("upload")
+    if upload is not None and upload.filename:
+        suffix = PurePath(upload.filename).suffix.lower()
+        if suffix not in UPLOAD_FORMATS:
+            errors["upload"] = "Upload a .txt, .html or .md file."
+            return b"", "", source_format, errors
+        data = upload.stream.read(MAX_ARTICLE_BYTES + 1)
+        name = PurePath(upload.filename).name
+        source_format = source_format or UPLOAD_FORMATS[suffix]
+        field = "upload"
+    else:
+        data = request.form.get("text", "").replace("\r\n", "\n").encode("utf-8")
+        name, field = "", "text"
+    if not data.strip():
+        errors[field] = "Paste the article's text, or upload a file."
+    elif len(data) > MAX_ARTICLE_BYTES:
+        errors[field] = f"The article is larger than {MAX_ARTICLE_BYTES // 1000} kB."
+    return data, name, source_format, errors
+
+
+@editor.route("/new", methods=["GET", "POST"])
+def new_article() -> ResponseReturnValue:
+    form = request.form
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        data, filename, source_format, errors = _article_from_form()
+        if not errors:
+            try:
+                queued = jobs.submit(
+                    context.settings(),
+                    "publish",
+                    source=data,
+                    filename=filename,
+                    source_format=source_format,
+                    editor=current_user.name,
+                )
+            except AudionewsError as exc:
+                errors["upload" if filename else "text"] = str(exc)
+            else:
+                return redirect(url_for("editor.job", job_id=queued.id), 303)
+    return _render("editor/new.html", 400 if errors else 200, errors=errors, form=form)
+
+
+def _source_text(slug: str) -> tuple[str, str]:
+    """Return the current source of an episode as text and its format, for the edit form."""
+    library = context.library()
+    row = library._revision_row(slug, None)
+    return row.source.decode("utf-8", errors="replace"), row.source_format
+
+
+@editor.route("/episodes/<slug>/edit", methods=["GET", "POST"])
+def edit(slug: str) -> ResponseReturnValue:
+    episode = context.library().get_episode(slug, include_withdrawn=True)
+    errors: dict[str, str] = {}
+    preview = None
+    if request.method == "GET":
+        text, source_format = _source_text(slug)
+        form: dict[str, str] = {"text": text, "source_format": source_format, "kind": "correction"}
+        return _render("editor/edit.html", episode=episode, form=form, errors=errors)
+    form = request.form.to_dict()
+    data, filename, source_format, errors = _article_from_form()
+    kind, note = form.get("kind", ""), form.get("note", "").strip()
+    if kind not in CORRECTION_KINDS:
+        errors["kind"] = "Choose what kind of change this is."
+    if not note:
+        errors["note"] = "Write the note listeners will hear and read, e.g. what was corrected."
+    elif len(note) > 1000:
+        errors["note"] = "Keep the note under 1000 characters."
+    if form.get("action") == "preview" or errors:
+        preview = _preview(data, filename, source_format, slug, kind, note) if data else None
+        status = 400 if errors and form.get("action") != "preview" else 200
+        shown = errors if form.get("action") != "preview" else {}
+        return _render(
+            "editor/edit.html", status, episode=episode, form=form, errors=shown, preview=preview
+        )
+    queued = jobs.submit(
+        context.settings(),
+        "correct",
+        slug=slug,
+        source=data,
+        filename=filename,
+        source_format=source_format,
+        kind=kind,
+        note=note,
+        editor=current_user.name,
+    )
+    return redirect(url_for("editor.job", job_id=queued.id), 303)
+
+
+def _preview(
+    data: bytes, filename: str, source_format: str, slug: str, kind: str, note: str
+) -> dict[str, Any]:
+    """Return what the preview fragment shows: the script and the diff, or the error."""
+    try:
+        script, diff = pipeline.preview(
+            data,
+            context.settings(),
+            filename=filename or None,
+            source_format=source_format or None,
+            slug=slug or None,
+            kind=kind,
+            note=note,
+        )
+    except AudionewsError as exc:
+        return {"error": str(exc)}
+    return {"script": script, "diff": diff}
+
+
+@editor.post("/preview")
+def preview() -> ResponseReturnValue:
+    data, filename, source_format, errors = _article_from_form()
+    if errors:
+        return _render("editor/_preview.html", 200, preview={"error": " ".join(errors.values())})
+    found = _preview(
+        data,
+        filename,
+        source_format,
+        request.form.get("slug", ""),
+        request.form.get("kind", "correction"),
+        request.form.get("note", "").strip(),
+    )
+    return _render("editor/_preview.html", preview=found)
+
+
+@editor.get("/episodes/<slug>/history")
+def episode_history(slug: str) -> ResponseReturnValue:
+    episode = context.library().get_episode(slug, include_withdrawn=True)
+    entries = history.history(context.settings(), episode)
+    return _render("editor/history.html", episode=episode, entries=entries)
+
+
+@editor.post("/episodes/<slug>/rollback")
+def rollback(slug: str) -> ResponseReturnValue:
+    episode = context.library().get_episode(slug, include_withdrawn=True)
+    number = request.form.get("revision", type=int)
+    if number is None or number not in {r.number for r in episode.revisions}:
+        abort(400)
+    queued = jobs.submit(
+        context.settings(), "rollback", slug=slug, revision=number, editor=current_user.name
+    )
+    return redirect(url_for("editor.job", job_id=queued.id), 303)
+
+
+# --------------------------------------------------------------------------- lexicon
+
+
+@editor.route("/lexicon", methods=["GET", "POST"])
+def lexicon() -> ResponseReturnValue:
+    settings = context.settings()
+    form = request.form.to_dict() if request.method == "POST" else request.args.to_dict()
+    errors: dict[str, str] = {}
+    saved = ""
+    word, spoken = form.get("word", "").strip(), form.get("spoken", "").strip()
+    if request.method == "POST":
+        errors = pronunciations.check_entry(word, spoken)
+        if not errors and form.get("action") == "save":
+            pronunciations.save_entry(settings, word, spoken)
+            saved = word
+        elif not errors and form.get("action") == "remove":
+            pronunciations.remove_entry(settings, word)
+    affected = pronunciations.episodes_saying(settings, saved) if saved else []
+    return _render(
+        "editor/lexicon.html",
+        400 if errors else 200,
+        entries=pronunciations.entries(settings),
+        form=form,
+        errors=errors,
+        saved=saved,
+        affected=affected,
+        preview_ready=request.method == "POST" and form.get("action") == "preview" and not errors,
+    )
+
+
+@editor.get("/lexicon/preview.wav")
+def lexicon_preview() -> ResponseReturnValue:
+    args = request.args
+    wav = pronunciations.preview_wav(
+        context.settings(),
+        args.get("sentence", ""),
+        args.get("word", ""),
+        args.get("spoken", ""),
+        synthesizer=jobs._synthesizer_factory,
+    )
+    return Response(wav, mimetype="audio/wav", headers={"Cache-Control": "no-store"})
+
+
+@editor.post("/lexicon/republish")
+def lexicon_republish() -> ResponseReturnValue:
+    settings = context.settings()
+    word = request.form.get("word", "")
+    queued = [
+        jobs.submit(
+            settings,
+            "regenerate",
+            slug=slug,
+            editor=current_user.name,
+            note=f"Pronunciation of '{word}' changed.",
+        )
+        for slug in request.form.getlist("slug")
+    ]
+    return _render("editor/republished.html", word=word, jobs=queued)
