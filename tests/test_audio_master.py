@@ -129,3 +129,14 @@ def test_running_min_matches_brute_force() -> None:
         padded = np.pad(values, half, mode="edge")
         expected = [padded[i : i + size].min() for i in range(len(values))]
         assert np.array_equal(master.running_min(values, size), expected)
+
+
+def test_meter_reads_chunked_silence_like_one_stream() -> None:
+    rng = np.random.default_rng(9)
+    speech = (rng.normal(0, 0.1, RATE * 2)).astype(np.float32)
+    pieces = [speech, np.zeros(RATE // 3, np.float32), speech[::-1].copy()]
+    chunked, whole = master.LoudnessMeter(RATE), master.LoudnessMeter(RATE)
+    for piece in pieces:
+        chunked.add(piece)
+    whole.add(np.concatenate(pieces))
+    assert abs(chunked.integrated() - whole.integrated()) < 1e-9

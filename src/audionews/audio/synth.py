@@ -98,6 +98,9 @@ def _load_piper(model_path: Path, config_path: Path, threads: int) -> PiperVoice
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
+    # Measured on the bundled voice: basic graph optimisations load 0.25 s faster than "all"
+    # (every rebuild pays the load) and synthesize just as fast.
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC
     try:
         config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
         session = onnxruntime.InferenceSession(
