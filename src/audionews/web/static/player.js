@@ -218,12 +218,15 @@
   var lastReading = 0;  // when the user last scrolled or moved in the transcript
   var READING_GRACE_MS = 5000;
 
+  function transcriptScrolls() {
+    var style = window.getComputedStyle(transcript);
+    return /(auto|scroll)/.test(style.overflowY) && transcript.scrollHeight > transcript.clientHeight;
+  }
+
   function scrollCueIntoView(el) {
     var behavior = reducedMotion.matches ? "auto" : "smooth";
     var box = transcript;
-    var style = window.getComputedStyle(box);
-    var boxScrolls = /(auto|scroll)/.test(style.overflowY) && box.scrollHeight > box.clientHeight;
-    if (boxScrolls) {
+    if (transcriptScrolls()) {
       var top = el.offsetTop, bottom = top + el.offsetHeight;
       var viewTop = box.scrollTop, viewBottom = viewTop + box.clientHeight;
       if (top < viewTop + 16 || bottom > viewBottom - 16) {
@@ -251,7 +254,9 @@
     var focusInTranscript = transcript.contains(document.activeElement);
     if (!focusInTranscript) { setRoving(index); }  // Tab into the transcript lands here
     var reading = focusInTranscript || Date.now() - lastReading < READING_GRACE_MS;
-    if (follow.checked && !audio.paused && !reading) { scrollCueIntoView(el); }
+    // While paused (a chapter chosen, a seek) only the transcript's own box may scroll: moving
+    // the page would take the control the user just pressed out of view.
+    if (follow.checked && !reading && (!audio.paused || transcriptScrolls())) { scrollCueIntoView(el); }
   }
 
   function showChapter(index, fromPlayback) {
@@ -269,15 +274,22 @@
     }
   }
 
+  function setText(el, text) { if (el.textContent !== text) { el.textContent = text; } }
+  function setAttr(el, name, value) { if (el.getAttribute(name) !== value) { el.setAttribute(name, value); } }
+
   var dragging = false;
   function update(fromPlayback) {
     var time = audio.currentTime;
     var length = duration();
     if (!dragging) { seek.value = String(time); }
-    seek.max = String(length);
-    seek.setAttribute("aria-valuetext", spoken(time) + " of " + spoken(length));
-    elapsed.textContent = clock(time);
-    total.textContent = clock(Math.round(length));
+    setAttr(seek, "max", String(length));
+    // A focused slider is re-read by screen readers whenever its text changes; while playing
+    // that would be every second, so it speaks the new position only when the user moves it.
+    if (!fromPlayback || audio.paused || document.activeElement !== seek) {
+      setAttr(seek, "aria-valuetext", spoken(time) + " of " + spoken(length));
+    }
+    setText(elapsed, clock(time));
+    setText(total, clock(Math.round(length)));
     showChapter(chapterAt(time), fromPlayback);
     if (cues.length) { showCue(cueAt(time)); }
   }

@@ -1,0 +1,303 @@
+"""The player in real Chromium: axe-core, keyboard only, real playback, no-JS, screenshots."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from playwright.sync_api import expect
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
+
+    from audionews.publish.library import EpisodeView
+    from conftest import Server
+
+pytest_plugins = ["browser.player_site"]
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+DESKTOP = {"width": 1280, "height": 900}
+NARROW = {"width": 320, "height": 720}  # 1280 px at 400% zoom
+
+
+def _long_episode(server: Server) -> EpisodeView:
+    return max(server.site.episodes(), key=lambda e: (len(e.chapters), e.duration_s))
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    ctx = browser.new_context(viewport=DESKTOP, reduced_motion="reduce")
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+def _open_episode(page: Page, server: Server, episode: EpisodeView) -> None:
+    page.goto(f"{server.url}/episodes/{episode.slug}/")
+    page.wait_for_function("document.querySelector('audio').readyState >= 1")
+
+
+def _axe(page: Page) -> list[dict[str, Any]]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    violations: list[dict[str, Any]] = results.response["violations"]
+    return violations
+
+
+def _describe(violations: list[dict[str, Any]]) -> str:
+    return "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} -> "
+        + "; ".join(str(n["target"]) for n in v["nodes"][:5])
+        for v in violations
+    )
+
+
+def _active(page: Page) -> dict[str, str]:
+    """Describe the focused element: tag, id, class, text, and a few attributes."""
+    described: dict[str, str] = page.evaluate(
+        """() => {
+          const el = document.activeElement;
+          return {
+            tag: el.tagName.toLowerCase(), id: el.id || '', cls: el.className || '',
+            text: (el.innerText || el.value || '').trim().replace(/\\s+/g, ' ').slice(0, 80),
+            action: el.getAttribute('data-action') || '', href: el.getAttribute('href') || '',
+          };
+        }"""
+    )
+    return described
+
+
+def _tab_until(page: Page, matches: Callable[[dict[str, str]], bool], limit: int = 80) -> int:
+    """Press Tab until the focused element matches; return how many presses it took."""
+    for presses in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if matches(_active(page)):
+            return presses
+    raise AssertionError(f"Tab never reached the element (last: {_active(page)})")
+
+
+def _current_time(page: Page) -> float:
+    value: float = page.evaluate("document.querySelector('audio').currentTime")
+    return value
+
+
+# --------------------------------------------------------------------------- axe-core
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, NARROW], ids=["desktop", "narrow"])
+def test_axe_finds_no_violations(
+    browser: Browser, server: Server, viewport: dict[str, int]
+) -> None:
+    ctx = browser.new_context(viewport=viewport)
+    try:
+        page = ctx.new_page()
+        for path in ("/", f"/episodes/{_long_episode(server).slug}/", "/episodes/council-vote/"):
+            page.goto(server.url + path)
+            page.wait_for_load_state("load")
+            violations = _axe(page)
+            assert not violations, f"{path}:\n{_describe(violations)}"
+    finally:
+        ctx.close()
+
+
+# --------------------------------------------------------------------------- keyboard
+
+
+def test_tab_reaches_every_control_in_order(page: Page, server: Server) -> None:
+    episode = _long_episode(server)
+    _open_episode(page, server, episode)
+    seen: list[dict[str, str]] = []
+    for _ in range(120):
+        page.keyboard.press("Tab")
+        here = _active(page)
+        if seen and here == seen[0]:
+            break
+        seen.append(here)
+        if here["tag"] == "body":
+            break
+
+    def position(match: Callable[[dict[str, str]], bool]) -> int:
+        hits = [i for i, element in enumerate(seen) if match(element)]
+        assert hits, f"never focused; order was {[e['text'] or e['id'] for e in seen]}"
+        return hits[0]
+
+    order = [
+        position(lambda e: e["href"] == "#main"),
+        *(position(lambda e, a=a: e["action"] == a) for a in ("play", "back", "forward")),
+        position(lambda e: e["action"] == "previous-chapter"),
+        position(lambda e: e["action"] == "next-chapter"),
+        position(lambda e: e["id"] == "seek"),
+        position(lambda e: e["id"] == "speed"),
+        position(lambda e: e["action"] == "mute"),
+        position(lambda e: e["id"] == "volume"),
+        position(lambda e: e["id"] == "follow"),
+        position(lambda e: e["id"] == "announce"),
+        position(lambda e: e["tag"] == "summary"),
+        *(
+            position(lambda e, t=c.title: e["tag"] == "button" and t in e["text"])
+            for c in episode.chapters
+        ),
+        position(lambda e: "cue" in e["cls"]),
+        position(lambda e: e["href"] == episode.mp3.path),
+    ]
+    assert order == sorted(order), [e["text"] or e["id"] for e in seen]
+    # The transcript is one tab stop, not one per sentence.
+    assert sum("cue" in e["cls"] for e in seen) == 1
+
+
+def test_enter_on_a_chapter_seeks_to_its_start(page: Page, server: Server) -> None:
+    episode = _long_episode(server)
+    _open_episode(page, server, episode)
+    target = episode.chapters[3]
+    _tab_until(page, lambda e: e["tag"] == "button" and target.title in e["text"])
+    page.keyboard.press("Enter")
+    assert _current_time(page) == pytest.approx(target.start, abs=0.05)
+    current = page.locator(".chapter[aria-current='true']")
+    assert current.count() == 1
+    assert target.title in current.inner_text()
+
+
+def test_enter_on_a_sentence_seeks_there(page: Page, server: Server) -> None:
+    episode = _long_episode(server)
+    _open_episode(page, server, episode)
+    _tab_until(page, lambda e: "cue" in e["cls"])
+    for _ in range(5):
+        page.keyboard.press("ArrowDown")
+    focused = page.evaluate(
+        "({id: document.activeElement.id, start: +document.activeElement.dataset.start})"
+    )
+    assert focused["id"] == "cue-6"
+    page.keyboard.press("Enter")
+    assert _current_time(page) == pytest.approx(focused["start"], abs=0.05)
+    page.wait_for_function("document.querySelector('#cue-6').classList.contains('is-current')")
+    assert page.locator(".cue.is-current").count() == 1
+
+
+def test_shortcuts_work_only_inside_the_player(page: Page, server: Server) -> None:
+    episode = _long_episode(server)
+    _open_episode(page, server, episode)
+    page.locator("h1").click()  # focus outside the player's sections
+    page.keyboard.press("l")
+    assert _current_time(page) == 0
+    _tab_until(page, lambda e: e["action"] == "play")
+    page.keyboard.press("l")
+    assert _current_time(page) == pytest.approx(30, abs=0.05)
+    page.keyboard.press("]")
+    next_start = next(c.start for c in episode.chapters if c.start > 30)
+    assert _current_time(page) == pytest.approx(next_start, abs=0.05)
+    page.keyboard.press("j")
+    assert _current_time(page) == pytest.approx(next_start - 15, abs=0.05)
+    valuetext = page.get_attribute("#seek", "aria-valuetext")
+    assert valuetext is not None and valuetext.endswith(" of " + _spoken(episode.duration_s))
+
+
+def test_speed_is_remembered(page: Page, server: Server) -> None:
+    episode = _long_episode(server)
+    _open_episode(page, server, episode)
+    _tab_until(page, lambda e: e["id"] == "speed")
+    page.keyboard.press("ArrowDown")  # 1x -> 1.25x
+    page.keyboard.press("ArrowDown")  # -> 1.5x
+    assert page.evaluate("document.querySelector('audio').playbackRate") == 1.5
+    _open_episode(page, server, episode)
+    assert page.evaluate("document.querySelector('audio').playbackRate") == 1.5
+    assert page.input_value("#speed") == "1.5"
+
+
+# --------------------------------------------------------------------------- playback
+
+
+def test_the_mp3_plays_and_the_highlight_follows(page: Page, server: Server) -> None:
+    episode = _long_episode(server)
+    _open_episode(page, server, episode)
+    page.evaluate("document.querySelector('audio').muted = true")
+    _tab_until(page, lambda e: e["action"] == "play")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('audio').currentTime > 2.5", timeout=15000)
+    expect(page.locator("[data-action='play']")).to_have_text("Pause")
+    state = page.evaluate(
+        """() => {
+          const t = document.querySelector('audio').currentTime;
+          const cues = [...document.querySelectorAll('.cue')];
+          const current = document.querySelector('.cue.is-current');
+          const index = cues.indexOf(current);
+          return {t, start: +current.dataset.start,
+                  next: index + 1 < cues.length ? +cues[index + 1].dataset.start : 1e9};
+        }"""
+    )
+    # The highlighted sentence is the one that started last; allow one frame of lag.
+    assert state["start"] <= state["t"] + 0.05
+    assert state["next"] > state["t"] - 0.1
+    page.keyboard.press("k")
+    assert page.evaluate("document.querySelector('audio').paused")
+    # The media element reports the pause in a task of its own; the label follows it.
+    expect(page.locator("[data-action='play']")).to_have_text("Play")
+
+
+# --------------------------------------------------------------------------- without JavaScript
+
+
+def test_page_works_without_javascript(browser: Browser, server: Server) -> None:
+    ctx = browser.new_context(viewport=DESKTOP, java_script_enabled=False)
+    try:
+        page = ctx.new_page()
+        episode = _long_episode(server)
+        page.goto(f"{server.url}/episodes/{episode.slug}/")
+        audio = page.locator("audio")
+        assert audio.is_visible()
+        assert audio.get_attribute("controls") is not None
+        assert page.locator("[data-controls]").is_hidden()
+        links = page.locator("ol[data-chapters] a")
+        assert links.count() == len(episode.chapters)
+        assert all(links.nth(i).is_visible() for i in range(links.count()))
+        assert "#t=" in (links.nth(2).get_attribute("href") or "")
+        assert page.locator("[data-transcript]").is_visible()
+        assert page.locator("[data-transcript] .cue").count() > 10
+        assert page.locator("[data-transcript] h3").count() == len(episode.chapters)
+    finally:
+        ctx.close()
+
+
+def test_axe_on_the_page_without_its_script(page: Page, server: Server) -> None:
+    # axe itself needs JavaScript, so here only the player's own script is blocked.
+    page.route("**/player.js", lambda route: route.abort())
+    page.goto(f"{server.url}/episodes/{_long_episode(server).slug}/")
+    assert page.locator("audio").get_attribute("controls") is not None
+    violations = _axe(page)
+    assert not violations, _describe(violations)
+
+
+# --------------------------------------------------------------------------- screenshots
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, NARROW], ids=["desktop", "320px"])
+def test_screenshots(
+    browser: Browser, server: Server, artifacts: Path, viewport: dict[str, int]
+) -> None:
+    ctx = browser.new_context(viewport=viewport)
+    try:
+        page = ctx.new_page()
+        name = "desktop" if viewport is DESKTOP else "320px"
+        page.goto(server.url + "/")
+        page.screenshot(path=str(artifacts / f"home-{name}.png"), full_page=True)
+        _open_episode(page, server, _long_episode(server))
+        page.evaluate("document.querySelector('audio').currentTime = 40")
+        page.wait_for_selector(".cue.is-current")
+        page.screenshot(path=str(artifacts / f"episode-{name}.png"), full_page=True)
+        # Nothing may force sideways scrolling at 320 px (WCAG 1.4.10 reflow).
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0
+    finally:
+        ctx.close()
+
+
+def _spoken(seconds: float) -> str:
+    from audionews.web.player import spoken_duration
+
+    return spoken_duration(seconds)
