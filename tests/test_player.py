@@ -268,3 +268,28 @@ def test_fragment_time_is_plain_decimal() -> None:
     assert fragment_time(0) == "0"
     assert fragment_time(1e-7) == "0"
     assert fragment_time(12.0) == "12"
+
+
+def test_interface_words_keep_english_on_a_page_in_another_language(
+    player_site: PlayerSite,
+) -> None:
+    from dataclasses import replace
+
+    from audionews.web.player import render_page
+
+    app = create_app(player_site.settings)
+    episode = replace(player_site.episode("council-vote"), language="es")
+    with app.test_request_context(f"/episodes/{episode.slug}/"):
+        html = render_page(
+            "player/episode.html",
+            page_lang="es",
+            episode=episode,
+            transcript=[],
+            chapters_vtt="/x.vtt",
+        )
+    page = lxml.html.fromstring(html)
+    assert page.get("lang") == "es"
+    assert page.xpath("//section[@id='player']/@lang") == ["en"]
+    assert page.xpath("//h2[@id='transcript-title']/@lang") == ["en"]
+    assert page.xpath("//track[@kind='captions']/@srclang") == ["es"]
+    assert not page.xpath("//h1/@lang")  # the headline is in the page's language

@@ -234,10 +234,24 @@ def test_the_mp3_plays_and_the_highlight_follows(page: Page, server: Server) -> 
     # The highlighted sentence is the one that started last; allow one frame of lag.
     assert state["start"] <= state["t"] + 0.05
     assert state["next"] > state["t"] - 0.1
+    # Chapter announcements are off until asked for, then name the chapter playback enters.
+    assert page.locator("[data-announcer]").inner_text() == ""
+    _tab_until(page, lambda e: e["id"] == "announce")
+    page.keyboard.press("Space")
+    upcoming = next(c for c in episode.chapters if c.start > _current_time(page) + 1)
+    page.evaluate(f"document.querySelector('audio').currentTime = {upcoming.start - 0.4}")
+    expect(page.locator("[data-announcer]")).to_contain_text(upcoming.title, timeout=5000)
     page.keyboard.press("k")
     assert page.evaluate("document.querySelector('audio').paused")
     # The media element reports the pause in a task of its own; the label follows it.
     expect(page.locator("[data-action='play']")).to_have_text("Play")
+
+
+def test_copy_feed_address_with_the_keyboard(page: Page, server: Server) -> None:
+    page.goto(server.url + "/")
+    _tab_until(page, lambda e: e["text"] == "Copy address")
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-copy-status]")).to_have_text("Address copied.")
 
 
 # --------------------------------------------------------------------------- without JavaScript

@@ -309,8 +309,8 @@ def _page_globals() -> dict[str, object]:
     }
 
 
-def _render(template: str, page_lang: str = UI_LANGUAGE, **context: object) -> str:
-    """Render a page whose content is in `page_lang`; the interface's words keep UI_LANGUAGE."""
+def render_page(template: str, page_lang: str = UI_LANGUAGE, **context: object) -> str:
+    """Render a player page whose content is in `page_lang`; interface words keep UI_LANGUAGE."""
     ui_attr = Markup(' lang="{}"').format(UI_LANGUAGE) if page_lang != UI_LANGUAGE else ""
     return render_template(template, page_lang=page_lang, ui_attr=ui_attr, **context)
 
@@ -319,7 +319,7 @@ def _render(template: str, page_lang: str = UI_LANGUAGE, **context: object) -> s
 def home() -> str:
     """Show the latest episodes, the categories and how to subscribe."""
     library = context.library()
-    return _render(
+    return render_page(
         "player/home.html",
         episodes=library.list_episodes()[:HOME_EPISODES],
         categories=library.categories(),
@@ -336,7 +336,7 @@ def category(category: str) -> str:
     current = next((c for c in categories if c.slug == category), None)
     if current is None:
         abort(404)
-    return _render(
+    return render_page(
         "player/home.html",
         episodes=library.list_episodes(category=current.slug)[:HOME_EPISODES],
         categories=categories,
@@ -349,7 +349,7 @@ def episode(slug: str) -> str:
     """Show one episode: notices, the player, chapters, the transcript and downloads."""
     library = context.library()
     item = _episode_or_404(slug)
-    return _render(
+    return render_page(
         "player/episode.html",
         page_lang=item.language or UI_LANGUAGE,
         episode=item,
