@@ -202,3 +202,11 @@ def test_index_lists_episodes_and_jobs(desk: Desk) -> None:
     page = client.get("/editor/").get_data(as_text=True)
     assert f"/editor/episodes/{slug}/edit" in page and "publish" in page
     assert csrf_of(client, "/editor/")
+
+
+def test_new_article_never_overwrites_an_episode(desk: Desk) -> None:
+    client = desk.login()
+    slug = _publish(desk, client, short_article().decode())
+    again = post_form(client, "/editor/new", {"text": FIXED, "source_format": ""})
+    assert again.status_code == 400 and "already exists" in again.get_data(as_text=True)
+    assert Library(desk.settings).get_episode(slug).revision == 1

@@ -135,3 +135,11 @@ def test_editors_and_tokens_commands(desk: Desk) -> None:
     with desk.app.app_context():
         stored = json.dumps([t.name for t in accounts.list_tokens(desk.settings)])
     assert token not in stored
+
+
+def test_creating_a_taken_slug_is_a_conflict(desk: Desk, token: str) -> None:
+    client = desk.client()
+    body = {"text": short_article().decode()}
+    assert client.post("/api/v1/articles", headers=_auth(token), json=body).status_code == 202
+    again = client.post("/api/v1/articles", headers=_auth(token), json={"text": FIXED})
+    assert again.status_code == 409 and "PUT" in again.get_json()["error"]

@@ -183,3 +183,14 @@ def test_redis_url_selects_redis(fresh: Settings) -> None:
     huey = jobs.huey_for(fresh.with_overrides(redis_url="redis://127.0.0.1:1/0"))
     assert isinstance(huey, RedisHuey)
     assert any(k.endswith(jobs.TASK_NAME) for k in huey._registry._registry)  # same code
+
+
+def test_recover_removes_staging_left_by_killed_builds(fresh: Settings) -> None:
+    staging = fresh.instance_dir / "staging"
+    old, young = staging / "tmp-old", staging / "tmp-young"
+    old.mkdir(parents=True)
+    young.mkdir()
+    stale = time.time() - jobs.STAGING_MAX_AGE_S - 60
+    os.utime(old, (stale, stale))
+    jobs.recover(fresh)
+    assert not old.exists() and young.is_dir()

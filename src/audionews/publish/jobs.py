@@ -32,9 +32,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from audionews.config import Settings
-from audionews.errors import AudionewsError, InputError, NotFoundError
+from audionews.errors import AudionewsError, ConflictError, InputError, NotFoundError
 from audionews.naming import slugify
 from audionews.publish import store
+from audionews.publish.library import Library
 
 if TYPE_CHECKING:
     from huey import Huey
@@ -54,6 +55,8 @@ MAX_ATTEMPTS = 3
 PROGRESS_EVERY_S = 0.25
 #: How often a worker looks for jobs whose worker died.
 SWEEP_EVERY_S = 5.0
+#: Staging folders older than this are leftovers of killed builds (no build takes this long).
+STAGING_MAX_AGE_S = 6 * 3600.0
 
 #: Job states and whether a job in that state is finished.
 STATES = {"queued": False, "running": False, "published": True, "failed": True}
@@ -249,10 +252,13 @@ def submit(
     note: str = "",
     editor: str = "",
     revision: int = 0,
+    new_only: bool = False,
 ) -> JobView:
     """Record a job and queue it; return it as queued (or finished, in immediate mode).
 
     The article is parsed here, so bad input is refused at once instead of failing later.
+    With `new_only`, an article whose slug is taken is refused (ConflictError) rather than
+    published as a new revision of that episode.
     """
     if action not in ACTIONS:
         raise InputError(f"unknown action {action!r}: use one of {', '.join(ACTIONS)}")
@@ -265,6 +271,11 @@ def submit(
         slug = slugify(slug or article.headline)
     if not slug:
         raise InputError("a job needs an article or the slug of an episode")
+    if new_only and Library(settings).find(slugify(slug)) is not None:
+        raise ConflictError(
+            f"an episode '{slugify(slug)}' already exists: correct it instead "
+            f"(editor: /editor/episodes/{slugify(slug)}/edit, API: PUT /api/v1/articles/...)"
+        )
     now = _now()
     with store.session(settings) as s:
         job = store.Job(
@@ -489,7 +500,24 @@ def recover(settings: Settings) -> list[int]:
                 requeue.append(job.id)
     for job_id in requeue:
         _enqueue(settings, job_id)
+    _remove_old_staging(settings)
     return requeue
+
+
+def _remove_old_staging(settings: Settings) -> None:
+    """Delete staging folders a killed build left behind (a clean exit removes its own)."""
+    import shutil
+
+    root = settings.instance_dir / "staging"
+    if not root.is_dir():
+        return
+    cutoff = time.time() - STAGING_MAX_AGE_S
+    for folder in root.iterdir():
+        try:
+            if folder.is_dir() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue  # removed by another worker meanwhile
 
 
 def run_worker(settings: Settings, *, workers: int = 1) -> None:

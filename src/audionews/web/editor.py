@@ -205,6 +205,7 @@ def new_article() -> ResponseReturnValue:
                     filename=filename,
                     source_format=source_format,
                     editor=current_user.name,
+                    new_only=True,
                 )
             except AudionewsError as exc:
                 errors["upload" if filename else "text"] = str(exc)

@@ -1,6 +1,7 @@
 """Token-authenticated JSON API for content systems: publish and correct articles, watch jobs.
 
-    POST /api/v1/articles                     new article -> 202 + job (Location: the job)
+    POST /api/v1/articles                     new article -> 202 + job (Location: the job);
+                                              409 when its slug is taken (PUT to correct it)
     PUT  /api/v1/articles/<slug>              corrected article (kind, note) -> 202 + job
     GET  /api/v1/articles/<slug>/revisions    every revision: who, when, why, what changed
     GET  /api/v1/jobs/<id>                    queued / running (done, total) / published / failed
@@ -77,6 +78,7 @@ def create_article(client: str) -> tuple[Response, int]:
         filename=filename,
         source_format=source_format,
         editor=f"api:{client}",
+        new_only=True,
     )
     return _accepted(queued)
 
