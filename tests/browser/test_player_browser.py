@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 from playwright.sync_api import expect
@@ -91,11 +91,15 @@ def _current_time(page: Page) -> float:
 # --------------------------------------------------------------------------- axe-core
 
 
-@pytest.mark.parametrize("viewport", [DESKTOP, NARROW], ids=["desktop", "narrow"])
+@pytest.mark.parametrize(
+    ("viewport", "scheme"),
+    [(DESKTOP, "light"), (NARROW, "light"), (DESKTOP, "dark")],
+    ids=["desktop", "narrow", "dark"],
+)
 def test_axe_finds_no_violations(
-    browser: Browser, server: Server, viewport: dict[str, int]
+    browser: Browser, server: Server, viewport: dict[str, int], scheme: Literal["light", "dark"]
 ) -> None:
-    ctx = browser.new_context(viewport=viewport)
+    ctx = browser.new_context(viewport=viewport, color_scheme=scheme)
     try:
         page = ctx.new_page()
         for path in ("/", f"/episodes/{_long_episode(server).slug}/", "/episodes/council-vote/"):
@@ -290,14 +294,21 @@ def test_axe_on_the_page_without_its_script(page: Page, server: Server) -> None:
 # --------------------------------------------------------------------------- screenshots
 
 
-@pytest.mark.parametrize("viewport", [DESKTOP, NARROW], ids=["desktop", "320px"])
+@pytest.mark.parametrize(
+    ("name", "viewport", "scheme"),
+    [("desktop", DESKTOP, "light"), ("320px", NARROW, "light"), ("desktop-dark", DESKTOP, "dark")],
+)
 def test_screenshots(
-    browser: Browser, server: Server, artifacts: Path, viewport: dict[str, int]
+    browser: Browser,
+    server: Server,
+    artifacts: Path,
+    name: str,
+    viewport: dict[str, int],
+    scheme: Literal["light", "dark"],
 ) -> None:
-    ctx = browser.new_context(viewport=viewport)
+    ctx = browser.new_context(viewport=viewport, color_scheme=scheme)
     try:
         page = ctx.new_page()
-        name = "desktop" if viewport is DESKTOP else "320px"
         page.goto(server.url + "/")
         page.screenshot(path=str(artifacts / f"home-{name}.png"), full_page=True)
         _open_episode(page, server, _long_episode(server))
