@@ -214,6 +214,26 @@ def test_speed_is_remembered(page: Page, server: Server) -> None:
     assert page.input_value("#speed") == "1.5"
 
 
+def test_a_return_visit_offers_to_resume(page: Page, server: Server) -> None:
+    episode = _long_episode(server)
+    _open_episode(page, server, episode)
+    assert page.locator("[data-action='resume']").is_hidden()
+    _tab_until(page, lambda e: e["action"] == "play")
+    page.keyboard.press("l")
+    page.keyboard.press("l")
+    page.wait_for_function("document.querySelector('audio').seeking === false")
+    _open_episode(page, server, episode)
+    page.evaluate("document.querySelector('audio').muted = true")
+    resume = page.locator("[data-action='resume']")
+    expect(resume).to_have_text("Resume from 1:00")
+    _tab_until(page, lambda e: e["action"] == "resume")
+    page.keyboard.press("Enter")
+    assert _current_time(page) == pytest.approx(60, abs=1)
+    expect(resume).to_be_hidden()
+    assert _active(page)["action"] == "play"
+    page.keyboard.press("k")
+
+
 # --------------------------------------------------------------------------- playback
 
 

@@ -350,8 +350,33 @@
 
   function toggleMute() { audio.muted = !audio.muted; }
 
+  // ---- where the listener stopped, per episode revision, so a return visit can resume
+
+  var episodeKey = "position." + (section.getAttribute("data-episode") || location.pathname);
+  var resumeRow = controls.querySelector("[data-resume-row]");
+  var savedAt = 0;
+  function savePosition(force) {
+    var now = Date.now();
+    if (!force && now - savedAt < 5000) { return; }
+    savedAt = now;
+    var t = audio.currentTime;
+    store.set(episodeKey, t > 10 && t < duration() - 10 ? t.toFixed(1) : "");
+  }
+  var resumeAt = parseFloat(store.get(episodeKey) || "");
+  if (resumeAt > 10 && resumeAt < duration() - 10) {
+    resumeRow.hidden = false;
+    resumeRow.querySelector("[data-resume-time]").textContent = clock(resumeAt);
+  }
+  function resume() {
+    resumeRow.hidden = true;
+    seekTo(resumeAt);
+    if (audio.paused) { togglePlay(); }
+    playButton.focus();  // the button is gone; focus goes to the control that now matters
+  }
+
   var actions = {
     "play": togglePlay,
+    "resume": resume,
     "back": function () { seekTo(audio.currentTime - 15); },
     "forward": function () { seekTo(audio.currentTime + 30); },
     "previous-chapter": previousChapter,
@@ -400,8 +425,13 @@
     showPlaying();
     if (!frame) { frame = window.requestAnimationFrame(tick); }
   });
-  audio.addEventListener("pause", showPlaying);
-  audio.addEventListener("ended", showPlaying);
+  audio.addEventListener("pause", function () { showPlaying(); savePosition(true); });
+  audio.addEventListener("ended", function () { showPlaying(); store.set(episodeKey, ""); });
+  audio.addEventListener("timeupdate", function () { if (!audio.paused) { savePosition(false); } });
+  audio.addEventListener("seeked", function () { savePosition(true); });
+  audio.addEventListener("error", function () {
+    say("The audio could not be loaded. Try the download link below.");
+  });
   ["timeupdate", "seeked", "loadedmetadata", "durationchange"].forEach(function (type) {
     audio.addEventListener(type, function () { update(type === "timeupdate"); });
   });
@@ -414,6 +444,29 @@
     volume.value = String(Math.round(audio.volume * 100));
     volume.setAttribute("aria-valuetext", Math.round(audio.volume * 100) + "%" + (audio.muted ? ", muted" : ""));
   });
+
+  // ---- system media controls (keyboard media keys, lock screen, headset buttons)
+
+  if ("mediaSession" in navigator && window.MediaMetadata) {
+    try {
+      navigator.mediaSession.metadata = new window.MediaMetadata({
+        title: section.getAttribute("data-title") || document.title,
+        artist: section.getAttribute("data-artist") || ""
+      });
+      var handlers = {
+        play: function () { audio.play(); },
+        pause: function () { audio.pause(); },
+        seekbackward: actions.back,
+        seekforward: actions.forward,
+        previoustrack: previousChapter,
+        nexttrack: nextChapter,
+        seekto: function (details) { seekTo(details.seekTime); }
+      };
+      Object.keys(handlers).forEach(function (name) {
+        try { navigator.mediaSession.setActionHandler(name, handlers[name]); } catch (e) { /* unsupported */ }
+      });
+    } catch (e) { /* media session is a nicety */ }
+  }
 
   var savedRate = store.get("speed");
   if (savedRate && RATES.indexOf(savedRate) >= 0) { setRate(savedRate); }
