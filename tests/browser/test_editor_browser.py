@@ -1,0 +1,117 @@
+"""The editor in real Chromium: axe-core on every page (light and dark), live preview by fetch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import pytest
+
+from audionews.audio.fake import FakeSynthesizer
+from audionews.publish import accounts, jobs
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+    from browser.player_site import PlayerSite
+    from conftest import Server
+
+pytest_plugins = ["browser.player_site"]
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+PASSWORD = "correct horse battery"
+SLUG = "council-vote"
+
+
+@pytest.fixture(scope="module")
+def player_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlayerSite]:
+    """A library of this module's own (the editor publishes into it), with editor 'ana'."""
+    from browser.player_site import build_player_site
+
+    site = build_player_site(Path(tmp_path_factory.mktemp("editor-site")))
+    accounts.add_editor(site.settings, "ana", PASSWORD)
+    jobs.huey_for(site.settings).immediate = True
+    jobs.use_synthesizer(FakeSynthesizer)
+    yield site
+    jobs.use_synthesizer(None)
+
+
+def _axe(page: Page) -> list[dict[str, Any]]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    violations: list[dict[str, Any]] = results.response["violations"]
+    return violations
+
+
+def _check(page: Page, where: str) -> None:
+    page.wait_for_load_state("load")
+    violations = _axe(page)
+    assert not violations, (
+        where
+        + ":\n"
+        + "\n".join(
+            f"{v['id']}: {v['help']} -> {[n['target'] for n in v['nodes'][:5]]}" for v in violations
+        )
+    )
+
+
+def _login(page: Page, server: Server) -> None:
+    page.goto(f"{server.url}/editor/login")
+    page.get_by_label("Name").fill("ana")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{server.url}/editor/")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_violations_on_editor_pages(
+    browser: Browser, server: Server, scheme: Literal["light", "dark"]
+) -> None:
+    ctx = browser.new_context(color_scheme=scheme)
+    try:
+        page = ctx.new_page()
+        page.goto(f"{server.url}/editor/login")
+        _check(page, "login")
+        page.get_by_role("button", name="Log in").click()  # wrong: errors tied to fields
+        _check(page, "login with errors")
+        _login(page, server)
+        for path in ("/editor/", "/editor/new", f"/editor/episodes/{SLUG}/edit",
+                     f"/editor/episodes/{SLUG}/history", "/editor/lexicon"):  # fmt: skip
+            page.goto(server.url + path)
+            _check(page, path)
+        page.goto(f"{server.url}/editor/new")
+        page.get_by_role("button", name="Publish").click()
+        _check(page, "new article with errors")
+        page.goto(f"{server.url}/editor/episodes/{SLUG}/edit")
+        page.get_by_role("button", name="Publish the correction").click()
+        _check(page, "correction with errors")
+        page.goto(f"{server.url}/editor/lexicon")
+        page.get_by_label("Word or phrase as written").fill("mayor")
+        page.get_by_label("How to say it").fill("MAY-or")
+        page.get_by_role("button", name="Save").click()
+        _check(page, "lexicon saved, episodes listed")
+    finally:
+        ctx.close()
+
+
+def test_live_preview_shows_what_will_be_spoken_again(browser: Browser, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    ctx = browser.new_context()
+    try:
+        page = ctx.new_page()
+        _login(page, server)
+        page.goto(f"{server.url}/editor/episodes/{SLUG}/edit")
+        text = page.get_by_label("Article text")
+        text.fill(text.input_value().replace("Work starts in May.", "Work starts in June."))
+        body = page.locator("[data-preview-body]")
+        expect(body).to_contain_text("will be synthesized again", timeout=10_000)
+        expect(body.locator("ins")).to_contain_text("Work starts in June.")
+        page.get_by_label("Note to listeners").fill("The start month was wrong.")
+        page.get_by_role("button", name="Publish the correction").click()
+        expect(page.locator("[data-job-state]")).to_have_text("published", timeout=10_000)
+        _check(page, "job page")
+    finally:
+        ctx.close()
