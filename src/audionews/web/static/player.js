@@ -389,7 +389,9 @@
   });
 
   seek.addEventListener("pointerdown", function () { dragging = true; });
-  seek.addEventListener("pointerup", function () { dragging = false; });
+  ["pointerup", "pointercancel", "change", "blur"].forEach(function (type) {
+    seek.addEventListener(type, function () { dragging = false; });
+  });
   seek.addEventListener("input", function () { seekTo(parseFloat(seek.value)); });
   seek.addEventListener("keydown", function (event) {
     // Arrow keys move 5 s and Page keys 30 s: the native 1-second steps are too fine to hear.
