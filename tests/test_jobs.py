@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -194,3 +195,39 @@ def test_recover_removes_staging_left_by_killed_builds(fresh: Settings) -> None:
     os.utime(old, (stale, stale))
     jobs.recover(fresh)
     assert not old.exists() and young.is_dir()
+
+
+def test_two_jobs_for_one_article_never_run_at_once(fresh: Settings) -> None:
+    """Run two queued jobs of the same article in two threads; their builds must not overlap."""
+    import threading
+
+    slug = publish(fresh, short_article()).episode.slug
+    active, overlaps = [0], [0]
+    guard = threading.Lock()
+
+    class Watching(FakeSynthesizer):
+        def synthesize(self, speech: str) -> Any:
+            with guard:
+                active[0] += 1
+                overlaps[0] = max(overlaps[0], active[0])
+            time.sleep(0.05)
+            with guard:
+                active[0] -= 1
+            return super().synthesize(speech)
+
+    jobs.use_synthesizer(Watching)
+    try:
+        first = jobs.submit(fresh, "correct", slug=slug, source=REWRITTEN, note="One.")
+        second = jobs.submit(fresh, "correct", slug=slug, source=FIXED, note="Two.")
+        threads = [
+            threading.Thread(target=jobs.run_job, args=(fresh, j.id)) for j in (first, second)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    finally:
+        jobs.use_synthesizer(None)
+    assert overlaps[0] == 1
+    states = {jobs.get_job(fresh, j.id).state for j in (first, second)}
+    assert states == {"published"} and Library(fresh).get_episode(slug).revision == 3

@@ -463,9 +463,9 @@ def _try_lock(settings: Settings, key: str, job_id: int, host: str, pid: int) ->
         held = s.get(store.ArticleLock, key)
         if held is None:
             return False  # released in between: try again
-        if held.job_id != job_id and not _is_stale(held.host, held.pid, held.heartbeat, now):
-            return False
-        # ours from a killed attempt, or its owner is dead: take it over (compare-and-set)
+        if held.owner != owner and not _is_stale(held.host, held.pid, held.heartbeat, now):
+            return False  # a live process holds it (even an earlier attempt of this very job)
+        # its owner is dead or silent: take it over (compare-and-set)
         taken = s.execute(
             update(store.ArticleLock)
             .where(store.ArticleLock.key == key, store.ArticleLock.owner == held.owner)
