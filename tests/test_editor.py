@@ -57,7 +57,8 @@ def test_posts_from_visitors_are_refused(desk: Desk, page: str) -> None:
 @pytest.mark.parametrize("page", POSTS)
 def test_posts_without_csrf_token_are_refused(desk: Desk, page: str) -> None:
     client = desk.login()
-    assert client.post(page, data={"text": "x"}).status_code == 400
+    refused = client.post(page, data={"text": "x"})
+    assert refused.status_code == 400 and "Reload the page" in refused.get_data(as_text=True)
 
 
 def test_login_sets_a_safe_cookie_and_is_rate_limited(desk: Desk) -> None:

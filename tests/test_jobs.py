@@ -231,3 +231,22 @@ def test_two_jobs_for_one_article_never_run_at_once(fresh: Settings) -> None:
     assert overlaps[0] == 1
     states = {jobs.get_job(fresh, j.id).state for j in (first, second)}
     assert states == {"published"} and Library(fresh).get_episode(slug).revision == 3
+
+
+def test_a_command_holding_the_article_makes_jobs_wait(fresh: Settings) -> None:
+    import threading
+
+    slug = publish(fresh, short_article()).episode.slug
+    jobs.use_synthesizer(FakeSynthesizer)
+    try:
+        job = jobs.submit(fresh, "regenerate", slug=slug)  # queued: no consumer here
+        with jobs.hold_article(fresh, slug):
+            thread = threading.Thread(target=jobs.run_job, args=(fresh, job.id))
+            thread.start()
+            time.sleep(0.6)
+            waiting = jobs.get_job(fresh, job.id)
+            assert waiting.state == "running" and "waiting" in waiting.message
+        thread.join(30)
+    finally:
+        jobs.use_synthesizer(None)
+    assert jobs.get_job(fresh, job.id).state == "published" and not _locks(fresh)

@@ -405,8 +405,9 @@ def correct(
 ) -> None:
     """Publish FILE as a corrected revision of SLUG; only changed sentences are re-spoken."""
     from audionews import pipeline
+    from audionews.publish.jobs import hold_article
 
-    with _progress_bar("Synthesizing") as progress:
+    with hold_article(_settings(ctx), slug), _progress_bar("Synthesizing") as progress:
         result = pipeline.correct(
             slug,
             file.read_bytes(),
@@ -437,8 +438,9 @@ def regenerate(
 ) -> None:
     """Speak SLUG again as a new revision, e.g. after a lexicon change (cached sentences reused)."""
     from audionews import pipeline
+    from audionews.publish.jobs import hold_article
 
-    with _progress_bar("Synthesizing") as progress:
+    with hold_article(_settings(ctx), slug), _progress_bar("Synthesizing") as progress:
         result = pipeline.regenerate(
             slug, _settings(ctx), revision=revision, editor=editor, progress=progress
         )

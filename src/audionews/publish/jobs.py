@@ -398,10 +398,16 @@ def _progress_writer(settings: Settings, job_id: int) -> Callable[[int, int], No
     return progress
 
 
+def _owner(job_id: int) -> str:
+    """Return who holds a lock: this host, this process, and the job (0: outside the queue)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{job_id}"
+
+
 @contextmanager
 def _heartbeat(settings: Settings, job_id: int) -> Iterator[None]:
     """Keep the job's and its lock's heartbeat fresh while the body runs (a slow sentence)."""
     stop = threading.Event()
+    owner = _owner(job_id)
 
     def beat() -> None:
         while not stop.wait(HEARTBEAT_EVERY_S):
@@ -410,7 +416,7 @@ def _heartbeat(settings: Settings, job_id: int) -> Iterator[None]:
                 s.execute(update(store.Job).where(store.Job.id == job_id).values(heartbeat=now))
                 s.execute(
                     update(store.ArticleLock)
-                    .where(store.ArticleLock.job_id == job_id)
+                    .where(store.ArticleLock.owner == owner)
                     .values(heartbeat=now)
                 )
 
@@ -424,13 +430,23 @@ def _heartbeat(settings: Settings, job_id: int) -> Iterator[None]:
 
 
 @contextmanager
+def hold_article(settings: Settings, slug: str) -> Iterator[None]:
+    """Own an article outside the queue (the CLI's correct and regenerate) while the body runs.
+
+    Waits while a job works on it, so a command and a job never publish the same article at once.
+    """
+    with _article_lock(settings, slugify(slug), 0), _heartbeat(settings, 0):
+        yield
+
+
+@contextmanager
 def _article_lock(settings: Settings, key: str, job_id: int) -> Iterator[None]:
     """Own the article `key` while the body runs; wait while a live job owns it."""
     host, pid = socket.gethostname(), os.getpid()
     deadline = time.time() + LOCK_WAIT_S
     while not _try_lock(settings, key, job_id, host, pid):
         if time.time() > deadline:
-            raise InputError(
+            raise ConflictError(
                 f"another job has been working on '{key}' for too long: try again later"
             )
         _update(settings, job_id, heartbeat=time.time())
@@ -441,14 +457,14 @@ def _article_lock(settings: Settings, key: str, job_id: int) -> Iterator[None]:
         with store.session(settings) as s:
             s.execute(
                 delete(store.ArticleLock).where(
-                    store.ArticleLock.key == key, store.ArticleLock.job_id == job_id
+                    store.ArticleLock.key == key, store.ArticleLock.owner == _owner(job_id)
                 )
             )
 
 
 def _try_lock(settings: Settings, key: str, job_id: int, host: str, pid: int) -> bool:
     now = time.time()
-    owner = f"{host}:{pid}:{job_id}"
+    owner = f"{host}:{pid}:{job_id}"  # as _owner(job_id) in the owning process
     try:
         with store.session(settings) as s:
             s.add(

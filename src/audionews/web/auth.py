@@ -82,6 +82,8 @@ def init_app(app: Flask) -> None:
         # checked by the editor blueprint on every unsafe request, not app-wide: the token API
         # carries no cookies and the public pages have no forms
         WTF_CSRF_CHECK_DEFAULT=False,
+        # a token lives as long as the session: an editor may spend hours on one correction
+        WTF_CSRF_TIME_LIMIT=None,
     )
     login_manager.login_view = "editor.login"
     login_manager.login_message = "Log in to use the editor."

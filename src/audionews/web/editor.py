@@ -25,6 +25,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.datastructures import FileStorage
 
@@ -74,6 +75,17 @@ def _guard() -> ResponseReturnValue | None:
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         auth.csrf.protect()
     return None
+
+
+@editor.errorhandler(CSRFError)
+def _csrf_failed(exc: CSRFError) -> ResponseReturnValue:
+    """Say what to do when a form's CSRF token is missing or stale, in the editor's layout."""
+    return _render(
+        "editor/message.html",
+        400,
+        title="The form could not be sent",
+        message=f"{exc.description} Reload the page and try again.",
+    )
 
 
 @editor.after_request
