@@ -236,40 +236,46 @@ def _source_text(slug: str) -> tuple[str, str]:
 @editor.route("/episodes/<slug>/edit", methods=["GET", "POST"])
 def edit(slug: str) -> ResponseReturnValue:
     episode = context.library().get_episode(slug, include_withdrawn=True)
-    errors: dict[str, str] = {}
-    preview = None
     if request.method == "GET":
         text, source_format = _source_text(slug)
         form: dict[str, str] = {"text": text, "source_format": source_format, "kind": "correction"}
-        return _render("editor/edit.html", episode=episode, form=form, errors=errors)
+        return _render("editor/edit.html", episode=episode, form=form, errors={})
     form = request.form.to_dict()
     data, filename, source_format, errors = _article_from_form()
     kind, note = form.get("kind", ""), form.get("note", "").strip()
+    errors.update(_correction_errors(kind, note))
+    previewing = form.get("action") == "preview"
+    if not previewing and not errors:
+        try:
+            queued = jobs.submit(
+                context.settings(), "correct", slug=slug, source=data, filename=filename,
+                source_format=source_format, kind=kind, note=note, editor=current_user.name,
+            )  # fmt: skip
+        except AudionewsError as exc:
+            errors["text"] = str(exc)
+        else:
+            return redirect(url_for("editor.job", job_id=queued.id), 303)
+    preview = _preview(data, filename, source_format, slug, kind, note) if data else None
+    return _render(
+        "editor/edit.html",
+        200 if previewing else 400,
+        episode=episode,
+        form=form,
+        errors={} if previewing else errors,  # a preview is not a submission: no error list
+        preview=preview,
+    )
+
+
+def _correction_errors(kind: str, note: str) -> dict[str, str]:
+    """Return field -> message for the kind and note of a correction."""
+    errors = {}
     if kind not in CORRECTION_KINDS:
         errors["kind"] = "Choose what kind of change this is."
     if not note:
         errors["note"] = "Write the note listeners will hear and read, e.g. what was corrected."
     elif len(note) > 1000:
         errors["note"] = "Keep the note under 1000 characters."
-    if form.get("action") == "preview" or errors:
-        preview = _preview(data, filename, source_format, slug, kind, note) if data else None
-        status = 400 if errors and form.get("action") != "preview" else 200
-        shown = errors if form.get("action") != "preview" else {}
-        return _render(
-            "editor/edit.html", status, episode=episode, form=form, errors=shown, preview=preview
-        )
-    queued = jobs.submit(
-        context.settings(),
-        "correct",
-        slug=slug,
-        source=data,
-        filename=filename,
-        source_format=source_format,
-        kind=kind,
-        note=note,
-        editor=current_user.name,
-    )
-    return redirect(url_for("editor.job", job_id=queued.id), 303)
+    return errors
 
 
 def _preview(
