@@ -168,3 +168,12 @@ def test_diff_marks_only_new_speech_for_synthesis() -> None:
     removed = diff_sentences(new, old)
     assert removed.removed == 1 and removed.resynthesized == 0
     assert diff_sentences(old, old).is_empty
+
+
+def test_a_revision_encodes_while_synthesizing_with_the_served_gain(fresh: Settings) -> None:
+    """The served MP3 seeds the build, so a revision skips the separate loudness pass."""
+    slug = publish(fresh, short_article()).episode.slug
+    revised = publish(fresh, short_article(" The work cost less than planned."), slug=slug)
+    assert revised.build is not None
+    assert revised.build.extra["encoded_while_synthesizing"] is True
+    assert not list((fresh.instance_dir / "staging").iterdir())

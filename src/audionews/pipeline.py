@@ -6,7 +6,9 @@ ingest (source -> Article) -> speech (Article -> Script) -> audio (Script -> fil
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -191,6 +193,8 @@ def publish(
     staging_root = settings.instance_dir / "staging"
     staging_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=staging_root) as staging:
+        if existing is not None:
+            _seed_previous_mp3(library.episode_dir(slug) / existing.mp3.name, Path(staging), slug)
         result = build_script(
             script,
             Path(staging),
@@ -225,6 +229,21 @@ def publish(
     history.record_sentences(settings, slug, view.revision, script.sentences())
     feed.render_all(library)
     return PublishResult("revised" if existing is not None else "created", view, result)
+
+
+def _seed_previous_mp3(previous: Path, staging: Path, slug: str) -> None:
+    """Link the served MP3 into the staging folder as the build's previous output.
+
+    make_episode reads the previous build's loudness gain from it, and so encodes while it
+    synthesizes instead of measuring first (a correction's build is then mostly synthesis).
+    A hard link costs nothing and the build replaces, never writes into, that name.
+    """
+    target = staging / f"{slug}.mp3"
+    try:
+        target.hardlink_to(previous)
+    except OSError:
+        with contextlib.suppress(OSError):  # no previous file: the build just measures first
+            shutil.copyfile(previous, target)
 
 
 def unpublish(slug: str, settings: Settings) -> PublishResult:

@@ -551,7 +551,7 @@ def run_worker(settings: Settings, *, workers: int = 1) -> None:
 
     threading.Thread(target=sweep, name="job-sweeper", daemon=True).start()
     consumer = huey.create_consumer(
-        workers=workers, periodic=False, initial_delay=0.05, backoff=1.2, max_delay=0.5
+        workers=workers, periodic=False, initial_delay=0.05, backoff=1.2, max_delay=0.1
     )
     try:
         consumer.run()
