@@ -235,7 +235,7 @@ def _seed_previous_mp3(previous: Path, staging: Path, slug: str) -> None:
     """Link the served MP3 into the staging folder as the build's previous output.
 
     make_episode reads the previous build's loudness gain from it, and so encodes while it
-    synthesizes instead of measuring first (a correction's build is then mostly synthesis).
+    synthesizes instead of measuring first and encoding after (the two then overlap).
     A hard link costs nothing and the build replaces, never writes into, that name.
     """
     target = staging / f"{slug}.mp3"
