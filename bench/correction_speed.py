@@ -13,6 +13,13 @@ by an untimed warm-up job). Rounds interleave so machine noise hits both alike; 
   timed from submitting the job to the job reporting "published".
 
 Target: correction / cold <= 0.15.
+
+What bounds the ratio (measured 2026-11-27 on the shared 2-core machine, real voice): a
+correction synthesizes 2-3 sentences (~1 s) and then re-encodes the whole ~200 s episode to
+MP3 (~1.1-1.5 s with LAME q5; the build already encodes while it synthesizes, using the served
+revision's gain), so it takes ~2.7-2.9 s against a ~11-13 s cold publish: ~0.21-0.23 on a quiet
+machine (0.11 in a first, heavily loaded run, where synthesis dominated). Candidates: LAME q7
+(~0.3 s less), synthesizing missing clips ahead in a thread so synthesis overlaps the encode.
 """
 
 from __future__ import annotations
