@@ -21,10 +21,7 @@ HEAVY = ["piper", "pydub", "mutagen", "flask", "sqlalchemy", "onnxruntime"]
 
 @pytest.mark.parametrize("module", PURE_MODULES)
 def test_pure_module_imports_no_heavy_library(module: str) -> None:
-    code = (
-        f"import sys, {module}; "
-        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
-    )
+    code = f"import sys, {module}; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()

@@ -45,14 +45,10 @@ class Settings:
     voices_dir: Path = _setting(
         DEFAULT_VOICES_DIR, "Extra Piper voices (*.onnx + *.onnx.json) and lexicon.toml."
     )
-    cache_dir: Path | None = _setting(
-        None, "Clip cache directory; default <instance_dir>/clips."
-    )
+    cache_dir: Path | None = _setting(None, "Clip cache directory; default <instance_dir>/clips.")
     publication: str = _setting("audionews", "Publication name: ID3 artist, feed author.")
     feed_title: str = _setting("audionews", "Podcast feed title (ID3 album).")
-    feed_description: str = _setting(
-        "News articles read aloud.", "Podcast feed description."
-    )
+    feed_description: str = _setting("News articles read aloud.", "Podcast feed description.")
     owner_email: str = _setting("podcasts@example.org", "itunes:owner e-mail of the feed.")
     feed_subcategory: str = _setting(
         "Daily News", "Apple Podcasts subcategory under News, e.g. 'Daily News', 'Politics'."
@@ -70,7 +66,7 @@ class Settings:
         "en", "Language assumed when detection is unsure (ISO 639-1 code)."
     )
     voices: dict[str, str] = _setting(
-        {}, "Voice per language, e.g. {en = \"en_US-joe-medium\"}; default: the bundled voice."
+        {}, 'Voice per language, e.g. {en = "en_US-joe-medium"}; default: the bundled voice.'
     )
     notices_position: str = _setting(
         "start", "Where notices are read: 'start' (right after the headline) or 'end'."
