@@ -195,10 +195,14 @@ def test_cli_build_json_and_cache_commands(
     plain = runner.invoke(cli.main, ["build", str(SAMPLE), "-o", str(tmp_path)])
     assert plain.output.strip() == summary["mp3"]
     stats = runner.invoke(cli.main, ["cache", "stats", "--json"])
-    assert json.loads(stats.output)["entries"] == summary["segments_synthesized"]
+    counted = json.loads(stats.output)
+    assert counted["entries"] == summary["segments_synthesized"]
+    assert counted["pieces"]["entries"] > 0
+    assert counted["pieces"]["path"] == str(settings.piece_store_dir)
     pruned = runner.invoke(cli.main, ["cache", "prune", "--older-than", "0"])
-    assert pruned.exit_code == 0 and "removed" in pruned.output
-    assert json.loads(runner.invoke(cli.main, ["cache", "stats", "--json"]).output)["entries"] == 0
+    assert pruned.exit_code == 0 and "removed" in pruned.output and " pieces," in pruned.output
+    emptied = json.loads(runner.invoke(cli.main, ["cache", "stats", "--json"]).output)
+    assert emptied["entries"] == 0 and emptied["pieces"]["entries"] == 0
 
 
 def _replace_segment(script: Script, chapter: int, segment: int, *sentences: str) -> Script:

@@ -13,13 +13,16 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from audionews import __version__
 from audionews.config import Settings, load_settings
 from audionews.errors import AudionewsError
+
+if TYPE_CHECKING:
+    from audionews.audio.cache import FileStore
 
 FORMATS = ("text", "html", "markdown")
 
@@ -235,21 +238,34 @@ def build(
 
 @main.group()
 def cache() -> None:
-    """Inspect or prune the clip cache (one file per synthesized sentence)."""
+    """Inspect or prune the audio caches: clips (one per synthesized sentence) and encoded
+    pieces (one per paragraph of an episode's MP3)."""
+
+
+def _audio_stores(settings: Settings) -> dict[str, FileStore]:
+    from audionews.audio.cache import ClipCache
+    from audionews.audio.pieces import PieceStore
+
+    return {
+        "clips": ClipCache(settings.clip_cache_dir),
+        "pieces": PieceStore(settings.piece_store_dir),
+    }
 
 
 @cache.command()
 @click.option("--json", "as_json", is_flag=True, help="Print entries, bytes and path as JSON.")
 @click.pass_context
 def stats(ctx: click.Context, as_json: bool) -> None:
-    """Show how many clips the cache holds, their size and where it is."""
-    from audionews.audio.cache import ClipCache
-
-    found = ClipCache(_settings(ctx).clip_cache_dir).stats()
+    """Show how many clips and pieces the caches hold, their size and where they are."""
+    found = {name: store.stats() for name, store in _audio_stores(_settings(ctx)).items()}
     if as_json:
-        _print_json({"entries": found.entries, "bytes": found.bytes, "path": str(found.path)})
+        clips, pieces = found["clips"], found["pieces"]
+        _print_json({"entries": clips.entries, "bytes": clips.bytes, "path": str(clips.path),
+                     "pieces": {"entries": pieces.entries, "bytes": pieces.bytes,
+                                "path": str(pieces.path)}})  # fmt: skip
     else:
-        click.echo(f"{found.entries} clips, {found.bytes / 1e6:.1f} MB in {found.path}")
+        for name, counted in found.items():
+            click.echo(f"{counted.entries} {name}, {counted.bytes / 1e6:.1f} MB in {counted.path}")
 
 
 @cache.command()
@@ -259,15 +275,16 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     type=click.FloatRange(min=0),
     default=30.0,
     show_default=True,
-    help="Delete clips not used by any build for this many days (0: delete all).",
+    help="Delete clips and pieces not used by any build for this many days (0: delete all).",
 )
 @click.pass_context
 def prune(ctx: click.Context, days: float) -> None:
-    """Delete clips no build has used recently; the next build re-synthesizes what it needs."""
-    from audionews.audio.cache import ClipCache
-
-    removed = ClipCache(_settings(ctx).clip_cache_dir).prune(days)
-    click.echo(f"removed {removed.entries} clips, {removed.bytes / 1e6:.1f} MB from {removed.path}")
+    """Delete clips and pieces no build has used recently; the next build remakes what it needs."""
+    for name, store in _audio_stores(_settings(ctx)).items():
+        removed = store.prune(days)
+        click.echo(
+            f"removed {removed.entries} {name}, {removed.bytes / 1e6:.1f} MB from {removed.path}"
+        )
 
 
 # ------------------------------------------------------------------ library, feeds, server

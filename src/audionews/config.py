@@ -91,6 +91,11 @@ class Settings:
         return self.cache_dir if self.cache_dir is not None else self.instance_dir / "clips"
 
     @property
+    def piece_store_dir(self) -> Path:
+        """Encoded pieces of episodes (see audio/pieces.py), next to the database."""
+        return self.instance_dir / "pieces"
+
+    @property
     def sqlalchemy_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.instance_dir / 'audionews.db').resolve()}"
 

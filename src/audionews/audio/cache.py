@@ -31,7 +31,6 @@ import numpy as np
 
 _MAGIC = b"ANC1"
 _HEADER = struct.Struct("<4sIIII")
-_SUFFIX = ".clip"
 _COMPRESSION_LEVEL = 1  # level 6 saves 5% more space but takes 3x as long
 
 
@@ -82,56 +81,56 @@ class CacheStats:
     bytes: int
 
 
-class ClipCache:
-    """Clips under `root`, fanned out into 256 subdirectories by the key's first two digits."""
+class FileStore:
+    """Files named by content keys under `root`, fanned out into 256 subdirectories by the
+    key's first two digits. Written aside and renamed into place, so builds may share a store;
+    a file's mtime is its last use, which `prune` relies on. Subclasses give the suffix and
+    the format (and check it: a damaged file must read as missing)."""
+
+    suffix = ".bin"
 
     def __init__(self, root: Path) -> None:
         self.root = root
 
     def _path(self, key: str) -> Path:
-        return self.root / key[:2] / (key + _SUFFIX)
+        return self.root / key[:2] / (key + self.suffix)
 
-    def get(self, key: str, sample_rate: int) -> np.ndarray | None:
-        """Return the clip for `key`, or None when missing or damaged; mark it as used."""
-        path = self._path(key)
+    def _read(self, key: str) -> bytes | None:
         try:
-            data = path.read_bytes()
+            return self._path(key).read_bytes()
         except OSError:
             return None
-        samples = decode_clip(data, sample_rate)
-        if samples is not None:
-            _touch(path)  # mtime = last use, which `prune --older-than` relies on
-        return samples
 
-    def length(self, key: str, sample_rate: int) -> int | None:
-        """Return the stored clip's sample count from its header alone, or None if absent."""
+    def _read_header(self, key: str, size: int) -> bytes | None:
+        """Return the file's first `size` bytes, or None if it is absent or shorter."""
         try:
             with self._path(key).open("rb") as handle:
-                header = handle.read(_HEADER.size)
+                header = handle.read(size)
         except OSError:
             return None
-        if len(header) < _HEADER.size:
-            return None
-        magic, rate, count, _, _ = _HEADER.unpack(header)
-        return count if magic == _MAGIC and rate == sample_rate else None
+        return header if len(header) == size else None
 
-    def put(self, key: str, samples: np.ndarray, sample_rate: int) -> None:
-        """Store a clip atomically: write aside, then rename over any old entry."""
+    def _used(self, key: str) -> None:
+        with contextlib.suppress(OSError):  # a read-only store still serves its files
+            os.utime(self._path(key))
+
+    def _write(self, key: str, data: bytes) -> None:
+        """Store data atomically: write aside, then rename over any old file."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=_SUFFIX)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=self.suffix)
         try:
             with os.fdopen(handle, "wb") as out:
-                out.write(encode_clip(samples, sample_rate))
+                out.write(data)
             os.replace(temp, path)
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
 
     def entries(self) -> Iterator[Path]:
-        """Yield every stored clip file."""
+        """Yield every stored file."""
         if self.root.is_dir():
-            yield from self.root.glob("??/*" + _SUFFIX)
+            yield from self.root.glob("??/*" + self.suffix)
 
     def stats(self) -> CacheStats:
         """Count entries and bytes."""
@@ -139,7 +138,7 @@ class ClipCache:
         return CacheStats(self.root, len(sizes), sum(sizes))
 
     def prune(self, older_than_days: float = 0.0) -> CacheStats:
-        """Delete clips not used for `older_than_days` days (0: all); return what was removed."""
+        """Delete files not used for `older_than_days` days (0: all); return what was removed."""
         cutoff = time.time() - older_than_days * 86400
         removed = removed_bytes = 0
         for path in list(self.entries()):
@@ -151,6 +150,27 @@ class ClipCache:
         return CacheStats(self.root, removed, removed_bytes)
 
 
-def _touch(path: Path) -> None:
-    with contextlib.suppress(OSError):  # a read-only cache still serves clips
-        os.utime(path)
+class ClipCache(FileStore):
+    """Clips, one per synthesized sentence (see the module's docstring for the format)."""
+
+    suffix = ".clip"
+
+    def get(self, key: str, sample_rate: int) -> np.ndarray | None:
+        """Return the clip for `key`, or None when missing or damaged; mark it as used."""
+        data = self._read(key)
+        samples = None if data is None else decode_clip(data, sample_rate)
+        if samples is not None:
+            self._used(key)
+        return samples
+
+    def length(self, key: str, sample_rate: int) -> int | None:
+        """Return the stored clip's sample count from its header alone, or None if absent."""
+        header = self._read_header(key, _HEADER.size)
+        if header is None:
+            return None
+        magic, rate, count, _, _ = _HEADER.unpack(header)
+        return count if magic == _MAGIC and rate == sample_rate else None
+
+    def put(self, key: str, samples: np.ndarray, sample_rate: int) -> None:
+        """Store a clip atomically."""
+        self._write(key, encode_clip(samples, sample_rate))

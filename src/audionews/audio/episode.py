@@ -1,11 +1,19 @@
 """Script -> episode files: synthesize (through the clip cache), master, encode, tag, write.
 
-Two passes over one plan. Pass 1 fetches or synthesizes every sentence's clip, storing new ones
-in the cache, and meters the loudness of the assembled episode. Pass 2 replays the episode from
-the cache with the one gain that meets the loudness target and streams it into ffmpeg. Neither
-pass holds more than one clip, so memory stays flat for long articles. Every file is written
-under a temporary name in the output directory and renamed into place at the end, so a failed
-build leaves nothing behind and never touches the previous build's files.
+The episode is encoded in pieces (one per paragraph, cut in the middle of the pauses between
+them; see pieces.py), each stored content-addressed, so a rebuild after an edit synthesizes
+only the changed sentences and encodes only the pieces that hold them; the pieces' frames are
+spliced into one gapless MP3 and the timeline is placed where those frames put every piece.
+
+Loudness is set by one gain for the whole episode, rounded to GAIN_STEP_DB. A first build
+meters the whole episode (pass 1: fetch or synthesize every clip) and then encodes every piece
+with the gain (pass 2: replay the clips from the cache). A rebuild bets on the previous
+build's gain: it meters and encodes the missing pieces in one pass while synthesizing, and
+keeps that gain while the episode still measures within GAIN_TOLERANCE_DB of the target, so
+unchanged pieces keep their keys. Neither pass holds more than one clip, so memory stays flat
+for long articles. Every file is written under a temporary name in the output directory and
+renamed into place at the end, so a failed build leaves nothing behind and never touches the
+previous build's files.
 
 A build key (a hash of everything the files are made from: plan, clip lengths, tags, settings,
 version) is stored in the MP3; when the files in out_dir already carry the key, nothing is
@@ -32,7 +40,23 @@ import numpy as np
 from audionews import __version__
 from audionews.audio import master, transcript
 from audionews.audio.cache import ClipCache, clip_key
-from audionews.audio.package import Tags, encode_mp3, read_provenance, stored_cover, write_tags
+from audionews.audio.package import (
+    LAME_QUALITY,
+    LIMITER_FILTER,
+    LIMITER_MARGIN_DB,
+    Tags,
+    encode_mp3,
+    read_provenance,
+    stored_cover,
+    write_tags,
+)
+from audionews.audio.pieces import (
+    MP3_SAMPLE_RATE,
+    SAMPLES_PER_FRAME,
+    Piece,
+    PieceStore,
+    write_spliced,
+)
 from audionews.audio.synth import Synthesizer
 from audionews.config import Settings
 from audionews.errors import AudioError, InputError
@@ -54,9 +78,14 @@ _FILE_MODE = 0o644
 PEAK_ALLOWANCE_DB = 1.5
 BUILD_KEY = "audionews:build"
 GAIN_KEY = "audionews:gain_db"
-#: A rebuild encodes while synthesizing with the previous build's gain; if the measured gain
-#: differs by more than this (an edit rarely moves it by 0.05 dB), it encodes again.
-GAIN_TOLERANCE_DB = 0.1
+#: A rebuild encodes while synthesizing with the previous build's gain and keeps it while the
+#: measured gain is within this (an edit rarely moves it by 0.05 dB; the target allows 1 LU);
+#: otherwise it encodes again with the new gain.
+GAIN_TOLERANCE_DB = 0.3
+#: Gains are rounded to this step, so an episode's pieces keep their keys across rebuilds.
+GAIN_STEP_DB = 0.1
+#: Bump when the making of encoded pieces changes (they live in settings.piece_store_dir).
+PIECE_FORMAT = 1
 
 
 class _Clips:
@@ -77,14 +106,24 @@ class _Clips:
         return clip_key(self.synthesizer.identity, speech)
 
     def stored_lengths(self, steps: list[master.Speech]) -> bool:
-        """Read every clip's length from the cache headers; False if any clip is missing."""
+        """Read the clips' lengths from the cache headers; False if any clip is missing."""
+        complete = True
         for step in steps:
             speech = step.sentence.speech
             length = self.cache.length(self._key(speech), self.synthesizer.sample_rate)
             if length is None:
-                return False
-            self.lengths[speech] = length
-        return True
+                complete = False
+            else:
+                self.lengths[speech] = length
+        return complete
+
+    def known(self, step: master.Speech) -> bool:
+        return step.sentence.speech in self.lengths
+
+    def skip(self, step: master.Speech) -> None:
+        """Count a stored clip that is not needed (its piece is stored)."""
+        self.cached += 1
+        self._report()
 
     def fetch(self, step: master.Speech) -> np.ndarray:
         """Return the sentence's clip, synthesizing and storing it on a cache miss."""
@@ -98,9 +137,12 @@ class _Clips:
         else:
             self.cached += 1
         self.lengths[speech] = len(clip)
+        self._report()
+        return clip
+
+    def _report(self) -> None:
         if self.progress is not None:
             self.progress(self.synthesized + self.cached, self.total)
-        return clip
 
     def replay(self, step: master.Speech) -> np.ndarray:
         """Return the clip pass 1 stored; it must still be there, unchanged in length."""
@@ -137,47 +179,171 @@ def make_episode(
     tags = _tags(script, settings, synthesizer, source_sha256)
     finals = {kind: out_dir / (slug + suffix) for kind, suffix in SUFFIXES.items()}
 
+    encoder = _PieceEncoder(steps, settings, synthesizer, clips)
+    guess = _quantized(_float(read_provenance(finals["mp3"], GAIN_KEY)))
     all_cached = clips.stored_lengths(spoken)
-    if all_cached:
+    if all_cached and guess is not None:
         key = _build_key(steps, clips, tags, settings)
         if (
             all(p.is_file() for p in finals.values())
             and read_provenance(finals["mp3"], BUILD_KEY) == key
+            and (timeline := encoder.stored_timeline(guess)) is not None
         ):
-            timeline = master.timeline(steps, clips.length, rate)
             extra: dict[str, object] = {"reused": True}
             return _result(script, slug, finals, timeline, 0, len(spoken), began, extra)
 
     _prepare_voice(synthesizer, not all_cached)
-    headroom = settings.true_peak_dbtp - settings.loudness_lufs - PEAK_ALLOWANCE_DB
-    limiter = master.PeakLimiter(rate, headroom)
-    guess = _float(read_provenance(finals["mp3"], GAIN_KEY))
     out_dir.mkdir(parents=True, exist_ok=True)
     with _staged(out_dir, slug) as paths:
-
-        def encode(chunks: Iterator[np.ndarray], gain_db: float) -> None:
-            peak, kbps = settings.true_peak_dbtp, settings.bitrate_kbps
-            encode_mp3(chunks, rate, paths["mp3"], gain_db=gain_db, true_peak_dbtp=peak,
-                       bitrate_kbps=kbps)  # fmt: skip
-
-        if guess is None:
-            limiter.measure(steps, clips.fetch)
-        else:  # encode while synthesizing, betting on the previous build's gain
-            encode(limiter.first_pass(steps, clips.fetch), guess)
-        loudness = limiter.meter.integrated()
-        gain_db = settings.loudness_lufs - loudness if np.isfinite(loudness) else 0.0
-        if guess is not None and abs(gain_db - guess) <= GAIN_TOLERANCE_DB:
+        if guess is None:  # meter first (nothing to bet on), then encode with the one gain
+            headroom = settings.true_peak_dbtp - settings.loudness_lufs - PEAK_ALLOWANCE_DB
+            limiter = master.PeakLimiter(rate, headroom)
+            loudness = limiter.measure(steps, clips.fetch)
+        else:  # encode the changed pieces while synthesizing, betting on the previous gain
+            pieces = [encoder.piece(part, guess, clips.fetch, True) for part in encoder.parts]
+            loudness = encoder.loudness(pieces)
+        exact = settings.loudness_lufs - loudness if np.isfinite(loudness) else 0.0
+        if guess is not None and abs(exact - guess) <= GAIN_TOLERANCE_DB:
             gain_db = guess
         else:
-            encode(limiter.replay(steps, clips.replay), gain_db)
-        timeline = master.timeline(steps, clips.length, rate)
+            gain_db = _quantized(exact) or 0.0
+            pieces = [encoder.piece(p, gain_db, clips.replay, False) for p in encoder.parts]
+        timeline = encoder.write(pieces, paths["mp3"])
         key = _build_key(steps, clips, tags, settings)
         stamps = {BUILD_KEY: key, GAIN_KEY: f"{gain_db:.3f}"}
         write_tags(paths["mp3"], replace(tags, provenance={**tags.provenance, **stamps}), timeline)
         _write_sidecars(paths, timeline, script)
     measured = {"reused": False, "measured_lufs": loudness, "gain_db": gain_db,
-                "encoded_while_synthesizing": gain_db == guess}  # fmt: skip
+                "encoded_while_synthesizing": gain_db == guess,
+                "pieces_encoded": encoder.encoded, "pieces_cached": encoder.cached}  # fmt: skip
     return _result(script, slug, finals, timeline, clips.synthesized, clips.cached, began, measured)
+
+
+class _PieceEncoder:
+    """Encode the episode piece by piece, reusing pieces stored by earlier builds."""
+
+    def __init__(
+        self, steps: list[master.Step], settings: Settings, synthesizer: Synthesizer, clips: _Clips
+    ) -> None:
+        self.settings = settings
+        self.identity = synthesizer.identity
+        self.rate = synthesizer.sample_rate
+        self.clips = clips
+        self.store = PieceStore(settings.piece_store_dir)
+        self.parts = master.pieces(steps)
+        self.encoded = 0
+        self.cached = 0
+
+    def key(self, part: list[master.Step], gain_db: float) -> str:
+        """Hash everything the piece's encoded frames are made from."""
+        settings = self.settings
+        described = {
+            "version": __version__,
+            "format": PIECE_FORMAT,
+            "synthesis": self.identity,
+            "rate": self.rate,
+            "gain_db": f"{gain_db:.1f}",
+            "ceiling": [settings.true_peak_dbtp, PEAK_ALLOWANCE_DB, master.LIMITER_WINDOW_S],
+            "encoder": [settings.bitrate_kbps, LAME_QUALITY, LIMITER_MARGIN_DB, LIMITER_FILTER],
+            "steps": [self._describe(step) for step in part],
+        }
+        return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
+
+    def _describe(self, step: master.Step) -> object:
+        if isinstance(step, master.Speech):
+            return ["clip", clip_key(self.identity, step.sentence.speech)]
+        if isinstance(step, master.Silence):
+            return ["silence", round(step.seconds * self.rate)]
+        if isinstance(step, master.Tone):
+            return ["earcon", repr(master.EARCONS[step.earcon]), master.EARCON_LEVEL]
+        return ["chapter"]  # a chapter start makes no sound
+
+    def piece(
+        self, part: list[master.Step], gain_db: float, source: master.ClipSource, first: bool
+    ) -> Piece:
+        """Return the piece encoded at gain_db: stored, or rendered, metered and encoded now.
+
+        `first`: the first pass over the clips, which counts them (a stored piece's as cached).
+        """
+        key = self.key(part, gain_db)
+        stored = self.store.get(key)
+        if stored is not None and self._fits(stored, part):
+            self.cached += 1
+            for step in master.speeches(part) if first else ():
+                self.clips.skip(step)
+            return stored
+        ceiling = 10 ** ((self.settings.true_peak_dbtp - PEAK_ALLOWANCE_DB - gain_db) / 20)
+        meter = master.LoudnessMeter(self.rate)
+        chunks = _Metered(
+            master.render(part, source, master.CeilingLimiter(self.rate, ceiling)), meter
+        )
+        self.store.root.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=self.store.root, prefix=".tmp-", suffix=".mp3")
+        os.close(handle)
+        try:
+            peak, kbps = self.settings.true_peak_dbtp, self.settings.bitrate_kbps
+            encode_mp3(chunks, self.rate, Path(temp), gain_db=gain_db, true_peak_dbtp=peak,
+                       bitrate_kbps=kbps)  # fmt: skip
+            encoded = Path(temp).read_bytes()
+        finally:
+            Path(temp).unlink(missing_ok=True)
+        self.encoded += 1
+        return self.store.put(key, encoded, chunks.samples, meter.energies)
+
+    def loudness(self, pieces: list[Piece]) -> float:
+        """Return the episode's loudness (before gain) from its pieces' meters."""
+        return master.integrated_loudness([p.energies.tolist() for p in pieces], self.rate // 10)
+
+    def _fits(self, piece: Piece, part: list[master.Step]) -> bool:
+        """True if the part's clips are stored and render to as many samples as the piece had."""
+        if not all(self.clips.known(step) for step in master.speeches(part)):
+            return False
+        return piece.samples == master.piece_samples(part, self.clips.length, self.rate)
+
+    def write(self, pieces: list[Piece], path: Path) -> Timeline:
+        """Splice the pieces into path; return the timeline their frames give."""
+        timeline = self._timeline([piece.frames for piece in pieces])
+        write_spliced(path, pieces, round(timeline.duration * MP3_SAMPLE_RATE))
+        return timeline
+
+    def stored_timeline(self, gain_db: float) -> Timeline | None:
+        """Return the timeline of the pieces stored for gain_db, or None if one is missing."""
+        counts = []
+        for part in self.parts:
+            stored = self.store.frames(self.key(part, gain_db))
+            if stored is None:
+                return None
+            counts.append(stored[1])
+        return self._timeline(counts)
+
+    def _timeline(self, frame_counts: list[int]) -> Timeline:
+        """Place piece k at the frames before it (a decoder skips the first piece's delay)."""
+        starts = np.cumsum([0, *frame_counts[:-1]]) * SAMPLES_PER_FRAME / MP3_SAMPLE_RATE
+        return master.timeline(
+            [], self.clips.length, self.rate, pieces=self.parts, starts=starts.tolist()
+        )
+
+
+class _Metered:
+    """Pass chunks through a loudness meter, counting their samples."""
+
+    def __init__(self, chunks: Iterator[np.ndarray], meter: master.LoudnessMeter) -> None:
+        self.chunks = chunks
+        self.meter = meter
+        self.samples = 0
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        for chunk in self.chunks:
+            self.meter.add(chunk)
+            self.samples += len(chunk)
+            yield chunk
+
+
+def _quantized(gain_db: float | None) -> float | None:
+    """Round a gain to GAIN_STEP_DB, so pieces encoded with it keep one key."""
+    if gain_db is None or not np.isfinite(gain_db):
+        return None
+    return round(round(gain_db / GAIN_STEP_DB) * GAIN_STEP_DB, 3)
 
 
 def _prepare_voice(synthesizer: Synthesizer, needed: bool) -> None:

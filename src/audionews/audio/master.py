@@ -9,7 +9,7 @@ encoder applies one gain, so loudness never jumps between sentences.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -188,6 +188,27 @@ def plan(script: Script) -> list[Step]:
     return steps
 
 
+#: Pauses at least this long are cut in the middle into two pieces of the encoded episode
+#: (between paragraphs, around headings, between chapters), so an edit re-encodes one piece.
+PIECE_CUT_S = PAUSES[Pause.SEGMENT]
+
+
+def pieces(steps: Iterable[Step]) -> list[list[Step]]:
+    """Cut the plan into pieces in the middle of every pause of at least PIECE_CUT_S.
+
+    A cut depends only on the pause it falls in, so an edit leaves every other piece as it was.
+    """
+    out: list[list[Step]] = [[]]
+    for step in steps:
+        if isinstance(step, Silence) and step.seconds >= PIECE_CUT_S and out[-1]:
+            half = Silence(step.seconds / 2)
+            out[-1].append(half)
+            out.append([half])
+        else:
+            out[-1].append(step)
+    return out
+
+
 def _pause(kind: SegmentKind) -> float:
     return PAUSES[SEGMENT_PAUSES.get(kind, Pause.SEGMENT)]
 
@@ -209,7 +230,9 @@ def speeches(steps: Iterable[Step]) -> list[Speech]:
 ClipSource = Callable[[Speech], np.ndarray]
 
 
-def render(steps: Iterable[Step], clip: ClipSource, limiter: PeakLimiter) -> Iterator[np.ndarray]:
+def render(
+    steps: Iterable[Step], clip: ClipSource, limiter: PeakLimiter | CeilingLimiter
+) -> Iterator[np.ndarray]:
     """Yield the episode as float32 chunks in [-1, 1], one per step, clips fetched as needed."""
     for step in steps:
         if isinstance(step, Silence):
@@ -271,6 +294,17 @@ class PeakLimiter:
         return limit_peaks(samples, ceiling, self.sample_rate)
 
 
+class CeilingLimiter:
+    """Keep every clip's peaks under one fixed ceiling (linear), set from the episode's gain."""
+
+    def __init__(self, sample_rate: int, ceiling: float) -> None:
+        self.sample_rate = sample_rate
+        self.ceiling = ceiling
+
+    def limit(self, samples: np.ndarray) -> np.ndarray:
+        return limit_peaks(samples, self.ceiling, self.sample_rate)
+
+
 def limit_peaks(samples: np.ndarray, ceiling: float, sample_rate: int) -> np.ndarray:
     """Return samples with no peak above `ceiling` (linear).
 
@@ -305,42 +339,71 @@ def moving_average(values: np.ndarray, size: int) -> np.ndarray:
 
 
 def timeline(
-    steps: Iterable[Step], clip_length: Callable[[Speech], int], sample_rate: int
+    steps: Iterable[Step],
+    clip_length: Callable[[Speech], int],
+    sample_rate: int,
+    *,
+    pieces: Sequence[Sequence[Step]] | None = None,
+    starts: Sequence[float] = (),
 ) -> Timeline:
     """Place every step in time: chapter marks contiguous from 0 to the end, one cue per sentence.
 
     A chapter starts where its own sound starts; the pause before it ends the previous chapter,
-    so skipping to a chapter never starts in silence.
+    so skipping to a chapter never starts in silence. When the episode is encoded in `pieces`,
+    piece k starts at `starts[k]` seconds (where its encoded frames put it) and steps are placed
+    from there; otherwise `steps` follow each other from 0.
     """
-    position = 0
-    starts: list[tuple[int, ChapterStart]] = []
+    if pieces is None:
+        pieces, starts = [list(steps)], [0.0]
+    begins: list[tuple[float, ChapterStart]] = []
     cues: list[Cue] = []
-    for step in steps:
-        if isinstance(step, ChapterStart):
-            starts.append((0 if not starts else position, step))
-        elif isinstance(step, Speech):
-            length = clip_length(step)
-            cues.append(
-                Cue(
-                    start=position / sample_rate,
-                    end=(position + length) / sample_rate,
-                    text=step.sentence.text,
-                    speech=step.sentence.speech,
-                    chapter_index=step.chapter,
-                    section=step.section,
+    end = 0.0
+    for piece, piece_start in zip(pieces, starts, strict=True):
+        position = 0  # samples from the piece's start
+
+        def at(samples: int, base: float = piece_start) -> float:
+            return base + samples / sample_rate
+
+        for step in piece:
+            if isinstance(step, ChapterStart):
+                begins.append((at(position) if begins else 0.0, step))
+            elif isinstance(step, Speech):
+                length = clip_length(step)
+                cues.append(
+                    Cue(
+                        start=at(position),
+                        end=at(position + length),
+                        text=step.sentence.text,
+                        speech=step.sentence.speech,
+                        chapter_index=step.chapter,
+                        section=step.section,
+                    )
                 )
-            )
-            position += length
-        elif isinstance(step, Silence):
-            position += _samples(step.seconds, sample_rate)
-        else:
-            position += len(render_earcon(step.earcon, sample_rate))
-    ends = [start for start, _ in starts[1:]] + [position] * bool(starts)
+                position += length
+            elif isinstance(step, Silence):
+                position += _samples(step.seconds, sample_rate)
+            else:
+                position += len(render_earcon(step.earcon, sample_rate))
+        end = at(position)
+    ends = [start for start, _ in begins[1:]] + [end] * bool(begins)
     chapters = tuple(
-        ChapterMark(start / sample_rate, end / sample_rate, mark.title, mark.kind)
-        for (start, mark), end in zip(starts, ends, strict=True)
+        ChapterMark(start, stop, mark.title, mark.kind)
+        for (start, mark), stop in zip(begins, ends, strict=True)
     )
-    return Timeline(duration=position / sample_rate, chapters=chapters, cues=tuple(cues))
+    return Timeline(duration=end, chapters=chapters, cues=tuple(cues))
+
+
+def piece_samples(piece: Iterable[Step], clip_length: Callable[[Speech], int], rate: int) -> int:
+    """Return how many samples the piece renders to."""
+    total = 0
+    for step in piece:
+        if isinstance(step, Speech):
+            total += clip_length(step)
+        elif isinstance(step, Silence):
+            total += _samples(step.seconds, rate)
+        elif isinstance(step, Tone):
+            total += len(render_earcon(step.earcon, rate))
+    return total
 
 
 def _samples(seconds: float, sample_rate: int) -> int:
@@ -357,9 +420,6 @@ class LoudnessMeter:
     K-weighting filter runs as an FFT convolution with its impulse response (which has decayed
     below 1e-6 after 0.05 s), so no signal-processing library is needed.
     """
-
-    _ABSOLUTE_GATE = -70.0
-    _RELATIVE_GATE = -10.0
 
     def __init__(self, sample_rate: int) -> None:
         self._response = k_weighting_response(sample_rate)
@@ -395,20 +455,42 @@ class LoudnessMeter:
         self._energies.extend(squares.tolist())
         self._pending = data[whole:]
 
+    @property
+    def energies(self) -> list[float]:
+        """Sums of squared K-weighted samples, one per whole 100 ms step metered so far."""
+        return self._energies
+
     def integrated(self) -> float:
         """Return the gated loudness in LUFS (-inf for silence)."""
-        steps = np.asarray(self._energies)
-        if len(steps) < 4:
-            return float("-inf")
-        blocks = (steps[:-3] + steps[1:-2] + steps[2:-1] + steps[3:]) / (4 * self._step)
-        with np.errstate(divide="ignore"):
-            loudness = -0.691 + 10 * np.log10(blocks)
-        gated = blocks[loudness > self._ABSOLUTE_GATE]
-        if not len(gated):
-            return float("-inf")
-        relative = -0.691 + 10 * np.log10(gated.mean()) + self._RELATIVE_GATE
-        gated = blocks[(loudness > self._ABSOLUTE_GATE) & (loudness > relative)]
-        return float(-0.691 + 10 * np.log10(gated.mean()))
+        return integrated_loudness([self._energies], self._step)
+
+
+_ABSOLUTE_GATE = -70.0
+_RELATIVE_GATE = -10.0
+
+
+def integrated_loudness(parts: Iterable[Sequence[float]], step: int) -> float:
+    """Return the gated loudness in LUFS of parts metered apart (their energies per step).
+
+    The 400 ms blocks are formed inside each part and gated together; parts that meet in
+    silence (pieces of one episode) give the loudness of the whole within a few hundredths.
+    """
+    blocks = [np.zeros(0)]
+    for part in parts:
+        steps = np.asarray(part, dtype=np.float64)
+        if len(steps) >= 4:
+            blocks.append((steps[:-3] + steps[1:-2] + steps[2:-1] + steps[3:]) / (4 * step))
+    block = np.concatenate(blocks)
+    if not len(block):
+        return float("-inf")
+    with np.errstate(divide="ignore"):
+        loudness = -0.691 + 10 * np.log10(block)
+    gated = block[loudness > _ABSOLUTE_GATE]
+    if not len(gated):
+        return float("-inf")
+    relative = -0.691 + 10 * np.log10(gated.mean()) + _RELATIVE_GATE
+    gated = block[(loudness > _ABSOLUTE_GATE) & (loudness > relative)]
+    return float(-0.691 + 10 * np.log10(gated.mean()))
 
 
 #: Length of the K-weighting impulse response used by the meter (it decays below 1e-6 of its

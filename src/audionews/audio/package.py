@@ -43,7 +43,7 @@ from audionews.models import Timeline
 MP3_SAMPLE_RATE = 44100
 #: The limiter works on samples; MP3 coding and inter-sample peaks add up to about 1 dB more.
 LIMITER_MARGIN_DB = 1.0
-_LIMITER = "alimiter=limit={limit:.4f}:level=false:latency=true:attack=5:release=80"
+LIMITER_FILTER = "alimiter=limit={limit:.4f}:level=false:latency=true:attack=5:release=80"
 #: ISO 639-2 codes for the USLT/COMM language field, from the script's ISO 639-1 language.
 ID3_LANGUAGES = {
     "en": "eng",
@@ -81,7 +81,7 @@ def encode_mp3(
         (
             f"volume={gain_db:.3f}dB",
             f"aresample={MP3_SAMPLE_RATE}:resampler=soxr",
-            _LIMITER.format(limit=limit),
+            LIMITER_FILTER.format(limit=limit),
         )
     )
     ffmpeg.pipe_in(
