@@ -59,3 +59,15 @@ def test_stats_and_prune_by_last_use(tmp_path: Path) -> None:
     assert cache.stats().entries == 2
     assert cache.prune(0).entries == 2
     assert not list(tmp_path.glob("clips/*/.tmp-*"))
+
+
+def test_reading_an_old_clip_marks_it_used(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path / "clips")
+    key = "cd" + "e" * 62
+    cache.put(key, np.ones(100, np.int16), RATE)
+    (path,) = cache.entries()
+    long_ago = time.time() - 40 * 86400
+    os.utime(path, (long_ago, long_ago))
+    assert cache.get(key, RATE) is not None
+    assert cache.prune(30).entries == 0  # used just now: kept
+    assert time.time() - path.stat().st_mtime < 60

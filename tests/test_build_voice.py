@@ -64,3 +64,14 @@ def test_chapters_json_validates(real: BuildResult) -> None:
     )
     starts = [c["startTime"] for c in data["chapters"]]
     assert starts == sorted(starts) and starts[0] == 0
+
+
+def test_versions_read_cheaply_agree_with_the_installed_metadata() -> None:
+    """The clip key's piper version and our own version skip importlib.metadata: same answer."""
+    from importlib.metadata import version
+
+    from audionews import __version__
+    from audionews.audio.synth import piper_version
+
+    assert piper_version() == version("piper-tts")
+    assert __version__ == version("audionews")

@@ -10,9 +10,4 @@ imports mutagen; the publish layer owns the database; the web layer owns flask.
 stay thin around it. A test (tests/test_architecture.py) keeps this boundary.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("audionews")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0"
+__version__ = "0.1.0"  # pyproject.toml reads it from here

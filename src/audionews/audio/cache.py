@@ -31,6 +31,8 @@ import numpy as np
 
 _MAGIC = b"ANC1"
 _HEADER = struct.Struct("<4sIIII")
+#: A file's last use is recorded to within this many seconds.
+USE_RESOLUTION_S = 3600.0
 _COMPRESSION_LEVEL = 1  # level 6 saves 5% more space but takes 3x as long
 
 
@@ -111,8 +113,12 @@ class FileStore:
         return header if len(header) == size else None
 
     def _used(self, key: str) -> None:
+        """Mark the file as used now, unless it was within the last hour: pruning counts in
+        days, and a metadata write per file (~2 ms) would cost every rebuild ~50 ms."""
+        path = self._path(key)
         with contextlib.suppress(OSError):  # a read-only store still serves its files
-            os.utime(self._path(key))
+            if path.stat().st_mtime < time.time() - USE_RESOLUTION_S:
+                os.utime(path)
 
     def _write(self, key: str, data: bytes) -> None:
         """Store data atomically: write aside, then rename over any old file."""

@@ -24,7 +24,7 @@ import struct
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -149,7 +149,7 @@ def write_spliced(path: Path, pieces: Iterable[Piece], decoded_samples: int) -> 
     pieces = list(pieces)
     frames = sum(p.frames for p in pieces)
     info = bytearray(pieces[0].info)
-    audios, audio_bytes, frames_so_far = [], 0, 0
+    audios, audio_bytes, frames_so_far, music_crc = [], 0, 0, 0
     for piece in pieces:
         # Each encode starts its padding-byte count afresh and falls short of the nominal bit
         # rate by under a byte; a spare byte in an empty first frame keeps the file's rate exact.
@@ -159,12 +159,12 @@ def write_spliced(path: Path, pieces: Iterable[Piece], decoded_samples: int) -> 
         if nominal - (audio_bytes + len(audio)) >= 1:
             audio = _with_spare_byte(audio)
         audios.append(audio)
+        music_crc = crc16_append(music_crc, audio)  # piece by piece: no hour-long copy
         audio_bytes += len(audio)
     total_bytes = len(info) + audio_bytes
     padding = frames * SAMPLES_PER_FRAME - LAME_DELAY - decoded_samples
     if not 0 <= padding < 4096:
         raise ValueError(f"pieces do not fit the timeline (padding {padding} samples)")
-    music_crc = crc16_append(0, b"".join(audios))
     info[_FRAMES : _FRAMES + 4] = frames.to_bytes(4, "big")
     info[_BYTES : _BYTES + 4] = total_bytes.to_bytes(4, "big")
     info[_TOC : _TOC + 100] = bytes(256 * i // 100 for i in range(100))  # CBR: linear
@@ -219,7 +219,7 @@ def _crc_table() -> np.ndarray:
     return np.array(table, dtype=np.uint16)
 
 
-_LANES = 1024
+_LANES = 1024  # a power of two: lanes are folded pairwise
 Linear = tuple[int, ...]  # a GF(2)-linear map of the 16-bit CRC state: images of its 16 bits
 
 
@@ -237,15 +237,15 @@ def _zero_byte() -> Linear:
     return tuple(int((1 << bit >> 8) ^ table[(1 << bit) & 0xFF]) for bit in range(16))
 
 
-@cache
+@lru_cache(maxsize=1024)  # one per piece length seen; a worker lives long
 def _zeros(count: int) -> Linear:
     """Return the map that feeds `count` zero bytes through the CRC (square and multiply)."""
     result: Linear = tuple(1 << bit for bit in range(16))
     power = _zero_byte()
     while count:
         if count & 1:
-            result = tuple(_apply(power, image) for image in result)
-        power = tuple(_apply(power, image) for image in power)
+            result = _compose(result, power)
+        power = _compose(power, power)
         count >>= 1
     return result
 
@@ -267,8 +267,23 @@ def crc16_append(crc: int, data: bytes) -> int:
     state = np.zeros(_LANES, dtype=np.uint16)
     for column in columns:
         state = (state >> 8) ^ table[(state ^ column) & 0xFF]
+    # Fold neighbouring lanes pairwise (each lane's CRC shifted past the next lane's bytes),
+    # doubling the lane length each round: 10 vectorised rounds instead of 1024 Python steps.
     shift = _zeros(lane)
-    folded = 0
-    for value in state.tolist():
-        folded = _apply(shift, folded) ^ value
-    return _apply(_zeros(len(data)), crc) ^ folded
+    while len(state) > 1:
+        state = _apply_all(shift, state[0::2]) ^ state[1::2]
+        shift = _compose(shift, shift)
+    return _apply(_zeros(len(data)), crc) ^ int(state[0])
+
+
+def _apply_all(images: Linear, states: np.ndarray) -> np.ndarray:
+    """Apply the map to every state of a uint16 array."""
+    out = np.zeros_like(states)
+    for bit, image in enumerate(images):
+        out ^= ((states >> bit) & 1) * np.uint16(image)
+    return out
+
+
+def _compose(first: Linear, then: Linear) -> Linear:
+    """Return the map that applies `first`, then `then`."""
+    return tuple(_apply(then, image) for image in first)
