@@ -178,3 +178,26 @@ def test_a_damaged_piece_is_encoded_again(
 def test_lane_parallel_crc_equals_the_bytewise_crc(head: bytes, tail: bytes) -> None:
     assert crc16_append(0, head) == _crc16_bytewise(head)
     assert crc16_append(crc16_append(0, head), tail) == _crc16_bytewise(head + tail)
+
+
+class _OtherTake(FakeSynthesizer):
+    """The same voice (same identity, length and loudness) saying it differently, as Piper
+    does each time it synthesizes a sentence again."""
+
+    def synthesize(self, speech: str) -> np.ndarray:
+        return -super().synthesize(speech)
+
+
+def test_pieces_follow_the_sound_of_their_clips_not_just_the_text(
+    tmp_path: Path, settings: Settings, built: BuildResult
+) -> None:
+    """Another clip cache holds other takes of the same sentences: its pieces are its own, and
+    they do not replace the pieces made from the first cache's takes."""
+    total = int(built.extra["pieces_encoded"])  # type: ignore[call-overload]
+    other_cache = settings.with_overrides(cache_dir=tmp_path / "other-clips")
+    other = build_script(sample_script(), tmp_path / "other", other_cache,
+                         synthesizer=_OtherTake(), source_sha256="x")  # fmt: skip
+    assert (other.extra["pieces_encoded"], other.extra["pieces_cached"]) == (total, 0)
+    again = _build(sample_script(), tmp_path / "again", settings)
+    assert (again.extra["pieces_encoded"], again.extra["pieces_cached"]) == (0, total)
+    assert _frames(again.mp3) == _frames(built.mp3)

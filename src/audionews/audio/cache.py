@@ -46,13 +46,18 @@ def clip_key(identity: str, speech: str) -> str:
     return digest.hexdigest()
 
 
+def clip_crc(samples: np.ndarray) -> int:
+    """Return the CRC-32 of int16 samples: what a clip's header stores to identify its sound."""
+    return zlib.crc32(np.ascontiguousarray(samples, dtype="<i2").tobytes())
+
+
 def encode_clip(samples: np.ndarray, sample_rate: int) -> bytes:
     """Return the stored form of int16 samples."""
     pcm = np.ascontiguousarray(samples, dtype="<i2")
     deltas = np.diff(pcm, prepend=np.int16(0)).astype("<i2")
     planes = deltas.view(np.uint8).reshape(-1, 2).T.tobytes()
     payload = zlib.compress(planes, _COMPRESSION_LEVEL)
-    crc = zlib.crc32(pcm.tobytes())
+    crc = clip_crc(pcm)
     return _HEADER.pack(_MAGIC, sample_rate, len(pcm), crc, len(payload)) + payload
 
 
@@ -169,13 +174,13 @@ class ClipCache(FileStore):
             self._used(key)
         return samples
 
-    def length(self, key: str, sample_rate: int) -> int | None:
-        """Return the stored clip's sample count from its header alone, or None if absent."""
+    def stored(self, key: str, sample_rate: int) -> tuple[int, int] | None:
+        """Return the stored clip's (sample count, clip_crc) from its header alone, or None."""
         header = self._read_header(key, _HEADER.size)
         if header is None:
             return None
-        magic, rate, count, _, _ = _HEADER.unpack(header)
-        return count if magic == _MAGIC and rate == sample_rate else None
+        magic, rate, count, crc, _ = _HEADER.unpack(header)
+        return (count, crc) if magic == _MAGIC and rate == sample_rate else None
 
     def put(self, key: str, samples: np.ndarray, sample_rate: int) -> None:
         """Store a clip atomically."""

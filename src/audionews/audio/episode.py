@@ -40,7 +40,7 @@ import numpy as np
 
 from audionews import __version__
 from audionews.audio import master, transcript
-from audionews.audio.cache import ClipCache, clip_key
+from audionews.audio.cache import ClipCache, clip_crc, clip_key
 from audionews.audio.package import (
     LAME_QUALITY,
     LIMITER_FILTER,
@@ -103,6 +103,10 @@ class _Clips:
         self.total = total
         self.progress = progress
         self.lengths: dict[str, int] = {}
+        #: Each known clip's CRC-32: pieces are keyed by the sound of their clips, since Piper
+        #: speaks a sentence differently each time it is synthesized again (after a prune, or
+        #: into another clip cache).
+        self.crcs: dict[str, int] = {}
         self.synthesized = 0
         self.cached = 0
 
@@ -114,11 +118,11 @@ class _Clips:
         complete = True
         for step in steps:
             speech = step.sentence.speech
-            length = self.cache.length(self._key(speech), self.synthesizer.sample_rate)
-            if length is None:
+            stored = self.cache.stored(self._key(speech), self.synthesizer.sample_rate)
+            if stored is None:
                 complete = False
             else:
-                self.lengths[speech] = length
+                self.lengths[speech], self.crcs[speech] = stored
         return complete
 
     def known(self, step: master.Speech) -> bool:
@@ -140,7 +144,7 @@ class _Clips:
             self.synthesized += 1
         else:
             self.cached += 1
-        self.lengths[speech] = len(clip)
+        self.lengths[speech], self.crcs[speech] = len(clip), clip_crc(clip)
         self._report()
         return clip
 
@@ -149,10 +153,10 @@ class _Clips:
             self.progress(self.synthesized + self.cached, self.total)
 
     def replay(self, step: master.Speech) -> np.ndarray:
-        """Return the clip pass 1 stored; it must still be there, unchanged in length."""
+        """Return the clip pass 1 stored; it must still be there, unchanged."""
         speech = step.sentence.speech
         clip = self.cache.get(self._key(speech), self.synthesizer.sample_rate)
-        if clip is None or len(clip) != self.lengths[speech]:
+        if clip is None or clip_crc(clip) != self.crcs[speech]:
             raise AudioError(
                 f"clip cache entry changed during the build ({self.cache.root}): build again"
             )
@@ -160,6 +164,9 @@ class _Clips:
 
     def length(self, step: master.Speech) -> int:
         return self.lengths[step.sentence.speech]
+
+    def crc(self, step: master.Speech) -> int:
+        return self.crcs[step.sentence.speech]
 
 
 def make_episode(
@@ -256,7 +263,7 @@ class _PieceEncoder:
 
     def _describe(self, step: master.Step) -> object:
         if isinstance(step, master.Speech):
-            return ["clip", clip_key(self.identity, step.sentence.speech)]
+            return ["clip", clip_key(self.identity, step.sentence.speech), self.clips.crc(step)]
         if isinstance(step, master.Silence):
             return ["silence", round(step.seconds * self.rate)]
         if isinstance(step, master.Tone):
@@ -270,13 +277,13 @@ class _PieceEncoder:
 
         `first`: the first pass over the clips, which counts them (a stored piece's as cached).
         """
-        key = self.key(part, gain_db)
-        stored = self.store.get(key)
-        if stored is not None and self._fits(stored, part):
-            self.cached += 1
-            for step in master.speeches(part) if first else ():
-                self.clips.skip(step)
-            return stored
+        if all(self.clips.known(step) for step in master.speeches(part)):
+            stored = self.store.get(self.key(part, gain_db))
+            if stored is not None and stored.samples == self._samples(part):
+                self.cached += 1
+                for step in master.speeches(part) if first else ():
+                    self.clips.skip(step)
+                return stored
         ceiling = 10 ** ((self.settings.true_peak_dbtp - PEAK_ALLOWANCE_DB - gain_db) / 20)
         meter = master.LoudnessMeter(self.rate)
         chunks = _Metered(
@@ -294,6 +301,7 @@ class _PieceEncoder:
             Path(temp).unlink(missing_ok=True)
         with self._counting:
             self.encoded += 1
+        key = self.key(part, gain_db)  # every clip is known now that the piece was rendered
         return self.store.put(key, encoded, chunks.samples, meter.energies)
 
     def replay_all(self, gain_db: float, source: master.ClipSource) -> list[Piece]:
@@ -310,11 +318,9 @@ class _PieceEncoder:
         """Return the episode's loudness (before gain) from its pieces' meters."""
         return master.integrated_loudness([p.energies.tolist() for p in pieces], self.rate // 10)
 
-    def _fits(self, piece: Piece, part: list[master.Step]) -> bool:
-        """True if the part's clips are stored and render to as many samples as the piece had."""
-        if not all(self.clips.known(step) for step in master.speeches(part)):
-            return False
-        return piece.samples == master.piece_samples(part, self.clips.length, self.rate)
+    def _samples(self, part: list[master.Step]) -> int:
+        """Return how many samples the part renders to (a stored piece must have as many)."""
+        return master.piece_samples(part, self.clips.length, self.rate)
 
     def write(self, pieces: list[Piece], path: Path) -> Timeline:
         """Splice the pieces into path; return the timeline their frames give."""

@@ -248,49 +248,32 @@ LIMITER_WINDOW_S = 0.02
 
 
 class PeakLimiter:
-    """Keep each clip's peaks at most `headroom_db` above the episode's loudness.
+    """Meter the episode with each clip's peaks at most `headroom_db` above its loudness.
 
-    The episode's final gain is only known once the whole episode was measured, so the ceiling
-    for each clip follows the loudness measured so far (the clip's own for the first ones) and is
-    recorded; the second pass replays the same ceilings, so it produces exactly the audio that
-    was measured, and after the one gain the peaks sit near the ceiling without a limiter that
-    would change the loudness after it was measured.
+    Used by a first build, which must measure the episode before it knows the gain: the ceiling
+    for each clip follows the loudness measured so far (the clip's own for the first ones), so
+    the measure matches what the encode pass will play once CeilingLimiter applies the final
+    gain's ceiling (the same level relative to the loudness).
     """
 
     def __init__(self, sample_rate: int, headroom_db: float) -> None:
         self.sample_rate = sample_rate
         self.headroom_db = headroom_db
         self.meter = LoudnessMeter(sample_rate)
-        self.ceilings: list[float] = []
-        self._replay: Iterator[float] | None = None
-
-    def first_pass(self, steps: Iterable[Step], clip: ClipSource) -> Iterator[np.ndarray]:
-        """Yield the limited episode while metering it; afterwards `meter` has its loudness."""
-        for chunk in render(steps, clip, self):
-            self.meter.add(chunk)
-            yield chunk
 
     def measure(self, steps: Iterable[Step], clip: ClipSource) -> float:
-        """Run the first pass without keeping the audio; return the loudness in LUFS."""
-        for _ in self.first_pass(steps, clip):
-            pass
+        """Render and meter the episode without keeping the audio; return its LUFS."""
+        for chunk in render(steps, clip, self):
+            self.meter.add(chunk)
         return self.meter.integrated()
 
-    def replay(self, steps: Iterable[Step], clip: ClipSource) -> Iterator[np.ndarray]:
-        """Yield the episode again with the ceilings the first pass chose."""
-        self._replay = iter(self.ceilings)
-        return render(steps, clip, self)
-
     def limit(self, samples: np.ndarray) -> np.ndarray:
-        if self._replay is not None:
-            return limit_peaks(samples, next(self._replay), self.sample_rate)
         reference = self.meter.integrated()
         if not np.isfinite(reference):
             first = LoudnessMeter(self.sample_rate)
             first.add(samples)
             reference = first.integrated()
         ceiling = 10 ** ((reference + self.headroom_db) / 20) if np.isfinite(reference) else 1.0
-        self.ceilings.append(ceiling)
         return limit_peaks(samples, ceiling, self.sample_rate)
 
 
@@ -530,10 +513,3 @@ def _biquad(x: np.ndarray, b: list[float], a: list[float]) -> np.ndarray:
         x2, x1, y2, y1 = x1, value, y1, y
         out[i] = y
     return out
-
-
-def gain_for(loudness: float, target: float) -> float:
-    """Return the linear gain that brings `loudness` to `target` LUFS (1 for silence)."""
-    if not np.isfinite(loudness):
-        return 1.0
-    return float(10 ** ((target - loudness) / 20))
