@@ -15,6 +15,15 @@ real CLI, runs interleaved so machine noise hits all of them alike; medians are 
    article (target <= 600 MB). The long article repeats the sample's paragraphs, so most
    sentences hit the cache; the episode (about an hour) is still assembled, measured and
    encoded in full, which is what memory depends on.
+
+Where the edit ratio stands (2026-11-27, shared 2-core machine): 0.18-0.20, target missed.
+A one-sentence edit is a fresh process that pays ~0.45 s for Python and imports, ~0.2 s to
+read the article and make the script, ~0.45 s to load the voice (onnxruntime import and
+session), ~0.9 s to synthesize the edited sentence (a long one) and ~0.3 s to encode its piece,
+splice and tag: ~2.2-2.5 s against a ~12.5 s cold build. Only the piece holding the edit is
+encoded (audio/pieces.py; before pieces the whole episode was re-encoded: 0.26). The floor is
+process start + voice load + synthesis, ~0.16 of cold; a long-lived process (the worker that
+publishes editors' corrections: bench/correction_speed.py, 0.143) does not pay the first two.
 """
 
 from __future__ import annotations

@@ -15,11 +15,11 @@ by an untimed warm-up job). Rounds interleave so machine noise hits both alike; 
 Target: correction / cold <= 0.15.
 
 What bounds the ratio (measured 2026-11-27 on the shared 2-core machine, real voice): a
-correction synthesizes 2-3 sentences (~1 s) and then re-encodes the whole ~200 s episode to
-MP3 (~1.1-1.5 s with LAME q5; the build already encodes while it synthesizes, using the served
-revision's gain), so it takes ~2.7-2.9 s against a ~11-13 s cold publish: ~0.21-0.23 on a quiet
-machine (0.11 in a first, heavily loaded run, where synthesis dominated). Candidates: LAME q7
-(~0.3 s less), synthesizing missing clips ahead in a thread so synthesis overlaps the encode.
+correction synthesizes 2-3 sentences (announcement, note, changed sentence: ~1.1-1.3 s), then
+encodes only the 2-4 MP3 pieces that hold them (~0.2 s; audio/pieces.py) and splices them with
+the stored ones; the rest (feed, tags, queue) is ~0.3 s. Median 1.81 s against a 12.67 s cold
+publish: 0.143. Before pieces, the whole ~160 s episode was re-encoded (~1.2 s more): 0.21-0.26.
+Synthesis is now most of a correction, so the ratio moves with how long the changed sentences are.
 """
 
 from __future__ import annotations
