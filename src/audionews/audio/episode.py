@@ -280,7 +280,8 @@ class _PieceEncoder:
         if all(self.clips.known(step) for step in master.speeches(part)):
             stored = self.store.get(self.key(part, gain_db))
             if stored is not None and stored.samples == self._samples(part):
-                self.cached += 1
+                with self._counting:
+                    self.cached += 1
                 for step in master.speeches(part) if first else ():
                     self.clips.skip(step)
                 return stored
@@ -341,9 +342,7 @@ class _PieceEncoder:
     def _timeline(self, frame_counts: list[int]) -> Timeline:
         """Place piece k at the frames before it (a decoder skips the first piece's delay)."""
         starts = np.cumsum([0, *frame_counts[:-1]]) * SAMPLES_PER_FRAME / MP3_SAMPLE_RATE
-        return master.timeline(
-            [], self.clips.length, self.rate, pieces=self.parts, starts=starts.tolist()
-        )
+        return master.pieces_timeline(self.parts, starts.tolist(), self.clips.length, self.rate)
 
 
 class _Metered:

@@ -322,22 +322,24 @@ def moving_average(values: np.ndarray, size: int) -> np.ndarray:
 
 
 def timeline(
-    steps: Iterable[Step],
+    steps: Iterable[Step], clip_length: Callable[[Speech], int], sample_rate: int
+) -> Timeline:
+    """Place every step in time, one after the other from 0 (see pieces_timeline)."""
+    return pieces_timeline([list(steps)], [0.0], clip_length, sample_rate)
+
+
+def pieces_timeline(
+    pieces: Sequence[Sequence[Step]],
+    starts: Sequence[float],
     clip_length: Callable[[Speech], int],
     sample_rate: int,
-    *,
-    pieces: Sequence[Sequence[Step]] | None = None,
-    starts: Sequence[float] = (),
 ) -> Timeline:
     """Place every step in time: chapter marks contiguous from 0 to the end, one cue per sentence.
 
-    A chapter starts where its own sound starts; the pause before it ends the previous chapter,
-    so skipping to a chapter never starts in silence. When the episode is encoded in `pieces`,
-    piece k starts at `starts[k]` seconds (where its encoded frames put it) and steps are placed
-    from there; otherwise `steps` follow each other from 0.
+    Piece k starts at `starts[k]` seconds (where its encoded frames put it) and its steps follow
+    each other from there. A chapter starts where its own sound starts; the pause before it ends
+    the previous chapter, so skipping to a chapter never starts in silence.
     """
-    if pieces is None:
-        pieces, starts = [list(steps)], [0.0]
     begins: list[tuple[float, ChapterStart]] = []
     cues: list[Cue] = []
     end = 0.0
@@ -348,10 +350,10 @@ def timeline(
             return base + samples / sample_rate
 
         for step in piece:
+            length = step_samples(step, clip_length, sample_rate)
             if isinstance(step, ChapterStart):
                 begins.append((at(position) if begins else 0.0, step))
             elif isinstance(step, Speech):
-                length = clip_length(step)
                 cues.append(
                     Cue(
                         start=at(position),
@@ -362,11 +364,7 @@ def timeline(
                         section=step.section,
                     )
                 )
-                position += length
-            elif isinstance(step, Silence):
-                position += _samples(step.seconds, sample_rate)
-            else:
-                position += len(render_earcon(step.earcon, sample_rate))
+            position += length
         end = at(position)
     ends = [start for start, _ in begins[1:]] + [end] * bool(begins)
     chapters = tuple(
@@ -378,15 +376,18 @@ def timeline(
 
 def piece_samples(piece: Iterable[Step], clip_length: Callable[[Speech], int], rate: int) -> int:
     """Return how many samples the piece renders to."""
-    total = 0
-    for step in piece:
-        if isinstance(step, Speech):
-            total += clip_length(step)
-        elif isinstance(step, Silence):
-            total += _samples(step.seconds, rate)
-        elif isinstance(step, Tone):
-            total += len(render_earcon(step.earcon, rate))
-    return total
+    return sum(step_samples(step, clip_length, rate) for step in piece)
+
+
+def step_samples(step: Step, clip_length: Callable[[Speech], int], rate: int) -> int:
+    """Return how many samples one step renders to (a chapter start makes no sound)."""
+    if isinstance(step, Speech):
+        return clip_length(step)
+    if isinstance(step, Silence):
+        return _samples(step.seconds, rate)
+    if isinstance(step, Tone):
+        return len(render_earcon(step.earcon, rate))
+    return 0
 
 
 def _samples(seconds: float, sample_rate: int) -> int:
