@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from audionews.models import (
     Article,
     Block,
@@ -57,3 +59,12 @@ def sample_script(title: str = "Talks open in Riyadh & <Geneva>") -> Script:
     )  # fmt: skip
     return Script(title=title, language="en", voice="en_US-joe-medium", chapters=chapters,
                   article=article)  # fmt: skip
+
+
+def replace_segment(script: Script, chapter: int, index: int, *sentences: str) -> Script:
+    """Return the script with one segment's sentences replaced (an editor's correction)."""
+    chapters = list(script.chapters)
+    segments = list(chapters[chapter].segments)
+    segments[index] = segment(segments[index].kind, *sentences)
+    chapters[chapter] = replace(chapters[chapter], segments=tuple(segments))
+    return replace(script, chapters=tuple(chapters))

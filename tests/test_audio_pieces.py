@@ -7,7 +7,6 @@ CRC-16, so a wrong offset, a dropped frame or a bad Info frame shows up as a fai
 from __future__ import annotations
 
 import subprocess
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -23,23 +22,13 @@ from audionews.config import Settings
 from audionews.models import BuildResult, Script
 from audionews.pipeline import build_script
 from readers import FFMPEG
-from scripts import sample_script
-from scripts import segment as make_segment
+from scripts import replace_segment, sample_script
 
 RATE = 44100
-WINDOW = RATE // 200  # 5 ms
 
 
 def _build(script: Script, out: Path, settings: Settings) -> BuildResult:
     return build_script(script, out, settings, synthesizer=FakeSynthesizer(), source_sha256="x")
-
-
-def _edited(script: Script, chapter: int, segment: int, text: str) -> Script:
-    chapters = list(script.chapters)
-    segments = list(chapters[chapter].segments)
-    segments[segment] = make_segment(segments[segment].kind, text)
-    chapters[chapter] = replace(chapters[chapter], segments=tuple(segments))
-    return replace(script, chapters=tuple(chapters))
 
 
 def _decoded(mp3: Path) -> np.ndarray:
@@ -146,7 +135,7 @@ def test_an_edit_encodes_only_the_piece_that_holds_it(
 ) -> None:
     total = int(built.extra["pieces_encoded"])  # type: ignore[call-overload]
     assert total >= 8 and built.extra["pieces_cached"] == 0
-    edited = _edited(sample_script(), 2, 2, "Observers called it a cautious but real first step.")
+    edited = replace_segment(sample_script(), 2, 2, "Observers called it a cautious, real step.")
     result = _build(edited, tmp_path / "out", settings)
     assert (result.extra["pieces_encoded"], result.extra["pieces_cached"]) == (1, total - 1)
     assert result.extra["encoded_while_synthesizing"]

@@ -18,7 +18,7 @@ from audionews.config import Settings
 from audionews.models import BuildResult, Script
 from audionews.pipeline import build_script
 from readers import ffmpeg_chapters, vtt_cue_times
-from scripts import sample_script
+from scripts import replace_segment, sample_script
 
 SAMPLE = Path(__file__).parent.parent / "samples" / "ukraine-talks.txt"
 
@@ -60,7 +60,7 @@ def test_edit_synthesizes_only_the_changed_sentence(
 ) -> None:
     edited = sample_script()
     body = edited.chapters[2].segments[2]
-    edited = _replace_segment(edited, 2, 2, "Observers called it a cautious first step.")
+    edited = replace_segment(edited, 2, 2, "Observers called it a cautious first step.")
     assert body.text != edited.chapters[2].segments[2].text
     again = FakeSynthesizer()
     result = _build(edited, tmp_path / "out", settings, again)
@@ -92,7 +92,7 @@ def test_failed_build_leaves_previous_files_untouched_and_no_debris(
 ) -> None:
     out = tmp_path / "out"
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    edited = _replace_segment(sample_script(), 2, 0, "New first sentence.", "And six more.",
+    edited = replace_segment(sample_script(), 2, 0, "New first sentence.", "And six more.",
                               "Seven.", "Eight.", "Nine.", "Ten.", "Eleven.")  # fmt: skip
     with pytest.raises(RuntimeError):
         _build(edited, out, settings, _Broken())
@@ -205,24 +205,12 @@ def test_cli_build_json_and_cache_commands(
     assert emptied["entries"] == 0 and emptied["pieces"]["entries"] == 0
 
 
-def _replace_segment(script: Script, chapter: int, segment: int, *sentences: str) -> Script:
-    from dataclasses import replace
-
-    from scripts import segment as make_segment
-
-    chapters = list(script.chapters)
-    segments = list(chapters[chapter].segments)
-    segments[segment] = make_segment(segments[segment].kind, *sentences)
-    chapters[chapter] = replace(chapters[chapter], segments=tuple(segments))
-    return replace(script, chapters=tuple(chapters))
-
-
 def test_rebuild_in_place_encodes_with_a_gain_within_tolerance(
     tmp_path: Path, settings: Settings, built: BuildResult
 ) -> None:
     from audionews.audio.episode import GAIN_TOLERANCE_DB
 
-    edited = _replace_segment(sample_script(), 2, 2, "Observers called it a cautious first step.")
+    edited = replace_segment(sample_script(), 2, 2, "Observers called it a cautious first step.")
     result = _build(edited, tmp_path / "out", settings, FakeSynthesizer())
     exact = settings.loudness_lufs - float(result.extra["measured_lufs"])  # type: ignore[arg-type]
     assert abs(float(result.extra["gain_db"]) - exact) <= GAIN_TOLERANCE_DB  # type: ignore[arg-type]
