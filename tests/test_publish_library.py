@@ -156,6 +156,9 @@ def test_crash_at_any_step_keeps_previous_revision_and_feed(
         assert_current(fresh, 1)
         assert (fresh.feed_dir / "feed.xml").read_bytes() == feed_before
         assert [r.number for r in episode.revisions] == [1]
+        # No files of the revision that was not recorded lie unlisted in the public folder.
+        public = sorted(p.name for p in (fresh.feed_dir / "episodes" / SLUG).iterdir())
+        assert public and all(name.startswith(f"{SLUG}-r1.") for name in public), public
     assert not list(fresh.feed_dir.rglob("*.tmp"))
     # The next attempt succeeds and takes the next number.
     retry = publish(fresh, short_article(" A second paragraph changes the audio."))

@@ -214,18 +214,22 @@ def publish(
         number = library.next_revision_number(slug)
         installed = files.install_revision(built, library.episode_dir(slug), slug, number)
     chosen = category or (existing.category if existing else "") or script.article.kicker
-    view = library.record_revision(
-        new_revision(
-            result,
-            installed,
-            source=data,
-            source_filename=filename or "",
-            category=chosen or DEFAULT_CATEGORY,
-            kind=kind if existing is not None else "published",
-            note=note,
-            editor=editor,
+    try:
+        view = library.record_revision(
+            new_revision(
+                result,
+                installed,
+                source=data,
+                source_filename=filename or "",
+                category=chosen or DEFAULT_CATEGORY,
+                kind=kind if existing is not None else "published",
+                note=note,
+                editor=editor,
+            )
         )
-    )
+    except BaseException:  # not recorded: its files would lie unlisted in the public folder
+        files.remove_revision(library.episode_dir(slug), installed)
+        raise
     history.record_sentences(settings, slug, view.revision, script.sentences())
     feed.render_all(library)
     return PublishResult("revised" if existing is not None else "created", view, result)

@@ -82,14 +82,24 @@ def install_revision(
     current feed still points at, are left alone.
     """
     installed: dict[str, tuple[str, int]] = {}
-    for kind, source in built.items():
-        if kind not in FILE_KINDS:
-            continue
-        name = revision_file_name(slug, number, kind)
-        target = episode_dir / name
-        atomic_copy(source, target)
-        installed[kind] = (name, target.stat().st_size)
+    try:
+        for kind, source in built.items():
+            if kind not in FILE_KINDS:
+                continue
+            name = revision_file_name(slug, number, kind)
+            target = episode_dir / name
+            atomic_copy(source, target)
+            installed[kind] = (name, target.stat().st_size)
+    except BaseException:
+        remove_revision(episode_dir, installed)
+        raise
     return installed
+
+
+def remove_revision(episode_dir: Path, installed: Mapping[str, tuple[str, int]]) -> None:
+    """Delete the files of a revision that was never recorded (nothing points at them)."""
+    for name, _ in installed.values():
+        (episode_dir / name).unlink(missing_ok=True)
 
 
 def resolve_public(root: Path, *parts: str) -> Path | None:
