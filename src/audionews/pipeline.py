@@ -334,12 +334,12 @@ def regenerate(
 
     library = Library(settings)
     episode = library.get_episode(slugify(slug), include_withdrawn=True)
-    row = library._revision_row(episode.slug, revision)
+    submitted = library.submitted(episode.slug, revision)
     return publish(
-        row.source,
+        submitted.data,
         settings,
-        filename=row.source_filename or None,
-        source_format=row.source_format or None,
+        filename=submitted.filename or None,
+        source_format=submitted.source_format or None,
         slug=episode.slug,
         kind="rollback" if revision is not None else "regenerated",
         note=note or (f"Back to revision {revision}." if revision is not None else ""),

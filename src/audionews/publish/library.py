@@ -10,6 +10,7 @@ Read API (used by the feeds, the JSON API and the player pages)::
     library.get_episode(slug)              -> EpisodeView (NotFoundError if unknown or withdrawn)
     library.categories()                   -> list[CategoryView] with episode counts
     library.source_of(slug, revision=None) -> bytes (the article as submitted; private)
+    library.submitted(slug, revision=None) -> SubmittedSource (that, with file name and format)
 
 Views are frozen dataclasses holding everything a page or feed item needs, URLs included, so
 callers never touch the database. Writes go through `record_revision` and `unpublish`, called
@@ -259,6 +260,15 @@ class PublishResult:
 
 
 @dataclass(frozen=True)
+class SubmittedSource:
+    """An article as an editor or the CLI submitted it (kept privately with its revision)."""
+
+    data: bytes
+    filename: str  # "" when it came as text
+    source_format: str  # "" when detected
+
+
+@dataclass(frozen=True)
 class CategoryView:
     label: str
     slug: str
@@ -490,6 +500,11 @@ class Library:
     def source_of(self, slug: str, revision: int | None = None) -> bytes:
         """Return the article as submitted for a revision (default: the current one)."""
         return self._revision_row(slug, revision).source
+
+    def submitted(self, slug: str, revision: int | None = None) -> SubmittedSource:
+        """Return a revision's article as submitted, with its file name and format."""
+        row = self._revision_row(slug, revision)
+        return SubmittedSource(row.source, row.source_filename, row.source_format)
 
     def script_json_of(self, slug: str, revision: int | None = None) -> str:
         """Return the speech script (JSON) a revision was synthesized from."""

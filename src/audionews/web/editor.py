@@ -228,9 +228,8 @@ def new_article() -> ResponseReturnValue:
 
 def _source_text(slug: str) -> tuple[str, str]:
     """Return the current source of an episode as text and its format, for the edit form."""
-    library = context.library()
-    row = library._revision_row(slug, None)
-    return row.source.decode("utf-8", errors="replace"), row.source_format
+    submitted = context.library().submitted(slug)
+    return submitted.data.decode("utf-8", errors="replace"), submitted.source_format
 
 
 @editor.route("/episodes/<slug>/edit", methods=["GET", "POST"])
