@@ -8,11 +8,11 @@ import lxml.html
 import pytest
 from flask.testing import FlaskClient
 
+from audionews.audio.transcript import chapters_webvtt
 from audionews.publish.library import EpisodeView
 from audionews.web import create_app
 from audionews.web.player import (
     TranscriptCue,
-    chapters_webvtt,
     clock,
     fragment_time,
     group_transcript,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import textwrap
+from collections.abc import Iterable
+from typing import Protocol
 
 from audionews.models import Script, Timeline
 
@@ -42,6 +44,27 @@ def to_webvtt(timeline: Timeline) -> str:
         )
         times = f"{_clock(cue.start, '.')} --> {_clock(cue.end, '.')}"
         blocks.append(f"{number}\n{times}\n{text}")
+    return "\n\n".join(blocks) + "\n"
+
+
+class Span(Protocol):
+    """Anything with a start, an end and a title: a chapter mark or a chapter in a view."""
+
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
+    @property
+    def title(self) -> str: ...
+
+
+def chapters_webvtt(chapters: Iterable[Span]) -> str:
+    """Return a WebVTT chapters file (for <track kind="chapters">): one cue per chapter."""
+    blocks = ["WEBVTT"]
+    for number, chapter in enumerate(chapters, 1):
+        title = " ".join(chapter.title.split()).translate(_ESCAPES)
+        times = f"{_clock(chapter.start, '.')} --> {_clock(chapter.end, '.')}"
+        blocks.append(f"chapter-{number}\n{times}\n{title}")
     return "\n\n".join(blocks) + "\n"
 
 

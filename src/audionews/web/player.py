@@ -11,15 +11,15 @@ Views stay thin: they read the library, turn the episode's WebVTT file into a tr
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
 
 from flask import Blueprint, Response, abort, current_app, render_template, url_for
 from markupsafe import Markup
 
+from audionews.audio.transcript import Span, chapters_webvtt
 from audionews.errors import NotFoundError
 from audionews.publish.library import EpisodeView, Library
 from audionews.web import context
@@ -81,15 +81,6 @@ class TranscriptChapter:
     paragraphs: tuple[tuple[TranscriptCue, ...], ...]
 
 
-class _Span(Protocol):
-    @property
-    def start(self) -> float: ...
-    @property
-    def end(self) -> float: ...
-    @property
-    def title(self) -> str: ...
-
-
 _TIMING = re.compile(
     r"^\s*(?P<start>(?:\d+:)?\d{2}:\d{2}\.\d{3})\s+-->\s+(?P<end>(?:\d+:)?\d{2}:\d{2}\.\d{3})"
 )
@@ -140,14 +131,14 @@ def parse_webvtt(text: str) -> list[TranscriptCue]:
 
 
 def group_transcript(
-    cues: Sequence[TranscriptCue], chapters: Sequence[_Span]
+    cues: Sequence[TranscriptCue], chapters: Sequence[Span]
 ) -> list[TranscriptChapter]:
     """Place cues under the chapter they start in and split each chapter into paragraphs.
 
     A paragraph ends where the voice label changes (headline, summary, article...) or where
     the silence before the next cue is a segment pause rather than a sentence pause.
     """
-    spans: Sequence[_Span] = chapters or [_WholeEpisode(cues[-1].end if cues else 0.0)]
+    spans: Sequence[Span] = chapters or [_WholeEpisode(cues[-1].end if cues else 0.0)]
     grouped: list[list[TranscriptCue]] = [[] for _ in spans]
     index = 0
     for cue in cues:
@@ -185,25 +176,6 @@ class _WholeEpisode:
     end: float
     start: float = 0.0
     title: str = "Transcript"
-
-
-def _vtt_clock(seconds: float) -> str:
-    ms = round(seconds * 1000)
-    hours, ms = divmod(ms, 3_600_000)
-    minutes, ms = divmod(ms, 60_000)
-    secs, ms = divmod(ms, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{ms:03d}"
-
-
-def chapters_webvtt(chapters: Iterable[_Span]) -> str:
-    """Return a WebVTT chapters file (for <track kind="chapters">): one cue per chapter."""
-    blocks = ["WEBVTT"]
-    for number, chapter in enumerate(chapters, 1):
-        title = " ".join(chapter.title.split()).replace("&", "&amp;").replace("<", "&lt;")
-        title = title.replace(">", "&gt;")
-        times = f"{_vtt_clock(chapter.start)} --> {_vtt_clock(chapter.end)}"
-        blocks.append(f"chapter-{number}\n{times}\n{title}")
-    return "\n\n".join(blocks) + "\n"
 
 
 # --------------------------------------------------------------------------- formatting
