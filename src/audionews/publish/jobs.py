@@ -72,7 +72,8 @@ def use_synthesizer(factory: Callable[[], Synthesizer] | None) -> None:
     _synthesizer_factory = factory
 
 
-def _synthesizer() -> Synthesizer | None:
+def job_synthesizer() -> Synthesizer | None:
+    """Return the synthesizer set with `use_synthesizer`, or None for the article's voice."""
     return _synthesizer_factory() if _synthesizer_factory is not None else None
 
 
@@ -365,7 +366,7 @@ def run_job(settings: Settings, job_id: int) -> None:
                 settings,
                 job,
                 editor=job.editor or "job",
-                synthesizer=_synthesizer(),
+                synthesizer=job_synthesizer(),
                 progress=_progress_writer(settings, job_id),
             )
     except AudionewsError as exc:

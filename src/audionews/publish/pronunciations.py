@@ -13,7 +13,6 @@ import os
 import re
 import tempfile
 import wave
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from audionews.config import Settings
@@ -97,7 +96,7 @@ def preview_wav(
     sentence: str,
     word: str,
     spoken: str,
-    synthesizer: Callable[[], Synthesizer] | None = None,
+    synthesizer: Synthesizer | None = None,
 ) -> bytes:
     """Return a WAV of `sentence` said with the (unsaved) entry, for the browser to play."""
     import numpy as np
@@ -106,7 +105,7 @@ def preview_wav(
     if errors:
         raise InputError(" ".join(errors.values()))
     if synthesizer is not None:
-        voice: Synthesizer = synthesizer()
+        voice: Synthesizer = synthesizer
     else:
         from audionews.audio.synth import piper_synthesizer
         from audionews.audio.voices import voice_for_language

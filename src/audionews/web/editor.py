@@ -31,6 +31,7 @@ from werkzeug.datastructures import FileStorage
 
 from audionews import pipeline
 from audionews.errors import AudionewsError
+from audionews.ingest.detect import EXTENSIONS
 from audionews.publish import accounts, history, jobs, pronunciations
 from audionews.publish.history import CORRECTION_KINDS
 from audionews.web import auth, context
@@ -47,15 +48,8 @@ editor.record_once(lambda state: auth.init_app(cast(Flask, state.app)))
 UI_LANGUAGE = "en"
 #: Largest article accepted from a form or an upload.
 MAX_ARTICLE_BYTES = 1_000_000
-#: Upload extensions -> the ingest format they are read as.
-UPLOAD_FORMATS = {
-    ".txt": "text",
-    ".text": "text",
-    ".html": "html",
-    ".htm": "html",
-    ".md": "markdown",
-    ".markdown": "markdown",
-}
+#: Upload extensions -> the ingest format they are read as (the CLI's table).
+UPLOAD_FORMATS = EXTENSIONS
 #: Format choices in the forms ("" = detect from the content).
 FORMAT_CHOICES = {
     "": "Detect automatically",
@@ -369,7 +363,7 @@ def lexicon_preview() -> ResponseReturnValue:
         args.get("sentence", ""),
         args.get("word", ""),
         args.get("spoken", ""),
-        synthesizer=jobs._synthesizer_factory,
+        synthesizer=jobs.job_synthesizer(),
     )
     return Response(wav, mimetype="audio/wav", headers={"Cache-Control": "no-store"})
 
