@@ -14,6 +14,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -28,8 +29,6 @@ LOGIN_MAX_FAILURES = 5
 LOGIN_WINDOW_S = 15 * 60.0
 TOKEN_PREFIX = "an_"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
-#: Hash checked when the name is unknown, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not a password", method=PASSWORD_METHOD)
 
 
 @dataclass(frozen=True)
@@ -37,6 +36,13 @@ class AccountView:
     name: str
     created: datetime
     last_used: datetime | None = None
+
+
+@cache
+def _dummy_hash() -> str:
+    """Return the hash checked when the name is unknown, so a wrong name costs as long as a
+    wrong password (made on first use: scrypt takes a while, and most commands never log in)."""
+    return generate_password_hash("not a password", method=PASSWORD_METHOD)
 
 
 def _now() -> datetime:
@@ -94,7 +100,7 @@ def check_password(settings: Settings, name: str, password: str) -> bool:
     """Return True when `password` is the editor's password."""
     with store.session(settings) as s:
         hashed = s.scalar(select(store.Editor.password_hash).where(store.Editor.name == name))
-    ok = check_password_hash(hashed or _DUMMY_HASH, password)
+    ok = check_password_hash(hashed or _dummy_hash(), password)
     return ok and hashed is not None
 
 
