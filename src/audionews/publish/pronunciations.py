@@ -1,7 +1,7 @@
 """Edit the pronunciation lexicon (voices/lexicon.toml), hear an entry, find where it is said.
 
-The file format and matching rules are speech/lexicon.py's; this module writes the file (temp
-file + rename, so a reader never sees half of it), synthesizes a short preview WAV, and lists
+The file format and matching rules are speech/lexicon.py's; this module writes the file
+(files.atomic_write, so a reader never sees half of it), synthesizes a short preview WAV, and lists
 the published episodes whose current script contains a term, to re-publish them.
 """
 
@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import tempfile
 import wave
 from typing import TYPE_CHECKING
 
 from audionews.config import Settings
 from audionews.errors import InputError
+from audionews.publish.files import atomic_write
 from audionews.publish.library import Library
 from audionews.speech.lexicon import Lexicon, lexicon_path, load_lexicon
 from audionews.speech.normalize import speech_sentences
@@ -70,17 +69,13 @@ def remove_entry(settings: Settings, word: str) -> None:
 
 def _write(settings: Settings, found: dict[str, str]) -> None:
     path = lexicon_path(settings.voices_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
     # JSON strings are valid TOML basic strings, so json.dumps quotes keys and values safely
     lines = ["# Pronunciations: word = respelling or [[ phonemes ]] (see speech/lexicon.py)\n"]
     lines += [
         f"{json.dumps(k, ensure_ascii=False)} = {json.dumps(v, ensure_ascii=False)}\n"
         for k, v in found.items()
     ]
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".lexicon-", suffix=".toml")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.writelines(lines)
-    os.replace(tmp, path)
+    atomic_write(path, "".join(lines).encode("utf-8"))
 
 
 def preview_speech(settings: Settings, sentence: str, word: str, spoken: str) -> str:
