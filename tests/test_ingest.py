@@ -353,3 +353,40 @@ def test_ten_thousand_words_parse_quickly() -> None:
         start = time.perf_counter()
         read_article(text.encode(), source_format=source_format)
         assert time.perf_counter() - start < 1.0  # well under 0.3 s on the dev machine
+
+
+_BODY = "The council voted on Tuesday to reopen the library after two years of repairs."
+
+
+@pytest.mark.parametrize(
+    ("data", "source_format"),
+    [
+        (f"# Library reopens\n\n{_BODY}\n\nREAD MORE:\n\n1. Other story\n2. Third story\n",
+         "markdown"),
+        (f"Library reopens\n\nCity news\n\n{_BODY}\n\nRead more:\n- Other story\n"
+         "- Third story\n", "text"),
+        (f"<h1>Library reopens</h1><p>{_BODY}</p><p>Related stories:</p>"
+         "<ul><li>Other story</li><li>Third story</li></ul>", "html"),
+        (f"<h1>Library reopens</h1><p>{_BODY}</p><h2>Most read</h2>"
+         "<ol><li>Other story</li><li>Third story</li></ol>", "html"),
+    ],
+)  # fmt: skip
+def test_a_list_under_a_links_label_is_dropped_whole(data: str, source_format: str) -> None:
+    """ "Read more:" above a list makes its items links to other articles, never key points."""
+    article = read_article(data.encode(), source_format=source_format)
+    spoken = [t for b in article.body for t in (b.text, *b.items)]
+    assert not any("story" in t for t in spoken), spoken
+    dropped = {d.text for d in article.dropped}
+    assert {"Other story", "Third story"} <= dropped
+
+
+def test_a_list_under_an_advertisement_label_keeps_its_items() -> None:
+    data = (
+        f"<h1>Library reopens</h1><p>{_BODY}</p><h2>Advertisement</h2>"
+        "<ul><li>Opening hours are longer</li><li>Entry is free</li></ul>"
+    )
+    article = read_article(data.encode(), source_format="html")
+    assert [b.items for b in article.body if b.kind is BlockKind.LIST] == [
+        ("Opening hours are longer", "Entry is free")
+    ]
+    assert "Advertisement" in {d.text for d in article.dropped}

@@ -115,13 +115,22 @@ class ArticleParts:
         untitled LIST, because it is part of the prose.
         """
         items = [i for i in (rules.clean_text(item) for item in items) if i]
+        title = rules.clean_text(title)
+        label = rules.match_boilerplate(title) if title else None
+        if label is not None and label.heads_links:
+            # A list under "Read more:" or "Most read" is links to other articles: all furniture.
+            for text in (title, *items):
+                self.drop(label.kind, text, label.reason)
+            return
+        if label is not None:  # "Advertisement" above a list: the label goes, the list stays
+            self.drop(label.kind, title, label.reason)
+            title = ""
         # Share links and "Read more: ..." entries are furniture even inside a list.
         items = [i for i in items if not self.drop_boilerplate(i)]
         if not items:
             if title:
                 self.add_paragraph(title)
             return
-        title = rules.clean_text(title)
         if title and rules.is_key_points_title(title):
             self.add_block(BlockKind.KEY_POINTS, rules.strip_title(title), tuple(items))
             return
@@ -303,7 +312,12 @@ def assemble(elements: list[Element], parts: ArticleParts) -> None:
 
 
 def _titles_list(element: Element) -> bool:
-    """Say whether a heading or a paragraph ending with ':' introduces the list after it."""
+    """Say whether a heading or a paragraph ending with ':' introduces the list after it.
+
+    A links label ("Most read", "Related stories") always does: its list is dropped with it.
+    """
     if isinstance(element, Heading):
-        return rules.is_key_points_title(element.text)
-    return isinstance(element, Paragraph) and element.text.endswith((":", "："))
+        return rules.is_key_points_title(element.text) or rules.heads_links(element.text)
+    return isinstance(element, Paragraph) and (
+        element.text.endswith((":", "：")) or rules.heads_links(element.text)
+    )

@@ -270,6 +270,8 @@ class BoilerplateRule:
     kind: DropKind
     reason: str
     pattern: str  # matched against the whole cleaned line, case-insensitive
+    #: A list under such a label ("Read more:", "Most read") is links to other pages.
+    heads_links: bool = False
 
 
 _NETWORKS = (
@@ -326,6 +328,7 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
         r"|you (?:may|might) also (?:like|enjoy|be interested in).{0,60}|trending(?: now| stories)?"
         r"|top stories|latest (?:news|stories|headlines)|don['’]t miss.{0,100}"
         r"|(?:click|tap) here.{0,100}",
+        heads_links=True,
     ),
     BoilerplateRule(
         DropKind.PROMOTION,
@@ -379,11 +382,18 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
     ),
 )
 
+#: A label may end with a colon ("Related stories:" titles the list of links under it).
 _BOILERPLATE_RES = tuple(
-    (rule, re.compile(rf"(?:{rule.pattern})", re.IGNORECASE)) for rule in BOILERPLATE_RULES
+    (rule, re.compile(rf"(?:{rule.pattern})\s*[:：]?", re.IGNORECASE)) for rule in BOILERPLATE_RULES
 )
 #: Boilerplate is a short line; longer text is never furniture (the cookie rule is the longest).
 MAX_BOILERPLATE_CHARS = 450
+
+
+def heads_links(text: str) -> bool:
+    """Say whether `text` labels a list of links to other pages ("Related stories:")."""
+    rule = match_boilerplate(text)
+    return rule is not None and rule.heads_links
 
 
 def match_boilerplate(text: str) -> BoilerplateRule | None:

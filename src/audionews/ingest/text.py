@@ -319,7 +319,15 @@ def _read_body(units: list[Unit], parts: ArticleParts) -> None:
     index = 0
     while index < len(units):
         unit = units[index]
-        if unit.kind is UnitKind.FURNITURE:
+        following = units[index + 1] if index + 1 < len(units) else None
+        if (
+            unit.kind is UnitKind.FURNITURE
+            and following is not None
+            and following.kind is UnitKind.ITEM
+            and rules.heads_links(unit.text)
+        ):
+            index = _read_list(units, index + 1, unit.text, parts)  # all dropped as links
+        elif unit.kind is UnitKind.FURNITURE:
             _record_once(units, index, parts)
             index += 1
         elif unit.kind is UnitKind.ITEM:
