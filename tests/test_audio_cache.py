@@ -1,4 +1,5 @@
-"""The clip cache: lossless round trip, keys, damage detection, stats and prune."""
+"""The clip cache: lossless round trip, keys, damage detection, stats and prune; the build
+hints and file digests kept beside it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from audionews.audio.cache import ClipCache, clip_key, decode_clip, encode_clip
+from audionews.audio.cache import (
+    BuiltSources,
+    ClipCache,
+    FileDigests,
+    clip_key,
+    decode_clip,
+    encode_clip,
+    source_fingerprint,
+)
 
 RATE = 22050
 
@@ -71,3 +80,48 @@ def test_reading_an_old_clip_marks_it_used(tmp_path: Path) -> None:
     assert cache.get(key, RATE) is not None
     assert cache.prune(30).entries == 0  # used just now: kept
     assert time.time() - path.stat().st_mtime < 60
+
+
+_PART = st.one_of(st.none(), st.text(max_size=5), st.binary(max_size=5))
+
+
+@given(st.lists(_PART, min_size=1, max_size=4), st.lists(_PART, min_size=1, max_size=4))
+def test_source_fingerprint_changes_exactly_when_a_part_changes(
+    parts_a: list[str | bytes | None], parts_b: list[str | bytes | None]
+) -> None:
+    def canonical(parts: list[str | bytes | None]) -> list[bytes | None]:
+        return [p.encode() if isinstance(p, str) else p for p in parts]
+
+    same = canonical(parts_a) == canonical(parts_b)
+    assert (source_fingerprint(*parts_a) == source_fingerprint(*parts_b)) == same
+
+
+def test_built_marks_are_remembered_and_cleared_when_clips_are_pruned(tmp_path: Path) -> None:
+    cache, built = ClipCache(tmp_path), BuiltSources(tmp_path)
+    mark = source_fingerprint(b"article", "a.txt", None, None, None)
+    assert mark not in built
+    built.add(mark)
+    assert mark in BuiltSources(tmp_path)  # another process sees it
+    cache.put("ab" + "0" * 62, np.zeros(100, np.int16), RATE)
+    assert cache.stats().entries == 1  # marks are not counted as clips
+    assert cache.prune(30).entries == 0 and mark in built  # nothing pruned: the mark holds
+    assert cache.prune(0).entries == 1 and mark not in built
+
+
+def test_file_digests_are_remembered_until_the_file_changes(tmp_path: Path) -> None:
+    import hashlib
+
+    model = tmp_path / "voice.onnx"
+    model.write_bytes(b"model one")
+    digests = FileDigests(tmp_path / "digests")
+    assert digests.sha256(model) == hashlib.sha256(b"model one").hexdigest()
+    assert len(list(digests.entries())) == 1
+    # The memo answers without reading the file: a memo entry made for this exact file state
+    # with another digest is what comes back (a changed file gets a new entry instead).
+    next(digests.entries()).write_bytes(b"f" * 64)
+    assert digests.sha256(model) == "f" * 64
+    model.write_bytes(b"model two!")  # new size, times: a new entry
+    assert digests.sha256(model) == hashlib.sha256(b"model two!").hexdigest()
+    for entry in digests.entries():
+        entry.write_bytes(b"damaged")  # not a digest: hashed again
+    assert digests.sha256(model) == hashlib.sha256(b"model two!").hexdigest()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +16,9 @@ from mutagen.mp3 import MP3, BitrateMode
 from audionews.audio.cache import ClipCache
 from audionews.audio.fake import FakeSynthesizer
 from audionews.config import Settings
+from audionews.errors import AudionewsError
 from audionews.models import BuildResult, Script
-from audionews.pipeline import build_script
+from audionews.pipeline import build, build_script
 from readers import ffmpeg_chapters, vtt_cue_times
 from scripts import replace_segment, sample_script
 
@@ -176,12 +178,10 @@ def test_progress_reports_every_sentence(tmp_path: Path, settings: Settings) -> 
 
 
 def test_cli_build_json_and_cache_commands(
-    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch, fake_piper: list[str]
 ) -> None:
     from audionews import cli
-    from audionews.audio import synth
 
-    monkeypatch.setattr(synth, "piper_synthesizer", lambda voice, settings: FakeSynthesizer())
     monkeypatch.setattr(cli, "load_settings", lambda: settings)
     runner = CliRunner()
     result = runner.invoke(cli.main, ["build", str(SAMPLE), "-o", str(tmp_path), "--json"])
@@ -217,3 +217,38 @@ def test_rebuild_in_place_encodes_with_a_gain_within_tolerance(
     assert result.extra["encoded_while_synthesizing"]  # one sentence barely moves the loudness
     assert abs(MP3(result.mp3).info.length - result.duration_s) < 0.06
     assert vtt_cue_times(result.files["vtt"].read_text())[-1][1] <= result.duration_s
+
+
+def test_a_build_loads_the_voice_first_thing_unless_its_source_was_built_before(
+    tmp_path: Path, settings: Settings, fake_piper: list[str]
+) -> None:
+    data = SAMPLE.read_bytes()
+    first = build(data, tmp_path / "out", settings, filename=SAMPLE.name)
+    assert fake_piper == ["en_US-joe-medium"] and first.segments_synthesized > 0
+    again = build(data, tmp_path / "out", settings, filename=SAMPLE.name)
+    assert fake_piper == ["en_US-joe-medium"] and again.segments_synthesized == 0
+    edited = data.replace(b"more than three years", b"over three years")
+    build(edited, tmp_path / "out", settings, filename=SAMPLE.name)
+    assert len(fake_piper) == 2
+    ClipCache(settings.clip_cache_dir).prune(0)  # the hints promised clips that are gone now
+    build(data, tmp_path / "out", settings, filename=SAMPLE.name)
+    assert len(fake_piper) == 3
+
+
+def test_the_early_voice_load_is_waited_for_when_the_build_fails(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process must not end while a thread is inside onnxruntime, even after an error."""
+    from audionews.audio import synth
+
+    threads: list[threading.Thread] = []
+
+    def start_loading(voice: object, threads_wanted: int) -> threading.Thread:
+        threads.append(threading.Thread(target=threading.Event().wait, args=(0.2,)))
+        threads[-1].start()
+        return threads[-1]
+
+    monkeypatch.setattr(synth, "start_loading", start_loading)
+    with pytest.raises(AudionewsError):
+        build(b"   \n", tmp_path / "out", settings, filename="empty.txt")
+    assert len(threads) == 1 and not threads[0].is_alive()

@@ -122,11 +122,8 @@ def test_correct_rejects_unknown_episode_and_kind(fresh: Settings) -> None:
 
 
 @pytest.fixture
-def cli_env(fresh: Settings, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def cli_env(fresh: Settings, fake_piper: list[str]) -> dict[str, str]:
     """Environment that points the CLI at `fresh`, with the fake voice instead of Piper."""
-    import audionews.audio.synth as synth
-
-    monkeypatch.setattr(synth, "piper_synthesizer", lambda *_a: FakeSynthesizer())
     return {
         "AUDIONEWS_INSTANCE_DIR": str(fresh.instance_dir),
         "AUDIONEWS_FEED_DIR": str(fresh.feed_dir),

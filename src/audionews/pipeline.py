@@ -2,6 +2,9 @@
 
 ingest (source -> Article) -> speech (Article -> Script) -> audio (Script -> files)
 -> publish (files -> library and feeds). CLI commands and web views call only these functions.
+
+The stages are imported where they are used: a build starts loading the voice first thing
+(see `_voice_loading`), before it pays for importing the parsers and the script planner.
 """
 
 from __future__ import annotations
@@ -10,21 +13,18 @@ import contextlib
 import hashlib
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audionews.audio.voices import find_voice, voice_for_language
 from audionews.config import Settings
-from audionews.errors import InputError, UnsupportedLanguageError
-from audionews.ingest.detect import read_article
-from audionews.models import Article, BlockKind, BuildResult, Script
+from audionews.errors import AudionewsError, InputError, UnsupportedLanguageError
 from audionews.naming import slugify
-from audionews.speech.language import article_language, language_name
-from audionews.speech.plan import plan_script
 
 if TYPE_CHECKING:
     from audionews.audio.synth import Synthesizer
+    from audionews.models import Article, BuildResult, Script
     from audionews.publish.library import PublishResult
     from audionews.speech.diff import ScriptDiff
 
@@ -49,18 +49,51 @@ def build(
     Only sentences missing from the clip cache are synthesized. `slug` defaults to the
     headline's slug; `synthesizer` defaults to the script's Piper voice.
     """
-    script = make_script(
-        data, settings, filename=filename, source_format=source_format, voice_name=voice_name
-    )
-    return build_script(
-        script,
-        out_dir,
-        settings,
-        source_sha256=hashlib.sha256(data).hexdigest(),
-        slug=slug,
-        synthesizer=synthesizer,
-        progress=progress,
-    )
+    from audionews.audio.cache import BuiltSources, source_fingerprint
+
+    built = BuiltSources(settings.clip_cache_dir)
+    fingerprint = source_fingerprint(data, filename, source_format, voice_name, slug)
+    likely_synthesizes = synthesizer is None and fingerprint not in built
+    with _voice_loading(settings, voice_name, likely_synthesizes):
+        script = make_script(
+            data, settings, filename=filename, source_format=source_format, voice_name=voice_name
+        )
+        result = build_script(
+            script,
+            out_dir,
+            settings,
+            source_sha256=hashlib.sha256(data).hexdigest(),
+            slug=slug,
+            synthesizer=synthesizer,
+            progress=progress,
+        )
+    if synthesizer is None:
+        built.add(fingerprint)
+    return result
+
+
+@contextlib.contextmanager
+def _voice_loading(settings: Settings, voice_name: str | None, needed: bool) -> Iterator[None]:
+    """Load the voice a build will likely use in the background, from the start, if `needed`.
+
+    A fresh process spends ~0.3 s building the voice's inference session; started here, that
+    overlaps with reading the article and making the script, which is what a one-sentence
+    correction is mostly made of. The voice is the named one or the default language's; if
+    the article turns out to need another, the build loads that one too.
+    """
+    loading = None
+    if needed:
+        from audionews.audio.synth import start_loading
+
+        with contextlib.suppress(AudionewsError):  # the build itself reports a missing voice
+            voice = find_voice(voice_name, settings) if voice_name else None
+            voice = voice or voice_for_language(settings.default_language, settings)
+            loading = start_loading(voice, settings.synthesis_threads)
+    try:
+        yield
+    finally:
+        if loading is not None:
+            loading.join()  # never end the process with the thread inside onnxruntime
 
 
 def build_script(
@@ -97,6 +130,8 @@ def build_script(
 
 def read_article_file(path: Path, source_format: str | None) -> Article:
     """Read an article file and parse it; a missing or unreadable file is an InputError."""
+    from audionews.ingest.detect import read_article
+
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -113,6 +148,8 @@ def make_script(
     voice_name: str | None = None,
 ) -> Script:
     """Parse an article and plan its speech script: ingest -> language -> voice -> plan."""
+    from audionews.ingest.detect import read_article
+
     article = read_article(data, filename=filename, source_format=source_format)
     return script_for_article(article, settings, voice_name=voice_name)
 
@@ -121,6 +158,10 @@ def script_for_article(
     article: Article, settings: Settings, *, voice_name: str | None = None
 ) -> Script:
     """Plan the script of an already parsed article (language, voice, then plan)."""
+    from audionews.models import BlockKind
+    from audionews.speech.language import article_language, language_name
+    from audionews.speech.plan import plan_script
+
     running_text = " ".join(
         [article.headline, *article.standfirsts]
         + [b.text for b in article.body if b.kind is BlockKind.PARAGRAPH]
@@ -182,57 +223,61 @@ def publish(
         feed.render_all(library)
         return PublishResult("republished", view)
 
-    from audionews.publish import history
+    with _voice_loading(settings, voice_name, synthesizer is None):
+        from audionews.ingest.detect import read_article
+        from audionews.publish import history
 
-    article = read_article(data, filename=filename, source_format=source_format)
-    slug = slugify(slug or article.headline)
-    existing = library.find(slug)
-    if existing is not None:
-        article = history.with_editor_notices(article, existing, kind, note)
-    script = script_for_article(article, settings, voice_name=voice_name)
-    staging_root = settings.instance_dir / "staging"
-    staging_root.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=staging_root) as staging:
+        article = read_article(data, filename=filename, source_format=source_format)
+        slug = slugify(slug or article.headline)
+        existing = library.find(slug)
         if existing is not None:
-            _seed_previous_mp3(library.episode_dir(slug) / existing.mp3.name, Path(staging), slug)
-        result = build_script(
-            script,
-            Path(staging),
-            settings,
-            source_sha256=source_hash,
-            slug=slug,
-            synthesizer=synthesizer,
-            progress=progress,
-        )
-        built = dict(result.files)
-        built["html"] = Path(staging) / f"{slug}.html"
-        built["html"].write_bytes(
-            files.transcript_html(result.timeline, script.title, script.language)
-        )
-        if existing is not None and not existing.is_published:
-            files.move_tree(library.withdrawn_dir / slug, library.episode_dir(slug))
-        number = library.next_revision_number(slug)
-        installed = files.install_revision(built, library.episode_dir(slug), slug, number)
-    chosen = category or (existing.category if existing else "") or script.article.kicker
-    try:
-        view = library.record_revision(
-            new_revision(
-                result,
-                installed,
-                source=data,
-                source_filename=filename or "",
-                category=chosen or DEFAULT_CATEGORY,
-                kind=kind if existing is not None else "published",
-                note=note,
-                editor=editor,
+            article = history.with_editor_notices(article, existing, kind, note)
+        script = script_for_article(article, settings, voice_name=voice_name)
+        staging_root = settings.instance_dir / "staging"
+        staging_root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=staging_root) as staging:
+            if existing is not None:
+                _seed_previous_mp3(
+                    library.episode_dir(slug) / existing.mp3.name, Path(staging), slug
+                )
+            result = build_script(
+                script,
+                Path(staging),
+                settings,
+                source_sha256=source_hash,
+                slug=slug,
+                synthesizer=synthesizer,
+                progress=progress,
             )
-        )
-    except BaseException:  # not recorded: its files would lie unlisted in the public folder
-        files.remove_revision(library.episode_dir(slug), installed)
-        raise
-    history.record_sentences(settings, slug, view.revision, script.sentences())
-    feed.render_all(library)
-    return PublishResult("revised" if existing is not None else "created", view, result)
+            built = dict(result.files)
+            built["html"] = Path(staging) / f"{slug}.html"
+            built["html"].write_bytes(
+                files.transcript_html(result.timeline, script.title, script.language)
+            )
+            if existing is not None and not existing.is_published:
+                files.move_tree(library.withdrawn_dir / slug, library.episode_dir(slug))
+            number = library.next_revision_number(slug)
+            installed = files.install_revision(built, library.episode_dir(slug), slug, number)
+        chosen = category or (existing.category if existing else "") or script.article.kicker
+        try:
+            view = library.record_revision(
+                new_revision(
+                    result,
+                    installed,
+                    source=data,
+                    source_filename=filename or "",
+                    category=chosen or DEFAULT_CATEGORY,
+                    kind=kind if existing is not None else "published",
+                    note=note,
+                    editor=editor,
+                )
+            )
+        except BaseException:  # not recorded: its files would lie unlisted in the public folder
+            files.remove_revision(library.episode_dir(slug), installed)
+            raise
+        history.record_sentences(settings, slug, view.revision, script.sentences())
+        feed.render_all(library)
+        return PublishResult("revised" if existing is not None else "created", view, result)
 
 
 def _seed_previous_mp3(previous: Path, staging: Path, slug: str) -> None:
@@ -365,6 +410,7 @@ def preview(
     The diff marks the sentences that would be synthesized again (their speech is new); it is
     None for a new article, or when the published revision's sentences were not recorded.
     """
+    from audionews.ingest.detect import read_article
     from audionews.publish import history
     from audionews.publish.library import Library
     from audionews.speech.diff import diff_sentences

@@ -185,3 +185,68 @@ class ClipCache(FileStore):
     def put(self, key: str, samples: np.ndarray, sample_rate: int) -> None:
         """Store a clip atomically."""
         self._write(key, encode_clip(samples, sample_rate))
+
+    def prune(self, older_than_days: float = 0.0) -> CacheStats:
+        """Delete clips not used for `older_than_days` days, and every built-source mark (a mark
+        promises its clips are here, which may no longer hold)."""
+        removed = super().prune(older_than_days)
+        if removed.entries:
+            BuiltSources(self.root).prune()
+        return removed
+
+
+class BuiltSources(FileStore):
+    """Marks of the sources built with a clip cache: a hint, never a promise, that building one
+    again synthesizes nothing. A build that is not so hinted loads the voice first thing,
+    side by side with reading the article; a hinted one (an unchanged rebuild) does not load
+    it at all, unless a clip turns out to be missing after all."""
+
+    suffix = ".built"
+
+    def __init__(self, clip_cache_root: Path) -> None:
+        super().__init__(clip_cache_root / "built")
+
+    def __contains__(self, fingerprint: str) -> bool:
+        return self._path(fingerprint).is_file()
+
+    def add(self, fingerprint: str) -> None:
+        """Mark a source as built (all its clips are in the cache now)."""
+        with contextlib.suppress(OSError):  # a read-only cache only loses the hint
+            self._write(fingerprint, b"")
+
+
+def source_fingerprint(*parts: str | bytes | None) -> str:
+    """Return the SHA-256 of a build's inputs (source bytes, file name, format, voice...)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        if part is None:
+            digest.update(b"\0")  # absent, unlike any value, even an empty one
+            continue
+        data = part.encode() if isinstance(part, str) else part
+        digest.update(b"\1" + len(data).to_bytes(8, "little"))  # length-prefixed: no ambiguity
+        digest.update(data)
+    return digest.hexdigest()
+
+
+class FileDigests(FileStore):
+    """SHA-256 digests of large files (voice models), remembered by path, size, inode and
+    change times: hashing a 60 MB model anew costs every build ~0.06 s."""
+
+    suffix = ".sha256"
+
+    def sha256(self, path: Path) -> str:
+        """Return the file's SHA-256, from the memo when the file has not changed since."""
+        stat = path.stat()
+        described = (str(path.resolve()), stat.st_size, stat.st_ino, stat.st_mtime_ns,
+                     stat.st_ctime_ns)  # fmt: skip
+        key = hashlib.sha256(repr(described).encode()).hexdigest()
+        stored = self._read(key)
+        if stored is not None and len(stored) == 64 and stored.isalnum():
+            return stored.decode("ascii")
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        with contextlib.suppress(OSError):  # a read-only cache only hashes every time
+            self._write(key, digest.hexdigest().encode("ascii"))
+        return digest.hexdigest()

@@ -22,7 +22,6 @@ encoded again.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -203,9 +202,8 @@ def make_episode(
             extra: dict[str, object] = {"reused": True}
             return _result(script, slug, finals, timeline, 0, len(spoken), began, extra)
 
-    _prepare_voice(synthesizer, not all_cached)
     out_dir.mkdir(parents=True, exist_ok=True)
-    with _staged(out_dir, slug) as paths:
+    with _voice_loading(synthesizer, not all_cached), _staged(out_dir, slug) as paths:
         if guess is None:  # meter first (nothing to bet on), then encode with the one gain
             headroom = settings.true_peak_dbtp - settings.loudness_lufs - PEAK_ALLOWANCE_DB
             limiter = master.PeakLimiter(rate, headroom)
@@ -355,9 +353,9 @@ class _Metered:
 
     def __iter__(self) -> Iterator[np.ndarray]:
         for chunk in self.chunks:
+            yield chunk  # measured after it is handed on, while ffmpeg encodes it
             self.meter.add(chunk)
             self.samples += len(chunk)
-            yield chunk
 
 
 def _quantized(gain_db: float | None) -> float | None:
@@ -367,19 +365,20 @@ def _quantized(gain_db: float | None) -> float | None:
     return round(round(gain_db / GAIN_STEP_DB) * GAIN_STEP_DB, 3)
 
 
-def _prepare_voice(synthesizer: Synthesizer, needed: bool) -> None:
-    """Load the voice in the background while cached clips are read, if any clip is missing."""
-    prepare = getattr(synthesizer, "prepare", None)
-    if needed and prepare is not None:
-        threading.Thread(target=_quietly(prepare), daemon=True).start()
+@contextmanager
+def _voice_loading(synthesizer: Synthesizer, needed: bool) -> Iterator[None]:
+    """Load the voice in the background while cached clips are read, if any clip is missing.
 
-
-def _quietly(function: Callable[[], object]) -> Callable[[], None]:
-    def run() -> None:
-        with contextlib.suppress(Exception):  # synthesize() loads again and reports the error
-            function()
-
-    return run
+    The thread is joined before leaving, even on an error: it must not be inside onnxruntime
+    when the process ends.
+    """
+    start = getattr(synthesizer, "start_loading", None)
+    loading = start() if needed and start is not None else None
+    try:
+        yield
+    finally:
+        if loading is not None:
+            loading.join()
 
 
 def _float(text: str | None) -> float | None:
