@@ -17,7 +17,7 @@ from mutagen.id3 import ID3
 from mutagen.mp3 import MP3, BitrateMode
 
 from audionews.audio.fake import FakeSynthesizer
-from audionews.audio.pieces import PieceStore, crc16_append, frame_sizes
+from audionews.audio.pieces import PieceStore, crc16_append, crc16_combine, frame_sizes
 from audionews.config import Settings
 from audionews.models import BuildResult, Script
 from audionews.pipeline import build_script
@@ -167,6 +167,18 @@ def test_a_damaged_piece_is_encoded_again(
 def test_lane_parallel_crc_equals_the_bytewise_crc(head: bytes, tail: bytes) -> None:
     assert crc16_append(0, head) == _crc16_bytewise(head)
     assert crc16_append(crc16_append(0, head), tail) == _crc16_bytewise(head + tail)
+    combined = crc16_combine(crc16_append(0, head), crc16_append(0, tail), len(tail))
+    assert combined == _crc16_bytewise(head + tail)
+
+
+def test_a_damaged_piece_header_reads_as_missing(settings: Settings, built: BuildResult) -> None:
+    """The header's CRC-16 is used as stored (not recomputed), so the checksum covers it too."""
+    victim = sorted(settings.piece_store_dir.rglob("*.mp3piece"))[2]
+    data = victim.read_bytes()
+    assert PieceStore(settings.piece_store_dir).get(victim.stem) is not None
+    for offset in range(4, 26):  # every header field after the magic
+        victim.write_bytes(data[:offset] + bytes([data[offset] ^ 0x10]) + data[offset + 1 :])
+        assert PieceStore(settings.piece_store_dir).get(victim.stem) is None, offset
 
 
 class _OtherTake(FakeSynthesizer):

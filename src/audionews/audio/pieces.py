@@ -12,8 +12,8 @@ delay (it reads it from the Info frame's LAME tag), piece k's audio starts at
 a cut grow by at most ~50 ms of silence (the next piece's delay plus the previous one's
 padding).
 
-Pieces are stored content-addressed with a length and CRC-32 check, in a FileStore like clips
-(cache.py); a damaged piece is treated as missing and encoded again.
+Pieces are stored content-addressed with a length and CRC-32 check (header included), in a
+FileStore like clips (cache.py); a damaged piece is treated as missing and encoded again.
 The spliced file starts with one Info frame (the first piece's, patched with the whole file's
 frame count, byte count, table of contents, padding and CRCs as ffmpeg's muxer writes them).
 """
@@ -39,10 +39,12 @@ LAME_DELAY = 576
 DECODER_DELAY = 529
 ENCODER_DELAY = LAME_DELAY + DECODER_DELAY
 
-_MAGIC = b"ANP2"
-#: magic, source samples, audio frames, loudness steps, payload length, CRC-32 of the payload
-#: (the loudness steps as float64, then the encoder's output)
-_HEADER = struct.Struct("<4sIIIII")
+_MAGIC = b"ANP3"
+#: magic, source samples, audio frames, loudness steps, payload length (the loudness steps as
+#: float64, then the encoder's output), CRC-16 of the audio frames after the first (the spliced
+#: file's music CRC is combined from these, not computed again), then a CRC-32 of all the
+#: header before it and the payload
+_HEADER = struct.Struct("<4sIIIIHI")
 _BITRATES = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)  # MPEG-1 L3
 
 # Offsets in an MPEG-1 mono Info frame (4-byte header + 17 bytes of side information).
@@ -67,6 +69,7 @@ class Piece:
     info: bytes
     audio: bytes
     energies: np.ndarray  # its loudness meter's energy per 100 ms (before the episode's gain)
+    tail_crc: int  # CRC-16/ARC of `audio` after its first frame
 
 
 def frame_sizes(data: bytes) -> list[int] | None:
@@ -82,7 +85,7 @@ def frame_sizes(data: bytes) -> list[int] | None:
         bitrate = _BITRATES[b2 >> 4] if b2 >> 4 < len(_BITRATES) else 0
         if not bitrate or (b2 >> 2) & 3 != 0 or b3 >> 6 != 3:  # 44.1 kHz mono only
             return None
-        size = 144_000 * bitrate // MP3_SAMPLE_RATE + ((b2 >> 1) & 1)
+        size = _frame_size(data[position : position + 4])
         sizes.append(size)
         position += size
     return sizes
@@ -106,23 +109,23 @@ class PieceStore(FileStore):
         data = self._read(key)
         if data is None or len(data) < _HEADER.size:
             return None
-        magic, samples, frames, steps, length, crc = _HEADER.unpack_from(data)
+        magic, samples, frames, steps, length, tail_crc, crc = _HEADER.unpack_from(data)
         payload = memoryview(data)[_HEADER.size :]
-        if magic != _MAGIC or len(payload) != length or zlib.crc32(payload) != crc:
+        if magic != _MAGIC or len(payload) != length or _checksum(data, payload) != crc:
             return None
         energies = np.frombuffer(payload[: 8 * steps], dtype="<f8")
         parts = split_info(bytes(payload[8 * steps :]))
         if parts is None or parts[2] != frames:
             return None
         self._used(key)
-        return Piece(samples, frames, parts[0], parts[1], energies)
+        return Piece(samples, frames, parts[0], parts[1], energies, tail_crc)
 
     def frames(self, key: str) -> tuple[int, int] | None:
         """Return (source samples, audio frames) of a stored piece from its header alone."""
         header = self._read_header(key, _HEADER.size)
         if header is None:
             return None
-        magic, samples, frames, _, _, _ = _HEADER.unpack(header)
+        magic, samples, frames, *_ = _HEADER.unpack(header)
         return (samples, frames) if magic == _MAGIC else None
 
     def put(self, key: str, encoded: bytes, samples: int, energies: Sequence[float]) -> Piece:
@@ -133,11 +136,16 @@ class PieceStore(FileStore):
         info, audio, frames = parts
         steps = np.asarray(energies, dtype="<f8")
         payload = steps.tobytes() + encoded
-        header = _HEADER.pack(
-            _MAGIC, samples, frames, len(steps), len(payload), zlib.crc32(payload)
-        )
-        self._write(key, header + payload)
-        return Piece(samples, frames, info, audio, steps)
+        tail_crc = crc16_append(0, audio[_frame_size(audio) :]) if audio else 0
+        header = _HEADER.pack(_MAGIC, samples, frames, len(steps), len(payload), tail_crc, 0)
+        checksum = _checksum(header, payload).to_bytes(4, "little")
+        self._write(key, header[:-4] + checksum + payload)
+        return Piece(samples, frames, info, audio, steps, tail_crc)
+
+
+def _checksum(header: bytes, payload: bytes | memoryview) -> int:
+    """Return the CRC-32 a stored piece's header ends with: of the header before it + payload."""
+    return zlib.crc32(payload, zlib.crc32(header[: _HEADER.size - 4]))
 
 
 def write_spliced(path: Path, pieces: Iterable[Piece], decoded_samples: int) -> None:
@@ -159,7 +167,10 @@ def write_spliced(path: Path, pieces: Iterable[Piece], decoded_samples: int) -> 
         if nominal - (audio_bytes + len(audio)) >= 1:
             audio = _with_spare_byte(audio)
         audios.append(audio)
-        music_crc = crc16_append(music_crc, audio)  # piece by piece: no hour-long copy
+        first = _frame_size(audio) if audio else 0
+        head_crc = crc16_append(0, audio[:first])  # the first frame may have gained a byte
+        piece_crc = crc16_combine(head_crc, piece.tail_crc, len(audio) - first)
+        music_crc = crc16_combine(music_crc, piece_crc, len(audio))
         audio_bytes += len(audio)
     total_bytes = len(info) + audio_bytes
     padding = frames * SAMPLES_PER_FRAME - LAME_DELAY - decoded_samples
@@ -177,6 +188,11 @@ def write_spliced(path: Path, pieces: Iterable[Piece], decoded_samples: int) -> 
         out.write(info)
         for audio in audios:
             out.write(audio)
+
+
+def _frame_size(header: bytes | bytearray) -> int:
+    """Return the byte size of the MPEG-1 Layer III frame whose header starts `header`."""
+    return 144_000 * _BITRATES[header[2] >> 4] // MP3_SAMPLE_RATE + ((header[2] >> 1) & 1)
 
 
 def _nominal_frame_bytes(header: bytes | bytearray) -> float:
@@ -220,6 +236,7 @@ def _crc_table() -> np.ndarray:
 
 
 _LANES = 1024  # a power of two: lanes are folded pairwise
+_BYTEWISE_BELOW = 2048  # shorter data (a frame, a tag) is quicker byte by byte than in lanes
 Linear = tuple[int, ...]  # a GF(2)-linear map of the 16-bit CRC state: images of its 16 bits
 
 
@@ -257,7 +274,10 @@ def crc16_append(crc: int, data: bytes) -> int:
     crc(a + b) = zeros(len(b))(crc(a)) ^ crc(b), so equal lanes are checksummed side by side
     and folded together.
     """
-    if not data:
+    if len(data) < _BYTEWISE_BELOW:
+        table = _crc_table()
+        for byte in data:
+            crc = (crc >> 8) ^ int(table[(crc ^ byte) & 0xFF])
         return crc
     lane = -(-len(data) // _LANES)
     padded = np.zeros(lane * _LANES, dtype=np.uint8)
@@ -274,6 +294,11 @@ def crc16_append(crc: int, data: bytes) -> int:
         state = _apply_all(shift, state[0::2]) ^ state[1::2]
         shift = _compose(shift, shift)
     return _apply(_zeros(len(data)), crc) ^ int(state[0])
+
+
+def crc16_combine(crc_a: int, crc_b: int, length_b: int) -> int:
+    """Return the CRC-16/ARC of a + b from the CRCs of a and of b (b being length_b bytes)."""
+    return _apply(_zeros(length_b), crc_a) ^ crc_b
 
 
 def _apply_all(images: Linear, states: np.ndarray) -> np.ndarray:
