@@ -252,3 +252,39 @@ def test_the_early_voice_load_is_waited_for_when_the_build_fails(
     with pytest.raises(AudionewsError):
         build(b"   \n", tmp_path / "out", settings, filename="empty.txt")
     assert len(threads) == 1 and not threads[0].is_alive()
+
+
+def test_watch_builds_again_on_each_save_and_survives_bad_input(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch, fake_piper: list[str]
+) -> None:
+    from audionews import cli
+
+    article = tmp_path / "article.txt"
+    text = SAMPLE.read_text(encoding="utf-8")
+    article.write_text(text, encoding="utf-8")
+    edits = iter(
+        [
+            lambda: None,  # no change: no build
+            lambda: article.write_text(text.replace("more than", "over"), encoding="utf-8"),
+            lambda: article.write_text("   \n", encoding="utf-8"),  # bad input: reported, not fatal
+            lambda: article.unlink(),  # an editor replacing the file: wait for it
+            lambda: article.write_text(text, encoding="utf-8"),
+            lambda: (_ for _ in ()).throw(KeyboardInterrupt),  # Ctrl-C
+        ]
+    )
+    monkeypatch.setattr(cli, "_pause", lambda: next(edits)())
+    monkeypatch.setattr(cli, "load_settings", lambda: settings)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli.main, ["build", str(article), "-o", str(out), "--watch", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    builds = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(builds) == 3 and builds[0]["segments_cached"] == 0
+    assert [b["segments_synthesized"] for b in builds[1:]] == [1, 0]
+    assert builds[0]["mp3"] == builds[1]["mp3"] == builds[2]["mp3"]
+    errors = [line for line in result.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1 and "input is empty" in errors[0]
+    assert "stopped watching" in result.stderr
+    assert Path(builds[2]["mp3"]).is_file()
+    assert fake_piper[0] == "en_US-joe-medium"  # loaded up front, ready for the first edit

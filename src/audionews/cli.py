@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ import click
 
 from audionews import __version__
 from audionews.config import Settings, load_settings
-from audionews.errors import AudionewsError
+from audionews.errors import AudionewsError, InputError
 
 if TYPE_CHECKING:
     from audionews.audio.cache import FileStore
@@ -193,6 +194,13 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
 )
 @click.option("--voice", "voice_name", default=None, help="Voice name (see 'audionews voices').")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary of the build.")
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Keep running and build again each time FILE is saved (Ctrl-C stops). The voice "
+    "stays loaded, so a correction costs little more than speaking its sentences; --json "
+    "prints one JSON line per build.",
+)
 @click.pass_context
 def build(
     ctx: click.Context,
@@ -201,6 +209,7 @@ def build(
     out_dir: Path,
     voice_name: str | None,
     as_json: bool,
+    watch: bool,
 ) -> None:
     """Speak FILE into a chaptered MP3 plus chapters JSON, WebVTT, SRT and text transcripts.
 
@@ -208,21 +217,25 @@ def build(
     """
     from audionews import pipeline
 
-    with _progress_bar("Synthesizing") as progress:
-        result = pipeline.build(
-            file.read_bytes(),
-            out_dir,
-            _settings(ctx),
-            filename=file.name,
-            source_format=source_format,
-            voice_name=voice_name,
-            progress=progress,
-        )
-    if not as_json:
-        click.echo(str(result.mp3))
-        return
-    _print_json(
-        {
+    def build_once() -> None:
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read {file}: {exc.strerror or exc}") from exc
+        with _progress_bar("Synthesizing") as progress:
+            result = pipeline.build(
+                data,
+                out_dir,
+                _settings(ctx),
+                filename=file.name,
+                source_format=source_format,
+                voice_name=voice_name,
+                progress=progress,
+            )
+        if not as_json:
+            click.echo(str(result.mp3))
+            return
+        summary = {
             "mp3": str(result.mp3),
             "duration_s": round(result.duration_s, 3),
             "chapters": [
@@ -233,7 +246,47 @@ def build(
             "segments_cached": result.segments_cached,
             "seconds": round(result.seconds, 3),
         }
-    )
+        if watch:  # one line per build, so a program can follow along
+            click.echo(json.dumps(summary, ensure_ascii=False))
+        else:
+            _print_json(summary)
+
+    if not watch:
+        build_once()
+        return
+    with pipeline.voice_loading(_settings(ctx), voice_name, needed=True):
+        _watch(file, build_once)
+
+
+#: How often --watch looks at the file (a stat call: costs nothing).
+WATCH_INTERVAL_S = 0.1
+
+
+def _watch(file: Path, build_once: Callable[[], None]) -> None:
+    """Build now and each time the file changes, until Ctrl-C; a failed build is reported in
+    one line and the watch goes on (its previous files stay in place)."""
+    seen: tuple[int, int] | None = None
+    click.echo(f"audionews: watching {file} (Ctrl-C stops)", err=True)
+    try:
+        while True:
+            try:
+                stat = file.stat()
+                state = (stat.st_mtime_ns, stat.st_size)
+            except OSError:
+                state = None  # being replaced, or gone: build when it is back
+            if state is not None and state != seen:
+                seen = state
+                try:
+                    build_once()
+                except AudionewsError as exc:
+                    click.echo(f"audionews: error: {exc}", err=True)
+            _pause()
+    except KeyboardInterrupt:
+        click.echo("audionews: stopped watching", err=True)
+
+
+def _pause() -> None:
+    time.sleep(WATCH_INTERVAL_S)
 
 
 @main.group()

@@ -4,7 +4,7 @@ ingest (source -> Article) -> speech (Article -> Script) -> audio (Script -> fil
 -> publish (files -> library and feeds). CLI commands and web views call only these functions.
 
 The stages are imported where they are used: a build starts loading the voice first thing
-(see `_voice_loading`), before it pays for importing the parsers and the script planner.
+(see `voice_loading`), before it pays for importing the parsers and the script planner.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def build(
     built = BuiltSources(settings.clip_cache_dir)
     fingerprint = source_fingerprint(data, filename, source_format, voice_name, slug)
     likely_synthesizes = synthesizer is None and fingerprint not in built
-    with _voice_loading(settings, voice_name, likely_synthesizes):
+    with voice_loading(settings, voice_name, likely_synthesizes):
         script = make_script(
             data, settings, filename=filename, source_format=source_format, voice_name=voice_name
         )
@@ -73,8 +73,9 @@ def build(
 
 
 @contextlib.contextmanager
-def _voice_loading(settings: Settings, voice_name: str | None, needed: bool) -> Iterator[None]:
-    """Load the voice a build will likely use in the background, from the start, if `needed`.
+def voice_loading(settings: Settings, voice_name: str | None, needed: bool) -> Iterator[None]:
+    """Load the voice a build will likely use in the background, from the start, if `needed`
+    (also what `audionews build --watch` does: the voice is then ready for the first edit).
 
     A fresh process spends ~0.3 s building the voice's inference session; started here, that
     overlaps with reading the article and making the script, which is what a one-sentence
@@ -223,7 +224,7 @@ def publish(
         feed.render_all(library)
         return PublishResult("republished", view)
 
-    with _voice_loading(settings, voice_name, synthesizer is None):
+    with voice_loading(settings, voice_name, synthesizer is None):
         from audionews.ingest.detect import read_article
         from audionews.publish import history
 
