@@ -8,22 +8,21 @@ real CLI, runs interleaved so machine noise hits all of them alike; medians are 
 1. cold build (empty clip cache) vs. the plain-Piper baseline a user would otherwise run:
    `python -m piper` synthesizing the same speech text to WAV, then ffmpeg encoding MP3 (target
    <= 1.10);
-2. rebuild after editing one sentence vs. cold (target <= 0.15);
+2. rebuild after editing one sentence vs. cold (target <= 0.15); also shown: the same edit
+   saved while `audionews build --watch` runs (the voice already loaded);
 3. rebuild with nothing changed vs. cold (target <= 0.05); also shown: the same rebuild into a
-   fresh output directory, which must encode again;
+   fresh output directory, which must splice the MP3 again;
 4. peak memory (max RSS of the build process or its ffmpeg child) building a 10,000-word
    article (target <= 600 MB). The long article repeats the sample's paragraphs, so most
    sentences hit the cache; the episode (about an hour) is still assembled, measured and
    encoded in full, which is what memory depends on.
 
-Where the edit ratio stands (2026-11-27, shared 2-core machine): 0.18-0.20, target missed.
-A one-sentence edit is a fresh process that pays ~0.45 s for Python and imports, ~0.2 s to
-read the article and make the script, ~0.45 s to load the voice (onnxruntime import and
-session), ~0.9 s to synthesize the edited sentence (a long one) and ~0.3 s to encode its piece,
-splice and tag: ~2.2-2.5 s against a ~12.5 s cold build. Only the piece holding the edit is
-encoded (audio/pieces.py; before pieces the whole episode was re-encoded: 0.26). The floor is
-process start + voice load + synthesis, ~0.16 of cold; a long-lived process (the worker that
-publishes editors' corrections: bench/correction_speed.py, 0.143) does not pay the first two.
+What a one-sentence edit costs in a fresh process (2026-11-27, shared 2-core machine, ~1.9 s
+against a ~12.3 s cold build): ~0.3 s to start Python and import click, numpy and onnxruntime,
+~0.3 s to build the voice's inference session (it starts first thing, in a thread, while the
+article is read and the script made), ~1.0 s to synthesize the edited sentence (a long one, the
+session's first run), ~0.2 s to encode its piece and splice, tag and write, ~0.1 s for Python
+to exit. `--watch` pays only the synthesis and the encoding (~1.2 s).
 """
 
 from __future__ import annotations

@@ -106,6 +106,10 @@ def test_built_marks_are_remembered_and_cleared_when_clips_are_pruned(tmp_path: 
     assert cache.stats().entries == 1  # marks are not counted as clips
     assert cache.prune(30).entries == 0 and mark in built  # nothing pruned: the mark holds
     assert cache.prune(0).entries == 1 and mark not in built
+    built.add(mark)
+    long_ago = time.time() - 40 * 86400
+    os.utime(next(built.entries()), (long_ago, long_ago))
+    assert cache.prune(30).entries == 0 and mark not in built  # old marks go with old clips
 
 
 def test_file_digests_are_remembered_until_the_file_changes(tmp_path: Path) -> None:

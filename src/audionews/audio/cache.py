@@ -187,11 +187,10 @@ class ClipCache(FileStore):
         self._write(key, encode_clip(samples, sample_rate))
 
     def prune(self, older_than_days: float = 0.0) -> CacheStats:
-        """Delete clips not used for `older_than_days` days, and every built-source mark (a mark
-        promises its clips are here, which may no longer hold)."""
+        """Delete clips not used for `older_than_days` days, and built-source marks as old; all
+        marks if any clip went (a mark says its clips are here, which may no longer hold)."""
         removed = super().prune(older_than_days)
-        if removed.entries:
-            BuiltSources(self.root).prune()
+        BuiltSources(self.root).prune(0.0 if removed.entries else older_than_days)
         return removed
 
 
