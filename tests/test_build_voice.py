@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -75,3 +78,20 @@ def test_versions_read_cheaply_agree_with_the_installed_metadata() -> None:
 
     assert piper_version() == version("piper-tts")
     assert __version__ == version("audionews")
+
+
+def test_the_command_builds_a_short_article_end_to_end(tmp_path: Path) -> None:
+    """`audionews build` as a user runs it: a fresh process, the console entry point."""
+    article = tmp_path / "note.md"
+    article.write_text("# Council meets on Monday\n\nIt meets at noon.\n", encoding="utf-8")
+    env = {**os.environ, "AUDIONEWS_INSTANCE_DIR": str(tmp_path / "instance")}
+    command = [sys.executable, "-m", "audionews", "build", str(article), "-o", str(tmp_path)]
+    done = subprocess.run([*command, "--json"], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["segments_synthesized"] > 0 and summary["segments_cached"] == 0
+    info = MP3(summary["mp3"]).info
+    assert (info.channels, info.sample_rate) == (1, 44100)
+    assert abs(ffmpeg_duration(Path(summary["mp3"])) - summary["duration_s"]) <= 0.1
+    again = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert (again.returncode, again.stdout.strip()) == (0, summary["mp3"])

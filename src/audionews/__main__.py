@@ -1,3 +1,3 @@
-from audionews.cli import main
+from audionews.cli import run
 
-main()
+run()
