@@ -83,6 +83,10 @@ def main(ctx: click.Context) -> None:
         sys.exit(exc.exit_code)
 
 
+#: Set by commands after which the process may end without tearing down the interpreter.
+_quick_exit = False
+
+
 def run() -> None:
     """Run the `audionews` command (the console script; tests call `main`).
 
@@ -103,10 +107,6 @@ def run() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code if isinstance(code, int) else 1 if code else 0)
-
-
-#: Set by commands after which the process may end without tearing down the interpreter.
-_quick_exit = False
 
 
 ARTICLE = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -315,6 +315,7 @@ def _watch(file: Path, build_once: Callable[[], None]) -> None:
 
 
 def _pause() -> None:
+    """Wait before looking at the file again (tests script their edits here)."""
     time.sleep(WATCH_INTERVAL_S)
 
 

@@ -77,10 +77,11 @@ def voice_loading(settings: Settings, voice_name: str | None, needed: bool) -> I
     """Load the voice a build will likely use in the background, from the start, if `needed`
     (also what `audionews build --watch` does: the voice is then ready for the first edit).
 
-    A fresh process spends ~0.3 s building the voice's inference session; started here, that
-    overlaps with reading the article and making the script, which is what a one-sentence
-    correction is mostly made of. The voice is the named one or the default language's; if
-    the article turns out to need another, the build loads that one too.
+    A fresh process spends ~0.3 s building the voice's inference session; started here, it
+    overlaps with reading the article and making the script instead of following them (a
+    one-sentence correction in a fresh process is mostly start-up, this load and that
+    sentence's synthesis). The voice is the named one or the default language's; if the
+    article turns out to need another, the build loads that one too.
     """
     loading = None
     if needed:
