@@ -157,21 +157,23 @@ def write_spliced(path: Path, pieces: Iterable[Piece], decoded_samples: int) -> 
     pieces = list(pieces)
     frames = sum(p.frames for p in pieces)
     info = bytearray(pieces[0].info)
-    audios, audio_bytes, frames_so_far, music_crc = [], 0, 0, 0
+    # Only each piece's first frame may change, so only those are copied (an hour's audio is
+    # ~30 MB, and this runs at a build's peak of memory).
+    firsts: list[bytes] = []
+    audio_bytes, frames_so_far, music_crc = 0, 0, 0
     for piece in pieces:
         # Each encode starts its padding-byte count afresh and falls short of the nominal bit
         # rate by under a byte; a spare byte in an empty first frame keeps the file's rate exact.
         frames_so_far += piece.frames
         nominal = frames_so_far * _nominal_frame_bytes(info)
-        audio = piece.audio
-        if nominal - (audio_bytes + len(audio)) >= 1:
-            audio = _with_spare_byte(audio)
-        audios.append(audio)
-        first = _frame_size(audio) if audio else 0
-        head_crc = crc16_append(0, audio[:first])  # the first frame may have gained a byte
-        piece_crc = crc16_combine(head_crc, piece.tail_crc, len(audio) - first)
-        music_crc = crc16_combine(music_crc, piece_crc, len(audio))
-        audio_bytes += len(audio)
+        first = piece.audio[: _first_frame_size(piece)]
+        if nominal - (audio_bytes + len(piece.audio)) >= 1:
+            first = _with_spare_byte(first)
+        firsts.append(first)
+        rest = len(piece.audio) - _first_frame_size(piece)
+        piece_crc = crc16_combine(crc16_append(0, first), piece.tail_crc, rest)
+        music_crc = crc16_combine(music_crc, piece_crc, len(first) + rest)
+        audio_bytes += len(first) + rest
     total_bytes = len(info) + audio_bytes
     padding = frames * SAMPLES_PER_FRAME - LAME_DELAY - decoded_samples
     if not 0 <= padding < 4096:
@@ -186,8 +188,13 @@ def write_spliced(path: Path, pieces: Iterable[Piece], decoded_samples: int) -> 
     info[_TAG_CRC : _TAG_CRC + 2] = crc16_append(0, bytes(info[:_TAG_CRC_SPAN])).to_bytes(2, "big")
     with path.open("wb") as out:
         out.write(info)
-        for audio in audios:
-            out.write(audio)
+        for piece, first in zip(pieces, firsts, strict=True):
+            out.write(first)
+            out.write(memoryview(piece.audio)[_first_frame_size(piece) :])
+
+
+def _first_frame_size(piece: Piece) -> int:
+    return _frame_size(piece.audio) if piece.audio else 0
 
 
 def _frame_size(header: bytes | bytearray) -> int:

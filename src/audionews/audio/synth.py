@@ -8,9 +8,11 @@ sets the loudness once for the whole episode.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import importlib.util
 import json
 import os
+import sys
 import tempfile
 import threading
 from functools import cache
@@ -223,4 +225,17 @@ def _session(model_path: Path, threads: int, cache_dir: Path | None) -> Inferenc
         os.replace(temp, optimized)
     except OSError:
         Path(temp).unlink(missing_ok=True)
+    _return_freed_memory()
     return made
+
+
+def _return_freed_memory() -> None:
+    """Hand the memory freed after saving a graph back to the system (glibc keeps it).
+
+    Saving serialises the whole model in the loading thread; glibc keeps what is freed for that
+    thread's arena, and the 10,000-word benchmark's peak came out ~40 MB higher (measured:
+    ~605 MB with, ~567 MB without it, of a 600 MB budget).
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing kept this way
+            ctypes.CDLL(None).malloc_trim(0)
