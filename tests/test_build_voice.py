@@ -95,24 +95,3 @@ def test_the_command_builds_a_short_article_end_to_end(tmp_path: Path) -> None:
     assert abs(ffmpeg_duration(Path(summary["mp3"])) - summary["duration_s"]) <= 0.1
     again = subprocess.run(command, capture_output=True, text=True, env=env)
     assert (again.returncode, again.stdout.strip()) == (0, summary["mp3"])
-
-
-def test_the_voice_graph_is_optimised_once_then_reused_or_remade_if_damaged(
-    tmp_path: Path,
-) -> None:
-    from audionews.audio.cache import VoiceGraphs
-    from audionews.audio.synth import _session
-    from audionews.audio.voices import bundled_voice
-
-    model = bundled_voice().model_path
-    first = _session(model, 2, tmp_path)
-    graphs = VoiceGraphs(tmp_path)
-    saved = list(graphs.entries())
-    assert len(saved) == 1 and not list(saved[0].parent.glob(".tmp-*"))
-    size, written = saved[0].stat().st_size, saved[0].stat().st_mtime_ns
-    again = _session(model, 2, tmp_path)  # from the saved graph: not written again
-    assert saved[0].stat().st_mtime_ns == written
-    assert [i.name for i in again.get_inputs()] == [i.name for i in first.get_inputs()]
-    saved[0].write_bytes(saved[0].read_bytes()[: size // 3])
-    _session(model, 2, tmp_path)  # unreadable: optimised and saved again
-    assert saved[0].stat().st_size == size

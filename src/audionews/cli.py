@@ -324,18 +324,17 @@ def _pause() -> None:
 
 @main.group()
 def cache() -> None:
-    """Inspect or prune the audio caches: clips (one per synthesized sentence), encoded pieces
-    (one per paragraph of an episode's MP3) and voice graphs (one optimised model per voice)."""
+    """Inspect or prune the audio caches: clips (one per synthesized sentence) and encoded
+    pieces (one per paragraph of an episode's MP3)."""
 
 
 def _audio_stores(settings: Settings) -> dict[str, FileStore]:
-    from audionews.audio.cache import ClipCache, VoiceGraphs
+    from audionews.audio.cache import ClipCache
     from audionews.audio.pieces import PieceStore
 
     return {
         "clips": ClipCache(settings.clip_cache_dir),
         "pieces": PieceStore(settings.piece_store_dir),
-        "voice graphs": VoiceGraphs(settings.clip_cache_dir),
     }
 
 
@@ -343,16 +342,13 @@ def _audio_stores(settings: Settings) -> dict[str, FileStore]:
 @click.option("--json", "as_json", is_flag=True, help="Print entries, bytes and path as JSON.")
 @click.pass_context
 def stats(ctx: click.Context, as_json: bool) -> None:
-    """Show how many clips, pieces and optimised voice graphs the caches hold, their size and
-    where they are."""
+    """Show how many clips and pieces the caches hold, their size and where they are."""
     found = {name: store.stats() for name, store in _audio_stores(_settings(ctx)).items()}
     if as_json:
-        clips, pieces, graphs = found["clips"], found["pieces"], found["voice graphs"]
+        clips, pieces = found["clips"], found["pieces"]
         _print_json({"entries": clips.entries, "bytes": clips.bytes, "path": str(clips.path),
                      "pieces": {"entries": pieces.entries, "bytes": pieces.bytes,
-                                "path": str(pieces.path)},
-                     "voice_graphs": {"entries": graphs.entries, "bytes": graphs.bytes,
-                                      "path": str(graphs.path)}})  # fmt: skip
+                                "path": str(pieces.path)}})  # fmt: skip
     else:
         for name, counted in found.items():
             click.echo(f"{counted.entries} {name}, {counted.bytes / 1e6:.1f} MB in {counted.path}")
@@ -365,11 +361,11 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     type=click.FloatRange(min=0),
     default=30.0,
     show_default=True,
-    help="Delete clips, pieces and voice graphs no build used for this many days (0: all).",
+    help="Delete clips and pieces not used by any build for this many days (0: delete all).",
 )
 @click.pass_context
 def prune(ctx: click.Context, days: float) -> None:
-    """Delete clips, pieces and voice graphs no build used lately; builds remake what they need."""
+    """Delete clips and pieces no build has used recently; the next build remakes what it needs."""
     for name, store in _audio_stores(_settings(ctx)).items():
         removed = store.prune(days)
         click.echo(

@@ -90,7 +90,7 @@ def voice_loading(settings: Settings, voice_name: str | None, needed: bool) -> I
         with contextlib.suppress(AudionewsError):  # the build itself reports a missing voice
             voice = find_voice(voice_name, settings) if voice_name else None
             voice = voice or voice_for_language(settings.default_language, settings)
-            loading = start_loading(voice, settings.synthesis_threads, settings.clip_cache_dir)
+            loading = start_loading(voice, settings.synthesis_threads)
     try:
         yield
     finally:

@@ -249,22 +249,3 @@ class FileDigests(FileStore):
         with contextlib.suppress(OSError):  # a read-only cache only hashes every time
             self._write(key, digest.hexdigest().encode("ascii"))
         return digest.hexdigest()
-
-
-class VoiceGraphs(FileStore):
-    """Voice models' graphs as onnxruntime optimised them, ~60 MB a voice (synth.py builds a
-    session from one in ~0.3 s instead of optimising the model again in ~0.5 s). onnxruntime
-    writes the file itself, so this store only names, marks and prunes them."""
-
-    suffix = ".onnx"
-
-    def __init__(self, clip_cache_root: Path) -> None:
-        super().__init__(clip_cache_root / "graphs")
-
-    def path(self, key: str) -> Path:
-        """Return where the graph for `key` is kept (it may not exist yet)."""
-        return self._path(key)
-
-    def used(self, key: str) -> None:
-        """Mark the graph as used now (prune keeps graphs in use)."""
-        self._used(key)

@@ -8,12 +8,8 @@ sets the loudness once for the whole episode.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import importlib.util
 import json
-import os
-import sys
-import tempfile
 import threading
 from functools import cache
 from pathlib import Path
@@ -21,13 +17,12 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from audionews.audio.cache import FileDigests, VoiceGraphs
+from audionews.audio.cache import FileDigests
 from audionews.audio.voices import Voice, model_hash
 from audionews.config import Settings
 from audionews.errors import VoiceError
 
 if TYPE_CHECKING:
-    from onnxruntime import InferenceSession
     from piper import PiperVoice
 
 
@@ -44,14 +39,11 @@ class PiperSynthesizer:
     """A Piper voice, loaded on the first sentence to speak (a fully cached build never loads
     it) and then kept for the life of the process."""
 
-    def __init__(self, voice: Voice, threads: int, cache_dir: Path | None = None) -> None:
-        """`cache_dir`: the clip cache, beside which the model's hash and its optimised graph
-        are kept (see `_session`); None keeps nothing."""
+    def __init__(self, voice: Voice, threads: int, digests: FileDigests | None = None) -> None:
         self.voice = voice
         self.threads = threads
-        self.cache_dir = cache_dir
         self.sample_rate = voice.sample_rate
-        model_sha256 = _model_sha256(voice, cache_dir)
+        model_sha256 = digests.sha256(voice.model_path) if digests else model_hash(voice)
         self.identity = json.dumps(
             {
                 "engine": "piper",
@@ -77,17 +69,17 @@ class PiperSynthesizer:
 
     def prepare(self) -> PiperVoice:
         """Load the voice now (once per process; later calls return the loaded voice)."""
-        return _load(self.voice, self.threads, self.cache_dir)
+        return _load(self.voice, self.threads)
 
     def start_loading(self) -> threading.Thread:
         """Load the voice in the background (see `start_loading`); join the thread returned."""
-        return start_loading(self.voice, self.threads, self.cache_dir)
+        return start_loading(self.voice, self.threads)
 
 
 _LOADING = threading.Lock()
 
 
-def start_loading(voice: Voice, threads: int, cache_dir: Path | None = None) -> threading.Thread:
+def start_loading(voice: Voice, threads: int) -> threading.Thread:
     """Start loading `voice` in a background thread and return the thread.
 
     The imports run first, in the caller's thread: they hold the GIL, so in the background they
@@ -101,24 +93,16 @@ def start_loading(voice: Voice, threads: int, cache_dir: Path | None = None) -> 
 
     def load() -> None:
         with contextlib.suppress(Exception):  # synthesize() loads again and reports the error
-            _load(voice, threads, cache_dir)
+            _load(voice, threads)
 
     thread = threading.Thread(target=load, name="voice-load", daemon=True)
     thread.start()
     return thread
 
 
-def _load(voice: Voice, threads: int, cache_dir: Path | None) -> PiperVoice:
+def _load(voice: Voice, threads: int) -> PiperVoice:
     with _LOADING:
-        return _load_piper(voice.model_path, voice.config_path, threads, cache_dir)
-
-
-def _model_sha256(voice: Voice, cache_dir: Path | None) -> str:
-    return (
-        FileDigests(cache_dir / "digests").sha256(voice.model_path)
-        if cache_dir
-        else model_hash(voice)
-    )
+        return _load_piper(voice.model_path, voice.config_path, threads)
 
 
 @cache
@@ -150,92 +134,34 @@ def _inference_settings(voice: Voice) -> dict[str, object]:
 
 def piper_synthesizer(voice: Voice, settings: Settings) -> PiperSynthesizer:
     """Return a synthesizer for `voice` using settings.synthesis_threads CPU threads."""
-    return PiperSynthesizer(voice, settings.synthesis_threads, settings.clip_cache_dir)
+    digests = FileDigests(settings.clip_cache_dir / "digests")
+    return PiperSynthesizer(voice, settings.synthesis_threads, digests)
 
 
 @cache
-def _load_piper(
-    model_path: Path, config_path: Path, threads: int, cache_dir: Path | None
-) -> PiperVoice:
+def _load_piper(model_path: Path, config_path: Path, threads: int) -> PiperVoice:
     """Load the voice once per process; PiperVoice.load offers no way to set the threads."""
+    import onnxruntime
     from piper import PiperVoice
     from piper.config import PiperConfig
 
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    # Measured on the bundled voice (2026-11-27, interleaved processes): no graph optimisation
+    # builds the session in ~0.29 s, "basic" in ~0.47 s and "all" slower still; cold builds
+    # synthesize ~2% slower without it (12.10 s vs 11.88 s), which the faster load about pays
+    # back, while a one-sentence correction gains the whole 0.18 s. (Keeping the "basic" graph
+    # on disk to load it unoptimised was tried: a first build then pays ~0.3 s to optimise and
+    # save it, and glibc kept ~40 MB the saving freed.)
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
     try:
         config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
-        session = _session(model_path, threads, cache_dir)
+        session = onnxruntime.InferenceSession(
+            str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
+        )
     except Exception as exc:  # onnxruntime raises its own untyped errors
         raise VoiceError(
             f"cannot load voice {model_path.name} ({exc}): reinstall it or remove it from voices/"
         ) from exc
     return PiperVoice(config=config, session=session)
-
-
-def _session(model_path: Path, threads: int, cache_dir: Path | None) -> InferenceSession:
-    """Build the voice's inference session, from its graph as optimised by an earlier load.
-
-    Measured on the bundled voice (2026-11-27, interleaved processes): onnxruntime's "basic"
-    graph optimisations make synthesis ~2% faster than none, but building the session with
-    them takes ~0.47 s against ~0.29 s. A one-sentence correction pays the load in full, a cold
-    build mostly the synthesis; so the first load optimises and saves the optimised graph
-    (VoiceGraphs, ~60 MB a voice, written aside and renamed into place), and every later
-    load reads that graph with optimisation off: the fast load and the fast synthesis. (Basic
-    optimisations are the hardware-independent ones, so a saved graph may move machines.)
-    """
-    import onnxruntime
-
-    def options(level: onnxruntime.GraphOptimizationLevel) -> onnxruntime.SessionOptions:
-        made = onnxruntime.SessionOptions()
-        made.intra_op_num_threads = threads
-        made.inter_op_num_threads = 1
-        made.graph_optimization_level = level
-        return made
-
-    def session(path: Path, made: onnxruntime.SessionOptions) -> InferenceSession:
-        return onnxruntime.InferenceSession(
-            str(path), sess_options=made, providers=["CPUExecutionProvider"]
-        )
-
-    basic = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC
-    if cache_dir is None:
-        return session(model_path, options(basic))
-    graphs = VoiceGraphs(cache_dir)
-    digest = FileDigests(cache_dir / "digests").sha256(model_path)
-    key = f"{digest}-onnxruntime-{onnxruntime.__version__}-basic"
-    optimized = graphs.path(key)
-    if optimized.is_file():
-        with contextlib.suppress(Exception):  # damaged or unreadable: optimise again below
-            made = session(optimized, options(onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL))
-            graphs.used(key)
-            return made
-    try:
-        optimized.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=optimized.parent, prefix=".tmp-", suffix=".onnx")
-        os.close(handle)
-    except OSError:  # a read-only cache: optimise on every load
-        return session(model_path, options(basic))
-    saving = options(basic)
-    saving.optimized_model_filepath = temp
-    try:
-        made = session(model_path, saving)
-    except Exception:  # saving failed, or the model is bad: load it plainly (raises if bad)
-        Path(temp).unlink(missing_ok=True)
-        return session(model_path, options(basic))
-    try:
-        os.replace(temp, optimized)
-    except OSError:
-        Path(temp).unlink(missing_ok=True)
-    _return_freed_memory()
-    return made
-
-
-def _return_freed_memory() -> None:
-    """Hand the memory freed after saving a graph back to the system (glibc keeps it).
-
-    Saving serialises the whole model in the loading thread; glibc keeps what is freed for that
-    thread's arena, and the 10,000-word benchmark's peak came out ~40 MB higher (measured:
-    ~605 MB with, ~567 MB without it, of a 600 MB budget).
-    """
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing kept this way
-            ctypes.CDLL(None).malloc_trim(0)
