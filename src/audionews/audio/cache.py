@@ -240,8 +240,9 @@ class FileDigests(FileStore):
                      stat.st_ctime_ns)  # fmt: skip
         key = hashlib.sha256(repr(described).encode()).hexdigest()
         stored = self._read(key)
-        if stored is not None and len(stored) == 64 and stored.isalnum():
-            return stored.decode("ascii")
+        if stored is not None and len(stored) == 64:
+            with contextlib.suppress(ValueError):  # not a hex digest: damaged, hash again
+                return bytes.fromhex(stored.decode("ascii")).hex()
         digest = hashlib.sha256()
         with path.open("rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
