@@ -17,12 +17,12 @@ real CLI, runs interleaved so machine noise hits all of them alike; medians are 
    sentences hit the cache; the episode (about an hour) is still assembled, measured and
    encoded in full, which is what memory depends on.
 
-What a one-sentence edit costs in a fresh process (2026-11-27, shared 2-core machine, ~1.9 s
-against a ~12.3 s cold build): ~0.3 s to start Python and import click, numpy and onnxruntime,
-~0.3 s to build the voice's inference session (it starts first thing, in a thread, while the
-article is read and the script made), ~1.0 s to synthesize the edited sentence (a long one, the
-session's first run), ~0.2 s to encode its piece and splice, tag and write, ~0.1 s for Python
-to exit. `--watch` pays only the synthesis and the encoding (~1.2 s).
+What a one-sentence edit costs in a fresh process (2026-11-27, shared 2-core machine, 1.6-2.1 s
+against an 11-13 s cold build: 0.141-0.163 in the day's runs): ~0.3 s to start Python and
+import click, numpy and onnxruntime, ~0.3 s to build the voice's inference session (it starts
+first thing, in a thread, while the article is read and the script made), ~1.0 s to synthesize
+the edited sentence (a long one, the session's first run), ~0.2 s to encode its piece and
+splice, tag and write. `--watch` pays only the synthesis and the encoding (~1.2 s: 0.094-0.102).
 """
 
 from __future__ import annotations
