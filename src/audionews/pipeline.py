@@ -52,7 +52,8 @@ def build(
     from audionews.audio.cache import BuiltSources, source_fingerprint
 
     built = BuiltSources(settings.clip_cache_dir)
-    fingerprint = source_fingerprint(data, filename, source_format, voice_name, slug)
+    source_sha256 = hashlib.sha256(data).hexdigest()
+    fingerprint = source_fingerprint(source_sha256, filename, source_format, voice_name, slug)
     likely_synthesizes = synthesizer is None and fingerprint not in built
     with voice_loading(settings, voice_name, likely_synthesizes):
         script = make_script(
@@ -62,7 +63,7 @@ def build(
             script,
             out_dir,
             settings,
-            source_sha256=hashlib.sha256(data).hexdigest(),
+            source_sha256=source_sha256,
             slug=slug,
             synthesizer=synthesizer,
             progress=progress,
@@ -83,19 +84,16 @@ def voice_loading(settings: Settings, voice_name: str | None, needed: bool) -> I
     sentence's synthesis). The voice is the named one or the default language's; if the
     article turns out to need another, the build loads that one too.
     """
+    from audionews.audio.synth import joined, start_loading
+
     loading = None
     if needed:
-        from audionews.audio.synth import start_loading
-
         with contextlib.suppress(AudionewsError):  # the build itself reports a missing voice
             voice = find_voice(voice_name, settings) if voice_name else None
             voice = voice or voice_for_language(settings.default_language, settings)
             loading = start_loading(voice, settings.synthesis_threads)
-    try:
+    with joined(loading):
         yield
-    finally:
-        if loading is not None:
-            loading.join()  # never end the process with the thread inside onnxruntime
 
 
 def build_script(

@@ -215,7 +215,7 @@ class BuiltSources(FileStore):
 
 
 def source_fingerprint(*parts: str | bytes | None) -> str:
-    """Return the SHA-256 of a build's inputs (source bytes, file name, format, voice...)."""
+    """Return the SHA-256 of a build's inputs (source hash, file name, format, voice...)."""
     digest = hashlib.sha256()
     for part in parts:
         if part is None:

@@ -31,7 +31,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -57,7 +57,7 @@ from audionews.audio.pieces import (
     PieceStore,
     write_spliced,
 )
-from audionews.audio.synth import Synthesizer
+from audionews.audio.synth import Synthesizer, joined
 from audionews.config import Settings
 from audionews.errors import AudioError, InputError
 from audionews.models import BuildResult, Script, Timeline
@@ -365,20 +365,10 @@ def _quantized(gain_db: float | None) -> float | None:
     return round(round(gain_db / GAIN_STEP_DB) * GAIN_STEP_DB, 3)
 
 
-@contextmanager
-def _voice_loading(synthesizer: Synthesizer, needed: bool) -> Iterator[None]:
-    """Load the voice in the background while cached clips are read, if any clip is missing.
-
-    The thread is joined before leaving, even on an error: it must not be inside onnxruntime
-    when the process ends.
-    """
+def _voice_loading(synthesizer: Synthesizer, needed: bool) -> AbstractContextManager[None]:
+    """Load the voice in the background while cached clips are read, if any clip is missing."""
     start = getattr(synthesizer, "start_loading", None)
-    loading = start() if needed and start is not None else None
-    try:
-        yield
-    finally:
-        if loading is not None:
-            loading.join()
+    return joined(start() if needed and start is not None else None)
 
 
 def _float(text: str | None) -> float | None:

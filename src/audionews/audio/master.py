@@ -344,20 +344,17 @@ def pieces_timeline(
     cues: list[Cue] = []
     end = 0.0
     for piece, piece_start in zip(pieces, starts, strict=True):
-        position = 0  # samples from the piece's start
-
-        def at(samples: int, base: float = piece_start) -> float:
-            return base + samples / sample_rate
-
+        position = 0  # samples from the piece's start: counted whole, so times add up exactly
         for step in piece:
+            at = piece_start + position / sample_rate
             length = step_samples(step, clip_length, sample_rate)
             if isinstance(step, ChapterStart):
-                begins.append((at(position) if begins else 0.0, step))
+                begins.append((at if begins else 0.0, step))
             elif isinstance(step, Speech):
                 cues.append(
                     Cue(
-                        start=at(position),
-                        end=at(position + length),
+                        start=at,
+                        end=piece_start + (position + length) / sample_rate,
                         text=step.sentence.text,
                         speech=step.sentence.speech,
                         chapter_index=step.chapter,
@@ -365,7 +362,7 @@ def pieces_timeline(
                     )
                 )
             position += length
-        end = at(position)
+        end = piece_start + position / sample_rate
     ends = [start for start, _ in begins[1:]] + [end] * bool(begins)
     chapters = tuple(
         ChapterMark(start, stop, mark.title, mark.kind)

@@ -11,6 +11,8 @@ import contextlib
 import importlib.util
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -84,9 +86,8 @@ def start_loading(voice: Voice, threads: int) -> threading.Thread:
 
     The imports run first, in the caller's thread: they hold the GIL, so in the background they
     would only slow the caller down. Building the inference session (~0.3 s) releases it, and
-    overlaps with whatever the caller does next (read the article, make the script). Join the
-    thread before the process ends: it must not be inside onnxruntime when the interpreter
-    shuts down.
+    overlaps with whatever the caller does next (read the article, make the script). Run that
+    inside `joined(thread)`.
     """
     import onnxruntime  # noqa: F401
     import piper  # noqa: F401
@@ -98,6 +99,17 @@ def start_loading(voice: Voice, threads: int) -> threading.Thread:
     thread = threading.Thread(target=load, name="voice-load", daemon=True)
     thread.start()
     return thread
+
+
+@contextmanager
+def joined(loading: threading.Thread | None) -> Iterator[None]:
+    """Run the block, then wait for the loading thread (if any), even after an error: a
+    process must not end while the thread is inside onnxruntime."""
+    try:
+        yield
+    finally:
+        if loading is not None:
+            loading.join()
 
 
 def _load(voice: Voice, threads: int) -> PiperVoice:
