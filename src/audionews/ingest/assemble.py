@@ -17,6 +17,10 @@ from audionews.models import Article, Block, BlockKind, Caption, DropKind, Dropp
 
 #: Dropped text is kept for editors; a whole navigation menu does not need to be kept verbatim.
 MAX_DROPPED_CHARS = 300
+#: Why a block the walker found is not read: main-content detection left it out (content.py).
+OUTSIDE_REASON = "not part of the article's main text"
+#: A standfirst repeating one of the first paragraphs of the body is not read twice.
+REPEAT_BLOCKS = 3
 #: A list title is a few words; a longer line above a list is a sentence leading into it.
 LIST_TITLE_WORDS = 5
 _SENTENCE_RE = re.compile(r"^.{10,200}?[.!?](?=\s|$)")
@@ -100,10 +104,17 @@ class ArticleParts:
             self.record(found)
         return found is not None
 
-    def add_paragraph(self, text: str) -> None:
-        """Add body text: furniture is recorded, a whole quotation is a QUOTE, else PARAGRAPH."""
+    def add_paragraph(self, text: str, *, outside: bool = False) -> None:
+        """Add body text: furniture is recorded, a whole quotation is a QUOTE, else PARAGRAPH.
+
+        `outside`: main-content detection left the text out; it is dropped unless it is
+        furniture we keep (a notice, a byline, a caption).
+        """
         text = rules.clean_text(text)
         if not text or self.take_furniture(text):
+            return
+        if outside:
+            self.drop(DropKind.OTHER, text, OUTSIDE_REASON)
             return
         kind = BlockKind.QUOTE if rules.is_whole_quotation(text) else BlockKind.PARAGRAPH
         self.add_block(kind, text)
@@ -166,7 +177,7 @@ class ArticleParts:
             headline=headline,
             body=tuple(body),
             kicker=rules.clean_text(self.kicker),
-            standfirsts=tuple(s for s in (rules.clean_text(s) for s in self.standfirsts) if s),
+            standfirsts=self._standfirsts(body),
             byline=self.byline,
             published=self.published,
             notices=tuple(self.notices),
@@ -175,6 +186,23 @@ class ArticleParts:
             language=self.language.strip(),
             source_format=self.source_format,
         )
+
+    def _standfirsts(self, body: list[Block]) -> tuple[str, ...]:
+        """Return the standfirsts that do not repeat the start of the body.
+
+        Many pages print the first paragraph again as the dek or meta description; heard
+        twice, it sounds like a mistake. The body keeps it.
+        """
+        kept = []
+        opening = [b.text for b in body[:REPEAT_BLOCKS] if b.kind is BlockKind.PARAGRAPH]
+        for standfirst in (rules.clean_text(s) for s in self.standfirsts):
+            if not standfirst:
+                continue
+            if any(rules.repeats(standfirst, text) for text in opening):
+                self.drop(DropKind.OTHER, standfirst, "standfirst repeats the first paragraph")
+                continue
+            kept.append(standfirst)
+        return tuple(kept)
 
     @staticmethod
     def _headline_from_body(body: list[Block]) -> str:
@@ -260,12 +288,14 @@ def classify_metadata(text: str) -> Furniture | None:
 @dataclass
 class Heading:
     text: str
+    outside: bool = False  # not part of the page's main text
 
 
 @dataclass
 class Paragraph:
     text: str
     images: list[Caption] = field(default_factory=list)
+    outside: bool = False
 
 
 @dataclass
@@ -277,6 +307,7 @@ class ListElement:
 @dataclass
 class Quote:
     text: str
+    outside: bool = False
 
 
 Element = Heading | Paragraph | ListElement | Quote
@@ -299,15 +330,23 @@ def assemble(elements: list[Element], parts: ArticleParts) -> None:
             parts.add_list(element.text, following.items)
             index += 1
         elif isinstance(element, Heading):
-            if not parts.drop_boilerplate(element.text):
+            if parts.drop_boilerplate(element.text):
+                pass
+            elif element.outside:
+                parts.drop(DropKind.OTHER, element.text, OUTSIDE_REASON)
+            else:
                 parts.add_block(BlockKind.SUBHEADING, element.text)
         elif isinstance(element, Quote):
-            if element.text and not parts.take_furniture(element.text):
+            if not element.text or parts.take_furniture(element.text):
+                pass
+            elif element.outside:
+                parts.drop(DropKind.OTHER, element.text, OUTSIDE_REASON)
+            else:
                 parts.add_block(BlockKind.QUOTE, element.text)
         else:
             for caption in element.images:
                 parts.add_caption(caption, " ".join((caption.text, caption.credit)).strip())
-            parts.add_paragraph(element.text)
+            parts.add_paragraph(element.text, outside=element.outside)
         index += 1
 
 

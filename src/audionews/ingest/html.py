@@ -21,6 +21,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from audionews.ingest import rules
 from audionews.ingest.assemble import (
+    OUTSIDE_REASON,
     ArticleParts,
     Element,
     Heading,
@@ -30,6 +31,7 @@ from audionews.ingest.assemble import (
     assemble,
     classify_metadata,
 )
+from audionews.ingest.content import MainText, main_text
 from audionews.models import Article, Caption, DropKind, NoticeKind
 
 #: Never text: removed before anything else looks at the page.
@@ -99,7 +101,6 @@ DROP_TAGS: dict[str, tuple[DropKind, str]] = {
     "aside": (DropKind.PROMOTION, "sidebar"),
     "form": (DropKind.PROMOTION, "form"),
     "dialog": (DropKind.CONSENT, "dialog"),
-    "table": (DropKind.OTHER, "table (not read aloud)"),
     "pre": (DropKind.OTHER, "code block"),
 }
 #: Tags dropped only outside the article (inside it, <header> holds the headline).
@@ -203,12 +204,6 @@ HINTS: tuple[Hint, ...] = (
         ),
     ),
     Hint(DropKind.LEGAL, "page footer", frozenset({"footer", "copyright"}), ("site-footer",)),
-    Hint(
-        DropKind.OTHER,
-        "embedded social post",
-        frozenset(),
-        ("twitter-tweet", "instagram-media", "tiktok-embed", "fb-post"),
-    ),
 )
 
 #: Class/id words that give an element a role in the article's header.
@@ -267,12 +262,17 @@ def parse_html(text: str) -> Article:
     body = tree.body
     if body is None:
         return parts.build()
-    root = _article_root(body)
-    walker = _Walker(parts, root)
+    main = main_text(text)
+    prose = Prose.measure(body, main)
+    root = prose.root(body)
     headline_node = _headline_node(root, body)
-    walker.headline_id = headline_node.mem_id if headline_node is not None else None
     if headline_node is not None:
         parts.headline = _text(headline_node)
+        # The article's header (kicker, standfirst, byline) sits around the headline, which
+        # may lie outside the block that holds the body text.
+        root = _common_ancestor(root, headline_node)
+    walker = _Walker(parts, root, main=main, prose=prose)
+    walker.headline_id = headline_node.mem_id if headline_node is not None else None
     _drop_outside(body, root, parts)
     walker.walk(root, depth=0)
     walker.flush()
@@ -327,42 +327,130 @@ def _apply_meta_fallbacks(
 
 
 def _repeats_body(text: str, parts: ArticleParts) -> bool:
-    """Say whether `text` (a meta description) repeats the start of the body or headline."""
-    probe = rules.clean_text(text)[:60].rstrip(".… ").lower()
-    if not probe or probe in parts.headline.lower():
+    """Say whether `text` (a meta description) repeats the headline or the body's start.
+
+    Descriptions are often the first paragraph cut short, mid-word: the last word is not
+    compared, and words are compared without punctuation or quote styles.
+    """
+    tokens = rules.words(text)
+    probe = " ".join(tokens[:-1] if len(tokens) > 5 else tokens)
+    if not probe or probe in " ".join(rules.words(parts.headline)):
         return True
-    return any(probe in block.text.lower() for block in parts.body[:3])
+    return any(probe in " ".join(rules.words(block.text)) for block in parts.body[:3])
 
 
 # --------------------------------------------------------------------------- scope
 
 
-def _article_root(body: LexborNode) -> LexborNode:
-    """Return the element that holds the article: <article>, <main>, else the densest block."""
-    articles = body.css("article")
-    if articles:
-        return max(articles, key=_paragraph_chars)
-    main = body.css_first("main, [role=main]")
-    if main is not None:
-        return main
-    best, best_score = body, 0
-    for paragraph in body.css("p"):
-        parent = paragraph.parent
-        if parent is None:
-            continue
-        score = sum(len(p.text()) for p in parent.iter() if p.tag == "p")
-        if score > best_score:
-            best, best_score = parent, score
-    return best
+#: The article is the smallest element holding this share of the page's article prose: a body
+#: split into sibling blocks (around an ad slot) is read whole, a wrapper is looked through.
+ROOT_SHARE = 0.95
+#: An element holding this share of the article's prose is never furniture, whatever its class
+#: says ("content-with-sidebar", "entry-content-read-more", a paywall wrapper holding the text).
+PROTECTED_SHARE = 0.3
+#: Without trafilatura's main text, a leaf block of this many words ending a sentence is prose.
+MIN_PROSE_WORDS = 12
 
 
-def _paragraph_chars(node: LexborNode) -> int:
-    return sum(len(p.text()) for p in node.css("p"))
+@dataclass(frozen=True)
+class Prose:
+    """How many words of article prose each element holds (by lexbor node id)."""
+
+    words: dict[int, int]
+    total: int
+
+    @classmethod
+    def measure(cls, body: LexborNode, main: MainText | None) -> Prose:
+        """Count the article prose in every element: leaf blocks the main text holds.
+
+        Without a main text (trafilatura found none), long leaf blocks that end a sentence count.
+        """
+        words: dict[int, int] = {}
+        for node in _leaf_blocks(body):
+            text = _text(node)
+            count = rules.word_count(text)
+            if not count:
+                continue
+            if main is not None:
+                if not main.holds(text):
+                    continue
+            elif count < MIN_PROSE_WORDS or not rules.ends_sentence(text):
+                continue
+            ancestor: LexborNode | None = node
+            while ancestor is not None:
+                words[ancestor.mem_id] = words.get(ancestor.mem_id, 0) + count
+                ancestor = ancestor.parent
+        return cls(words, words.get(body.mem_id, 0))
+
+    def share(self, node: LexborNode) -> float:
+        """Return the share of the article's prose that `node` holds."""
+        return self.words.get(node.mem_id, 0) / self.total if self.total else 0.0
+
+    def root(self, body: LexborNode) -> LexborNode:
+        """Return the smallest element holding ROOT_SHARE of the prose (body if none is)."""
+        node = body
+        while True:
+            children = [c for c in node.iter() if c.is_element_node]
+            best = max(children, key=self.share, default=None)
+            if best is None or self.share(best) < ROOT_SHARE:
+                return node
+            node = best
+
+
+def _leaf_blocks(body: LexborNode) -> list[LexborNode]:
+    """Return the block elements that hold no other block, in document order."""
+    # lexbor's css() matches the node itself, so "has a block inside" is found from below:
+    # each block marks the nearest block above it as a container.
+    blocks = body.css(_BLOCK_SELECTOR)
+    ids = {node.mem_id for node in blocks}
+    containers: set[int] = set()
+    for node in blocks:
+        ancestor = node.parent
+        while ancestor is not None and ancestor.mem_id not in ids:
+            ancestor = ancestor.parent
+        if ancestor is not None:
+            containers.add(ancestor.mem_id)
+    return [node for node in blocks if node.mem_id not in containers]
+
+
+def _common_ancestor(first: LexborNode, second: LexborNode) -> LexborNode:
+    """Return the innermost element containing both nodes."""
+    chain: set[int] = set()
+    node: LexborNode | None = first
+    while node is not None:
+        chain.add(node.mem_id)
+        node = node.parent
+    node = second
+    while node is not None and node.mem_id not in chain:
+        node = node.parent
+    return node if node is not None else first
 
 
 def _headline_node(root: LexborNode, body: LexborNode) -> LexborNode | None:
-    """Return the headline element: the first <h1> in the article, else on the page."""
-    return root.css_first("h1") or body.css_first("h1")
+    """Return the headline: the first <h1> in the article, else the <h1> nearest to it.
+
+    Nearest in the tree: a site logo set as <h1> in the page header shares only <body> with the
+    article's text, the article's own headline shares its <article> or header block.
+    """
+    inside = root.css_first("h1")
+    if inside is not None:
+        return inside
+    depth: dict[int, int] = {}
+    node: LexborNode | None = root
+    level = 0
+    while node is not None:
+        depth[node.mem_id] = level
+        node = node.parent
+        level -= 1
+    best, best_depth = None, -(10**9)
+    for candidate in body.css("h1"):
+        ancestor: LexborNode | None = candidate
+        while ancestor is not None and ancestor.mem_id not in depth:
+            ancestor = ancestor.parent
+        shared = depth[ancestor.mem_id] if ancestor is not None else -(10**9)
+        if shared > best_depth and _text(candidate):
+            best, best_depth = candidate, shared
+    return best
 
 
 def _drop_outside(body: LexborNode, root: LexborNode, parts: ArticleParts) -> None:
@@ -425,6 +513,29 @@ def _notice_kind(compact: str) -> NoticeKind | None:
     return None
 
 
+def _notice_box_kind(node: LexborNode, dropped: tuple[DropKind, str] | None) -> NoticeKind | None:
+    """Return the kind of notice a box holds, or None.
+
+    A box is a notice when its class says so ("correction"), or when it is `dropped` as
+    furniture (an <aside>, a sidebar box) but holds a notice ("Correction: ...", "An earlier
+    version of this article ..."): a notice must never be dropped with a sidebar.
+    """
+    _, compact = _class_words(node)
+    kind = _notice_kind(compact) if compact else None
+    if kind is not None or dropped is None:
+        return kind
+    if rules.word_count(_text(node)) > rules.MAX_NOTICE_WORDS:
+        return None
+    for leaf in _leaf_blocks(node) or [node]:
+        found = rules.match_notice(_text(leaf))
+        if found is not None:
+            return found.kind
+    leaves = [_text(leaf) for leaf in _leaf_blocks(node)]
+    if len(leaves) > 1 and rules.word_count(leaves[0]) <= 4:
+        return rules.notice_kind_for_label(leaves[0])  # "Correction" over the notice's text
+    return None
+
+
 def _is_key_points_box(node: LexborNode) -> bool:
     """Say whether a box (often an <aside>) is the article's summary list."""
     _, compact = _class_words(node)
@@ -457,6 +568,8 @@ class _Walker:
 
     parts: ArticleParts
     root: LexborNode
+    main: MainText | None = None  # the page's main text, when trafilatura found one
+    prose: Prose | None = None
     elements: list[Element] = field(default_factory=list)
     headline_id: int | None = None
     time_datetime: str = ""
@@ -487,8 +600,12 @@ class _Walker:
         if text:
             self.paragraph(text)
 
+    def in_main(self, text: str) -> bool:
+        """Say whether `text` is part of the article's main text (always, without one)."""
+        return self.main is None or self.main.holds(text)
+
     def paragraph(self, text: str, images: list[Caption] | None = None) -> None:
-        self.elements.append(Paragraph(text, images or []))
+        self.elements.append(Paragraph(text, images or [], outside=not self.in_main(text)))
         if not _is_header_furniture(text):
             self.body_started = True
         self.after_headline = False
@@ -497,6 +614,13 @@ class _Walker:
         """Read one block-level element."""
         tag = node.tag or ""
         dropped = _drop_reason(node, inside=True)
+        notice = _notice_box_kind(node, dropped)
+        if notice is not None:
+            self._notice(node, notice)  # a notice is never furniture, even in a sidebar box
+            return
+        holds_article = self.prose is not None and self.prose.share(node) >= PROTECTED_SHARE
+        if holds_article:
+            dropped = None  # a layout or paywall wrapper that holds the article itself
         if dropped is not None:
             self.parts.drop(dropped[0], _loose_text(node), dropped[1])
             return
@@ -505,19 +629,16 @@ class _Walker:
             return
         if self._header_role(node):
             return
-        _, compact = _class_words(node)
-        notice = _notice_kind(compact) if compact else None
-        if notice is not None:
-            self._notice(node, notice)
-        elif _is_key_points_box(node) and tag not in ("ul", "ol"):
+        if not holds_article and tag not in ("ul", "ol") and _is_key_points_box(node):
             self._key_points_box(node)
         elif tag == "h1" or tag in HEADING_TAGS:
             self._heading(node)
+        elif tag == "table":
+            self._table(node, depth)
         elif tag in ("ul", "ol"):
-            self.elements.append(ListElement(_list_items(node)))
-            self.after_headline = False
+            self._list(_list_items(node))
         elif tag == "blockquote":
-            self.elements.append(Quote(_text(node)))
+            self._quote(_text(node))
         elif tag in ("figure", "figcaption"):
             self._figure(node)
         elif tag == "hr":
@@ -586,13 +707,47 @@ class _Walker:
         if self.after_headline and node.tag == "h2" and _reads_like_standfirst(text):
             self.parts.standfirsts.append(text)
         else:
-            self.elements.append(Heading(text))
+            self.elements.append(Heading(text, outside=not self.in_main(text)))
         self.after_headline = False
 
+    def _list(self, items: list[str]) -> None:
+        """Add a list; items that are not part of the main text (other stories) are dropped."""
+        kept = []
+        for item in items:
+            if self.in_main(item):
+                kept.append(item)
+            else:
+                self.parts.drop(DropKind.OTHER, item, OUTSIDE_REASON)
+        if kept:
+            self.elements.append(ListElement(kept))
+        self.after_headline = False
+
+    def _table(self, node: LexborNode, depth: int) -> None:
+        """Read a small data table row by row; walk a layout table; drop a big one."""
+        rows = _table_rows(node)
+        if rows is None:
+            self.walk(node, depth)  # a layout table: its cells hold the page's blocks
+            self.flush()
+        elif len(rows) > MAX_TABLE_ROWS or max(map(len, rows), default=0) > MAX_TABLE_COLUMNS:
+            self.parts.drop(DropKind.OTHER, _loose_text(node), "table too large to read aloud")
+        elif rows:
+            caption = node.css_first("caption")
+            self.elements.append(
+                ListElement(
+                    [", ".join(cells) for cells in rows], title=_text(caption) if caption else ""
+                )
+            )
+
+    def _quote(self, text: str) -> None:
+        self.elements.append(Quote(text, outside=not self.in_main(text)))
+
     def _notice(self, node: LexborNode, kind: NoticeKind) -> None:
-        text = _text(node)
-        if not text:
+        texts = [t for t in (_text(leaf) for leaf in _leaf_blocks(node) or [node]) if t]
+        if not texts:
             return
+        if len(texts) > 1 and rules.notice_kind_for_label(texts[0]) is not None:
+            texts[0] = texts[0].rstrip(":：") + ":"  # a box's title ("Correction") is its label
+        text = rules.clean_text(" ".join(texts))
         found = rules.match_notice(text)
         self.parts.add_notice(text, rules.NoticeMatch(kind, found.label if found else ""))
 
@@ -606,7 +761,7 @@ class _Walker:
     def _figure(self, node: LexborNode) -> None:
         quote = node.css_first("blockquote")
         if quote is not None:
-            self.elements.append(Quote(_text(quote)))
+            self._quote(_text(quote))
             return
         caption_node = node if node.tag == "figcaption" else node.css_first("figcaption")
         if caption_node is None:
@@ -619,6 +774,25 @@ class _Walker:
             caption = Caption(text=written.replace(credit, "").strip(), credit=credit)
         if written:
             self.parts.add_caption(caption or Caption(text=written), written)
+
+
+#: A data table is read aloud row by row ("Ward 3, 1,204, 48%") when it is this small.
+MAX_TABLE_ROWS = 25
+MAX_TABLE_COLUMNS = 6
+_LAYOUT_CELL_SELECTOR = "table table, td p + p, td div, td ul, td ol, td h1, td h2, td h3, td li"
+
+
+def _table_rows(node: LexborNode) -> list[list[str]] | None:
+    """Return a data table's rows of cell texts, or None for a layout table (blocks in cells)."""
+    if node.css_first(_LAYOUT_CELL_SELECTOR) is not None:
+        return None
+    rows = []
+    for row in node.css("tr"):
+        cells = [_text(cell) for cell in row.iter() if cell.tag in ("td", "th")]
+        cells = [cell for cell in cells if cell]
+        if cells:
+            rows.append(cells)
+    return rows
 
 
 def _list_items(node: LexborNode) -> list[str]:

@@ -43,6 +43,20 @@ def word_count(text: str) -> int:
     return len(text.split())
 
 
+_WORD_RE = re.compile(r"\w+")
+
+
+def words(text: str) -> list[str]:
+    """Return the lowercase words of `text`: punctuation, quote styles and spacing ignored."""
+    return _WORD_RE.findall(text.lower())
+
+
+def repeats(text: str, other: str) -> bool:
+    """Say whether one text's words appear, in order, inside the other's ("A dek" / "A dek.")."""
+    mine, theirs = " ".join(words(text)), " ".join(words(other))
+    return bool(mine and theirs) and (mine in theirs or theirs in mine)
+
+
 #: Characters that end a sentence, with closing quotes or brackets allowed after them.
 _SENTENCE_END_RE = re.compile(r"[.!?…][\"'”’»)\]]*$")
 
@@ -180,7 +194,10 @@ NOTICE_RULES: tuple[NoticeRule, ...] = (
         r"(?:\s+(?:notice|note|disclaimer|warning))?"
         r"|translation\s+(?:notice|note|disclaimer)|translator['’]?s\s+note",
     ),
-    NoticeRule(NoticeKind.CORRECTION, r"corrections?|clarifications?|erratum|correction appended"),
+    NoticeRule(
+        NoticeKind.CORRECTION,
+        r"(?:corrections?|clarifications?|erratum)(?:\s+(?:notice|note|appended))?",
+    ),
     NoticeRule(NoticeKind.UPDATE, r"(?:latest\s+)?updates?|updated|editor['’]?s\s+update"),
     NoticeRule(
         NoticeKind.EDITORS_NOTE,
@@ -369,6 +386,43 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
         r"(?:\s*[|·•,/-]\s*)?){1,8}",
     ),
     BoilerplateRule(
+        DropKind.NAVIGATION,
+        "photo gallery control",
+        r"(?:image|photo|picture|slide|item)s?\s+\d{1,3}\s*(?:of|/)\s*\d{1,3}(?:\W.{0,200})?"
+        r"|\d{1,3}\s*(?:/|of)\s*\d{1,3}|(?:back to|view|open|see|launch|expand|close)"
+        r" (?:the )?(?:photo )?(?:gallery|slideshow|slides?)(?: \(\d+ (?:photos|images)\))?"
+        r"|(?:enlarge|expand|view) (?:this )?(?:image|photo|picture)|(?:\d+ )?(?:photos|images)"
+        r"|(?:previous|prev|next)(?: (?:image|photo|slide))?|fullscreen|full screen",
+    ),
+    BoilerplateRule(
+        DropKind.CAPTION,
+        "photo gallery caption",
+        r"(?:image|photo|picture|slide)?\s*\d{1,3}\s*(?:of|/)\s*\d{1,3}\s+(?-i:[A-Z“\"]).{1,400}",
+    ),
+    BoilerplateRule(
+        DropKind.NAVIGATION,
+        "web address",
+        r"(?:https?://|www\.)\S{1,300}",
+    ),
+    BoilerplateRule(
+        DropKind.OTHER,
+        "image file data",
+        r"\S{1,200}\.(?:jpe?g|png|gif|webp|avif|svg)(?:\s+\S{1,40}){0,8}",
+    ),
+    BoilerplateRule(
+        DropKind.PROMOTION,
+        "appeal to readers",
+        r"(?:please )?(?:donate|make a (?:donation|contribution)|give)"
+        r"(?: (?:now|today|here|to .{1,60}))?"
+        r"|(?:donate|contribute) (?:to|and) (?:support|help|keep).{0,150}"
+        r"|(?:have|got) a (?:news )?tip\??.{0,150}"
+        r"|(?:send|submit) (?:us )?(?:a |your )?(?:news )?tips?\b.{0,150}"
+        r"|(?:like|liked|enjoy|enjoyed|love|loved) (?:this|the) (?:story|article|post|piece)\?"
+        r".{0,150}"
+        r"|(?:did you|do you) (?:like|enjoy) (?:this|the) (?:story|article|post|piece)\?.{0,150}"
+        r"|(?:was|is) this (?:article|story|page) (?:helpful|useful)\??.{0,60}",
+    ),
+    BoilerplateRule(
         DropKind.METADATA,
         "reading time",
         r"\d+\s*(?:-|–)?\s*min(?:ute)?s?\.?(?: read| listen|read)|reading time:?.{0,20}"
@@ -544,9 +598,15 @@ _DATE_PREFIX = (
     r"(?:(?:first |last |originally )?(?:published|updated|posted|modified|date|created)"
     r"(?: on| at)?\s*:?\s*)"
 )
+#: In a line of its own, a date may omit the year ("Updated Nov 19, 6:55 AM") or be relative.
+_SHORT_DATE = (
+    rf"(?:{_WEEKDAY}\s+)?(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH})"
+    r"|(?:an?|one|\d{1,3})\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago"
+    r"|yesterday|today|just now"
+)
 _DATE_LINE_RE = re.compile(
-    rf"{_DATE_PREFIX}?(?:{_DATE}|{_TIME})(?:\s*(?:,|at|[|·•/–—-])?\s*{_DATE_PREFIX}?"
-    rf"(?:{_DATE.replace('?P<', '?P<x')}|{_TIME}))*\.?",
+    rf"{_DATE_PREFIX}?(?:{_DATE}|{_SHORT_DATE}|{_TIME})(?:\s*(?:,|at|[|·•/–—-])?\s*"
+    rf"{_DATE_PREFIX}?(?:{_DATE.replace('?P<', '?P<x')}|{_SHORT_DATE}|{_TIME}))*\.?",
     re.IGNORECASE,
 )
 _DATE_SEARCH_RE = re.compile(_DATE, re.IGNORECASE)
@@ -610,9 +670,10 @@ _CREDIT_RES: tuple[re.Pattern[str], ...] = (
         rf"(?:^|\s+)(?P<credit>(?:{_AGENCIES})(?: Photo)?(?:\s?/\s?(?:{_AGENCIES}|[A-Z][\w.'’-]*"
         r"(?: [A-Z][\w.'’-]*){0,3})){1,4})\.?$"
     ),
-    # "... via Getty Images", "| Getty Images"
+    # "... via Getty Images", "| Getty Images", "... on Monday. Getty Images"; not the agency
+    # that ends a sentence of prose ("... a spokesperson said when contacted by Reuters.")
     re.compile(
-        r"(?:^|\s+|\s*[|/]\s*)"
+        r"(?:^|(?<=[.!?”\"’)])\s+|\s*[|/]\s*|\s+(?=(?:[A-Z][\w.'’-]* ){0,4}via ))"
         rf"(?P<credit>(?:[A-Z][\w.'’-]* ){{0,4}}(?:via |/ ?)?(?:{_AGENCIES}))\.?$"
     ),
 )

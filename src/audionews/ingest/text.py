@@ -24,6 +24,7 @@ from enum import Enum
 
 from audionews.ingest import rules
 from audionews.ingest.assemble import ArticleParts, Furniture, classify_furniture
+from audionews.ingest.span import Span, find_span
 from audionews.models import Article, BlockKind, DropKind
 
 #: A first line longer than this is body text, so the article has no headline line.
@@ -63,6 +64,9 @@ _TITLE_SMALL_WORDS = frozenset(
 )
 
 
+#: Why lines outside the article's span (span.py) are not read.
+BEFORE_REASON = "page before the article: menus and teasers"
+AFTER_REASON = "page after the article: related stories, comments, footer"
 #: A short line in a run of them at the top of the page: a menu entry.
 MENU_LINE = rules.BoilerplateRule(DropKind.NAVIGATION, "menu line", "")
 
@@ -87,10 +91,30 @@ class Unit:
 def parse_text(text: str) -> Article:
     """Parse scraped plain text into an Article (raises InputError if nothing readable)."""
     parts = ArticleParts(source_format="text")
-    units = [_classify(line) for line in _logical_lines(text)]
+    lines = _logical_lines(text)
+    span = find_span(lines)
+    _drop_outside(lines, span, parts)
+    units = [_classify(line) for line in lines[span.start : span.end]]
     start = _read_header(units, parts)
     _read_body(units[start:], parts)
     return parts.build()
+
+
+def _drop_outside(lines: list[str], span: Span, parts: ArticleParts) -> None:
+    """Record the page's lines before and after the article as dropped, with why."""
+    for index, line in enumerate(lines):
+        if span.start <= index < span.end:
+            continue
+        line = rules.strip_list_marker(line) or line
+        rule = rules.match_boilerplate(line)
+        if rule is not None:
+            parts.drop(rule.kind, line, rule.reason)
+        elif index == 0 and span.title_line:
+            parts.drop(DropKind.NAVIGATION, line, "page title")
+        elif index < span.start:
+            parts.drop(DropKind.NAVIGATION, line, BEFORE_REASON)
+        else:
+            parts.drop(DropKind.OTHER, line, AFTER_REASON)
 
 
 # --------------------------------------------------------------------------- lines

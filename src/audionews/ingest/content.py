@@ -1,0 +1,84 @@
+"""Find a page's main text with trafilatura, and say which of our blocks belong to it.
+
+Main-content detection is a field of its own, and trafilatura (Apache-2.0, maintained, the best
+open extractor on the article-extraction benchmarks) does it better than the class-name rules we
+had: bench/extraction.py measures both on public corpora side by side. What trafilatura cannot
+give is what only audionews does (kicker, standfirst, key points, notices, captions, bylines, the
+list of what was dropped and why), so the HTML reader still walks the page itself and asks this
+module one question per block: is this text part of the article?
+
+The answer compares word trigrams, not strings: trafilatura and our walker cut, join and space
+blocks differently ("<br>" lines, inline boxes), but a block of the article shares most of its
+trigrams with trafilatura's text, and a teaser or a menu shares few.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from audionews.ingest.rules import words
+
+#: Below this many words, trafilatura found no article (an index page, a teaser): our own
+#: scoping rules read the page instead.
+MIN_CONTENT_WORDS = 40
+#: A block belongs to the article when this share of its word trigrams is in the main text.
+MIN_SHARED = 0.5
+
+
+def _trigrams(tokens: list[str]) -> set[tuple[str, ...]]:
+    return {tuple(tokens[i : i + 3]) for i in range(len(tokens) - 2)}
+
+
+@dataclass(frozen=True)
+class MainText:
+    """The words of the page's main text, as trafilatura found it."""
+
+    trigrams: frozenset[tuple[str, ...]]
+    short_blocks: frozenset[tuple[str, ...]]  # whole blocks of one or two words ("Background")
+    word_count: int
+
+    def holds(self, text: str) -> bool:
+        """Say whether `text` (one block as our walker read it) is part of the main text."""
+        return self.share(text) >= MIN_SHARED
+
+    def share(self, text: str) -> float:
+        """Return the share of `text`'s word trigrams found in the main text (0.0 to 1.0)."""
+        tokens = words(text)
+        if len(tokens) < 3:
+            return 1.0 if tuple(tokens) in self.short_blocks else 0.0
+        grams = _trigrams(tokens)
+        return len(grams & self.trigrams) / len(grams)
+
+
+def main_text(html: str) -> MainText | None:
+    """Return the page's main text, or None when trafilatura finds no article in it."""
+    # Imported here: trafilatura and its date and URL helpers cost ~0.25 s to import, which a
+    # text or Markdown article never needs.
+    from trafilatura import bare_extraction
+
+    try:
+        # fast: no second opinion from readability/jusText (4x the time for the same blocks on
+        # bench/extraction.py); comments are never part of an article.
+        document = bare_extraction(
+            html, fast=True, include_comments=False, include_tables=True, with_metadata=False
+        )
+    except (ValueError, TypeError, RecursionError):  # trafilatura's own failures on odd markup
+        return None
+    body = getattr(document, "body", None)
+    if body is None:
+        return None
+    trigrams: set[tuple[str, ...]] = set()
+    short: set[tuple[str, ...]] = set()
+    total = 0
+    for element in body.iter():
+        tokens = words(" ".join(element.itertext()) if element is not body else "")
+        if element is body or not tokens:
+            continue
+        if len(tokens) < 3:
+            short.add(tuple(tokens))
+        trigrams |= _trigrams(tokens)
+    for block in body:
+        total += len(words(" ".join(block.itertext())))
+    if total < MIN_CONTENT_WORDS:
+        return None
+    return MainText(frozenset(trigrams), frozenset(short), total)

@@ -1,0 +1,260 @@
+"""Find where the article starts and ends in text copied from a whole page.
+
+A reader who selects a page and copies it gets the site's menus, teasers, the article, then
+related stories, comments and the footer, one block a line. No extractor handles this (they all
+need the HTML), so this module is ours. It relies on signals that hold on most pages:
+
+- the article's body is the longest run of prose lines (sentences, not labels or headlines),
+  where a few short lines (subheadings, captions, "Advertisement") may interrupt it, and
+  section labels ("Related stories", "23 Comments", "About the author") end it;
+- the page's first line is often its <title>, "Headline - Site": the headline recurs as its
+  own line just before the body, which is where the article starts;
+- otherwise the headline is the first headline-like line shortly before the body.
+
+Pure: it looks at lines only and returns a span; the text parser records what lies outside.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from audionews.ingest import rules
+
+#: A prose line: a sentence of at least this many words, or a long line of any shape.
+MIN_SENTENCE_WORDS = 8
+MIN_LONG_LINE_WORDS = 25
+#: How much non-prose may interrupt the body: short lines cost 1, longer ones (list items,
+#: captions, subheadings) half, and the run ends when the cost passes this.
+MAX_GAP_COST = 5.0
+SHORT_LINE_WORDS = 4
+#: The header (kicker, headline, standfirst, byline, dates, a caption) is this many lines at
+#: most: a page with more text lines above its body starts with menus and teasers.
+MAX_HEADER_LINES = 8
+#: A run of prose this long is an article: a comments label after it ends the article; in a
+#: page's header ("12 comments" beside the byline) the same label is just a link.
+MIN_ARTICLE_WORDS = 100
+#: A shorter story ends at a comments label when commenters' lines follow within this many lines.
+MIN_SHORT_ARTICLE_WORDS = 30
+COMMENT_LOOKAHEAD = 3
+#: A labelled box of at most this many lines inside the body ("Related" and two headlines) does
+#: not end it.
+MAX_BOX_LINES = 6
+#: A title suffix naming the site: "Headline - Site", "Headline | Site", "Headline — Site".
+_TITLE_SEPARATOR_RE = re.compile(r"\s+[|–—•·:-]\s+")
+
+#: Labels of a comments section: after an article-sized run of prose, nothing is the story.
+COMMENTS_LABEL_RE = re.compile(
+    r"(?:(?:\d[\d,.]*\s*k?\s+)?(?:comments?|responses?|replies|reactions)(?:\s*\(\d+\))?"
+    r"(?: (?:to|on) .{1,200})?"
+    r"|(?:leave|post|add|write|view|show|load|read|see) (?:a |the |all |\d+ )?"
+    r"(?:comments?|reply|replies|responses?)(?: .{0,40})?"
+    r"|(?:reader|readers['’]?|user) (?:comments|reactions|responses)"
+    r"|comments are (?:closed|open)|join the (?:conversation|discussion|debate)"
+    r"|you must be logged in to (?:post|leave) a comment.{0,60}"
+    # a commenter's line: "thelastchargersfan says:", "Ana on May 2, 2018 at 4:47 pm said:"
+    r"|(?!(?:the|this|that|it|he|she|they|we|i|you|here|what|which|who|one)\b)"
+    r"[^\s:]{1,30}(?: [^\s:]{1,30})? says\s*:"
+    r"|.{1,60}?\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:said|says|wrote)\s*:"
+    r"|reply|report (?:abuse|comment))\s*[:：]?",
+    re.IGNORECASE,
+)
+#: Labels of page sections around the article (related stories, tags, the author's bio): the
+#: body does not run across them.
+SECTION_LABEL_RE = re.compile(
+    r"(?:(?:about|more about|more from|meet) the (?:author|writer|reporter)s?"
+    r"|about (?:the )?(?:author|contributor)s?|(?:the )?author['’]?s? (?:bio|profile)"
+    r"|(?:related )?(?:tags|topics|keywords)|filed under|categories|related|see also"
+    r"|(?:more|other|related|recommended|popular|latest|trending|top) (?:stories|articles|news"
+    r"|posts|reads|videos|content|coverage|reading|links|headlines)"
+    r"(?: (?:for you|from [\w .&'’-]{1,40}))?"
+    r"|(?:you|we think you) (?:may|might|will|would) (?:also )?(?:like|enjoy|be interested in)"
+    r"(?: (?:these|this|reading))?|(?:most|more) (?:read|popular|viewed|shared|watched|emailed)"
+    r"(?: (?:stories|articles|news|today|this week|now))?|recommended(?: for you)?"
+    r"|(?:what )?to read next|read (?:this )?next|up next|keep reading|don['’]t miss"
+    r"|(?:from|around) (?:around )?the web|sponsored (?:stories|links|content)|promoted stories"
+    r"|editor['’]?s['’]? (?:picks|choice))\s*[:：]?",
+    re.IGNORECASE,
+)
+MAX_LABEL_CHARS = 200
+
+
+def _label(pattern: re.Pattern[str], text: str) -> bool:
+    return len(text) <= MAX_LABEL_CHARS and bool(pattern.fullmatch(text.strip()))
+
+
+def is_comments_label(text: str) -> bool:
+    """Say whether a line opens or belongs to a comments section ("23 Comments", "ana says:")."""
+    return _label(COMMENTS_LABEL_RE, text)
+
+
+def is_section_label(text: str) -> bool:
+    """Say whether a line labels a page section beside the article ("Related stories")."""
+    return _label(SECTION_LABEL_RE, text)
+
+
+def is_prose(text: str) -> bool:
+    """Say whether a line is prose: a sentence of several words, or a long line."""
+    count = rules.word_count(text)
+    if count < MIN_SENTENCE_WORDS or rules.match_boilerplate(text) is not None:
+        return False  # a cookie banner is sentences too
+    return count >= MIN_LONG_LINE_WORDS or rules.ends_sentence(text)
+
+
+@dataclass(frozen=True)
+class Span:
+    """The article's lines: lines[start:end]; `headline` is the line that recurs the title."""
+
+    start: int
+    end: int
+    title_line: bool = False  # lines[0] is the page's <title>, not part of the article
+
+
+def find_span(lines: list[str]) -> Span:
+    """Return where the article lies among a copied page's lines (all of them if unsure)."""
+    if not lines:
+        return Span(0, 0)
+    prose = [is_prose(line) for line in lines]
+    body = _main_run(lines, prose)
+    if body is None:
+        return Span(0, len(lines))
+    first, last = body
+    headline = _recurring_title(lines, first)
+    title_line = headline is not None and headline > 0
+    if headline is None:
+        headline = _headline_before(lines, prose, first)
+    start = headline
+    if start > 0 and _is_kicker_line(lines[start - 1]) and not (title_line and start - 1 == 0):
+        start -= 1
+    return Span(start, last + 1, title_line=title_line and start > 0)
+
+
+@dataclass
+class _Run:
+    """A run of prose lines: lines[first..last], how many words, and what ended it."""
+
+    first: int
+    last: int
+    words: int = 0
+    by_label: bool = False  # a section label ended it ("Related"), not a long gap
+
+
+def _main_run(lines: list[str], prose: list[bool]) -> tuple[int, int] | None:
+    """Return the first and last line of the article's body, or None if there is no prose.
+
+    The body is the run with the most words, joined with its neighbours where only a short
+    block under a section label separates them (a "Related" box inside the article).
+    """
+    runs: list[_Run] = []
+    run: _Run | None = None
+    cost = 0.0
+    for index, line in enumerate(lines):
+        if is_comments_label(line) and _ends_article(lines, index, runs, run):
+            break  # readers' comments follow the article: nothing after this is the story
+        if is_section_label(line):
+            if run is not None:
+                run.by_label = True
+            run = None
+            continue
+        if prose[index]:
+            if run is None:
+                run = _Run(index, index)
+                runs.append(run)
+            run.last, cost = index, 0.0
+            run.words += rules.word_count(line)
+        elif run is not None:
+            cost += _gap_cost(line)
+            if cost > MAX_GAP_COST:
+                run = None
+    if not runs:
+        return None
+    best = max(range(len(runs)), key=lambda i: runs[i].words)
+    low = high = best
+    while low > 0 and _joins(runs[low - 1], runs[low]):
+        low -= 1
+    while high + 1 < len(runs) and _joins(runs[high], runs[high + 1]):
+        high += 1
+    return runs[low].first, runs[high].last
+
+
+def _ends_article(lines: list[str], index: int, runs: list[_Run], run: _Run | None) -> bool:
+    """Say whether the comments label at lines[index] ends the article.
+
+    Beside the byline, "12 comments" is a link; after the story it opens the comments, which
+    shows when the story before it is long, or when commenters' lines ("ana says:", a date)
+    come right after it.
+    """
+    longest = max([r.words for r in runs] + [run.words if run else 0])
+    if longest >= MIN_ARTICLE_WORDS:
+        return True
+    following = lines[index + 1 : index + 1 + COMMENT_LOOKAHEAD]
+    return longest >= MIN_SHORT_ARTICLE_WORDS and any(
+        is_comments_label(line) or rules.is_date_line(line) for line in following
+    )
+
+
+def _joins(before: _Run, after: _Run) -> bool:
+    """Say whether two runs are one body with a short labelled box between them."""
+    return before.by_label and after.first - before.last - 1 <= MAX_BOX_LINES
+
+
+def _gap_cost(line: str) -> float:
+    """Return how much a non-prose line interrupts the body.
+
+    Menu entries, labels and headlines of other stories cost most; a line that ends a sentence
+    (a short quote, "He declined.") or a long line (a caption, a list item) costs half.
+    """
+    count = rules.word_count(line)
+    if count <= SHORT_LINE_WORDS or rules.is_heading_like(line):
+        return 1.0
+    return 0.5
+
+
+def _recurring_title(lines: list[str], body_start: int) -> int | None:
+    """Return the line, before the body, that repeats the page title (line 0), or None.
+
+    The title may carry the site's name ("Headline - Site"): a line equal to one of its parts
+    counts too. The recurrence closest to the body is the headline (menus may repeat it).
+    """
+    title = lines[0]
+    forms = {" ".join(rules.words(title))}
+    for part in _TITLE_SEPARATOR_RE.split(title):
+        if rules.word_count(part) >= 3:
+            forms.add(" ".join(rules.words(part)))
+    forms.discard("")
+    for index in range(body_start - 1, 0, -1):
+        if " ".join(rules.words(lines[index])) in forms:
+            return index
+    return None
+
+
+def _headline_before(lines: list[str], prose: list[bool], body_start: int) -> int:
+    """Return the headline's line: the first headline-like line of the header above the body.
+
+    A page with a short header keeps all of it (the parser finds kicker, headline and byline).
+    """
+    if body_start <= MAX_HEADER_LINES:
+        return 0
+    window = range(body_start - MAX_HEADER_LINES, body_start)
+    for index in window:
+        if _is_headline_like(lines[index]):
+            return index
+    return body_start
+
+
+def _is_headline_like(text: str) -> bool:
+    """Say whether a line could be a headline: a few words, no list marker, not a label."""
+    count = rules.word_count(text)
+    if not 4 <= count <= 30 or rules.strip_list_marker(text) is not None:
+        return False
+    sentence = rules.ends_sentence(text) and not text.rstrip("”\"'’").endswith(("?", "!"))
+    return not sentence and rules.match_boilerplate(text) is None
+
+
+def _is_kicker_line(text: str) -> bool:
+    """Say whether the line above the headline may be its kicker (a short section label)."""
+    return (
+        rules.word_count(text) <= 4
+        and rules.is_heading_like(text)
+        and rules.match_boilerplate(text) is None
+    )
