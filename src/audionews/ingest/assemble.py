@@ -257,6 +257,8 @@ def classify_furniture(text: str) -> Furniture | None:
     return None
 
 
+_DATED_BYLINE_RE = re.compile(r"(?P<date>.{4,80}?)\s+by\s+(?P<names>.{2,150})", re.IGNORECASE)
+_READING_TIME = next(r for r in rules.BOILERPLATE_RULES if r.reason == "reading time")
 _META_SPLIT_RE = re.compile(r"\s+[|·•]\s+|\s+[—–]\s+")
 
 
@@ -267,6 +269,11 @@ def classify_metadata(text: str) -> Furniture | None:
     parts = [p.strip() for p in _META_SPLIT_RE.split(text) if p.strip()]
     if not parts or len(parts) > 6:
         return None
+    dated = _DATED_BYLINE_RE.fullmatch(parts[0])
+    if dated and rules.is_date_line(dated.group("date")):  # "Posted on May 2, 2026 by Ana Ruiz"
+        parts[:1] = [dated.group("date"), f"By {dated.group('names')}"]
+    # A reading time beside the byline ("By Ana Ruiz | Nov 19, 2026 | 4 min read") is metadata.
+    parts = [p for p in parts if rules.match_boilerplate(p) is not _READING_TIME] or parts
     names = [rules.match_byline(p) for p in parts]
     dates = [rules.is_date_line(p) for p in parts]
     # A byline may be followed by its agency or role ("By Jane Doe | Reuters").

@@ -366,8 +366,7 @@ class Prose:
         Without a main text (trafilatura found none), long leaf blocks that end a sentence count.
         """
         words: dict[int, int] = {}
-        for node in _leaf_blocks(body):
-            text = _text(node)
+        for node, text in _own_texts(body):
             count = rules.word_count(text)
             if not count:
                 continue
@@ -395,6 +394,25 @@ class Prose:
             if best is None or self.share(best) < ROOT_SHARE:
                 return node
             node = best
+
+
+def _own_texts(body: LexborNode) -> list[tuple[LexborNode, str]]:
+    """Return each block with the text it holds itself, outside the blocks inside it.
+
+    A body set as text and <br> lines directly in a <div> that also holds a few <p> boxes is
+    that div's own text.
+    """
+    found = []
+    for node in body.css(_BLOCK_SELECTOR):
+        pieces = [
+            child.text(deep=True, separator="")
+            for child in node.iter(include_text=True)
+            if child.tag == "-text" or (child.tag not in BLOCK_TAGS and child.is_element_node)
+        ]
+        text = rules.clean_text("".join(pieces))
+        if text:
+            found.append((node, text))
+    return found
 
 
 def _leaf_blocks(body: LexborNode) -> list[LexborNode]:
@@ -717,7 +735,7 @@ class _Walker:
             if self.in_main(item):
                 kept.append(item)
             else:
-                self.parts.drop(DropKind.OTHER, item, OUTSIDE_REASON)
+                self.parts.drop(DropKind.PROMOTION, item, OUTSIDE_REASON)
         if kept:
             self.elements.append(ListElement(kept))
         self.after_headline = False

@@ -400,6 +400,12 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
         r"(?:image|photo|picture|slide)?\s*\d{1,3}\s*(?:of|/)\s*\d{1,3}\s+(?-i:[A-Z“\"]).{1,400}",
     ),
     BoilerplateRule(
+        DropKind.CAPTION,
+        "photo credit",
+        r"(?:(?:photo(?:graph)?s?|pictures?|illustrations?|images?|video|graphics?)"
+        r"(?: and (?:photo(?:graph)?s?|video|text|words))? by|(?:photo|image) credit:?) .{1,80}",
+    ),
+    BoilerplateRule(
         DropKind.NAVIGATION,
         "web address",
         r"(?:https?://|www\.)\S{1,300}",
@@ -592,7 +598,7 @@ _TZ = (
 )
 _TIME = (
     r"(?:\d{1,2}(?:[:.]\d{2})?\s?(?:a\.?m\.?|p\.?m\.?)|\d{1,2}:\d{2}(?: ?h)?|noon|midnight)"
-    rf"{_TZ}?"
+    rf"{_TZ}?|\d{{1,2}}\.\d{{2}}{_TZ}"
 )
 _DATE_PREFIX = (
     r"(?:(?:first |last |originally )?(?:published|updated|posted|modified|date|created)"
@@ -683,10 +689,21 @@ _CAPTION_LABEL_RE = re.compile(r"^(?:photo|image|picture|foto|photograph)s?\s*:\
 MAX_CAPTION_WORDS = 90
 
 
+#: "(Photo: Jane Roe/Metro Wire) Water pours across Canal Street." : the credit opens it.
+_LEADING_CREDIT_RE = re.compile(
+    r"^[(\[](?:photo|image|picture|foto|photograph)s?(?: by| credit)?\s*:\s*"
+    r"(?P<credit>[^()\[\]]{2,120})[)\]]\s*",
+    re.IGNORECASE,
+)
+
+
 def split_caption(text: str) -> Caption | None:
     """Return `text` as a Caption when it carries a photo credit, or None."""
     if word_count(text) > MAX_CAPTION_WORDS:
         return None
+    leading = _LEADING_CREDIT_RE.match(text)
+    if leading:
+        return Caption(text=text[leading.end() :].strip(), credit=leading.group("credit").strip())
     for credit_re in _CREDIT_RES:
         match = credit_re.search(text)
         if match:

@@ -114,7 +114,7 @@ def _drop_outside(lines: list[str], span: Span, parts: ArticleParts) -> None:
         elif index < span.start:
             parts.drop(DropKind.NAVIGATION, line, BEFORE_REASON)
         else:
-            parts.drop(DropKind.OTHER, line, AFTER_REASON)
+            parts.drop(DropKind.PROMOTION, line, AFTER_REASON)
 
 
 # --------------------------------------------------------------------------- lines
