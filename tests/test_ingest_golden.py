@@ -37,3 +37,9 @@ def test_article_matches_golden(source: Path) -> None:
         expected_path.write_text(text, encoding="utf-8")
     assert expected_path.exists(), f"missing {expected_path.name}: run with UPDATE_GOLDEN=1"
     assert actual == json.loads(expected_path.read_text(encoding="utf-8"))
+
+
+def test_no_two_inputs_share_an_expected_file() -> None:
+    """Two inputs with one stem (case.html, case.txt) would overwrite each other's golden."""
+    stems = [source.stem for source in CASES]
+    assert len(stems) == len(set(stems)), sorted(s for s in stems if stems.count(s) > 1)
