@@ -1,8 +1,10 @@
 """Read an HTML article page with a real parser (selectolax/lexbor).
 
 1. Metadata comes from <html lang> and <meta> tags (author, article:published_time, section).
-2. The article is scoped: the largest <article>, else <main>/[role=main], else the container
-   with the most paragraph text. Everything outside it is dropped (and kept, with the reason).
+2. trafilatura finds the page's main text (content.py); the article is the smallest element
+   holding nearly all of it (or, when trafilatura finds none, of the page's long sentences),
+   widened to the headline's header. Everything outside it is dropped (and kept, with the
+   reason), and inside it a block the main text does not hold is dropped too.
 3. The scope is walked in document order. Scripts, styles, forms and embeds are never read;
    nav, aside, header/footer outside the article, and elements whose class/id names a cookie
    banner, paywall, share bar, related list, newsletter box or advert are dropped (HINTS table).

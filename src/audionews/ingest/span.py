@@ -103,7 +103,7 @@ def is_prose(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Span:
-    """The article's lines: lines[start:end]; `headline` is the line that recurs the title."""
+    """The article's lines: lines[start:end]."""
 
     start: int
     end: int
