@@ -791,7 +791,6 @@ def cases_with(field: str) -> list[Any]:
 KNOWN_GAPS: dict[tuple[str, str], str] = {
     ("hears", "class-3-split-body.html"): "trafilatura keeps only the first body block",
     ("not_hears", "class-3-embedded-tweet.html"): "the tweet's pic.twitter.com link is read",
-    ("not_hears", "class-3-data-table.html"): "a role=presentation table is read",
     ("not_hears", "class-4-url-and-inline-headlines.html"): "a box title is read",
     ("not_hears", "class-4-timestamps-copied.txt"): "a bare author name is read",
     ("not_hears", "class-4-wordpress-theme-data.html"): "[caption] shortcodes are read",

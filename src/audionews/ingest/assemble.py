@@ -75,9 +75,16 @@ class ArticleParts:
             self.published = rules.iso_date(written)
         self.drop(DropKind.METADATA, written, "date")
 
-    def add_block(self, kind: BlockKind, text: str, items: tuple[str, ...] = ()) -> None:
-        """Append a body block; empty blocks are skipped."""
-        if text or items:
+    def add_block(
+        self, kind: BlockKind, text: str, items: tuple[str, ...] = (), *, outside: bool = False
+    ) -> None:
+        """Append a body block; empty blocks are skipped.
+
+        `outside`: main-content detection left the text out (content.py): it is dropped.
+        """
+        if outside:
+            self.drop(DropKind.OTHER, text, OUTSIDE_REASON)
+        elif text or items:
             self.body.append(Block(kind=kind, text=text, items=items))
 
     # ----------------------------------------------------------------- shared classification
@@ -113,11 +120,8 @@ class ArticleParts:
         text = rules.clean_text(text)
         if not text or self.take_furniture(text):
             return
-        if outside:
-            self.drop(DropKind.OTHER, text, OUTSIDE_REASON)
-            return
         kind = BlockKind.QUOTE if rules.is_whole_quotation(text) else BlockKind.PARAGRAPH
-        self.add_block(kind, text)
+        self.add_block(kind, text, outside=outside)
 
     def add_list(self, title: str, items: list[str]) -> None:
         """Add a list; a summary title ("Key takeaways") makes it KEY_POINTS.
@@ -258,7 +262,6 @@ def classify_furniture(text: str) -> Furniture | None:
 
 
 _DATED_BYLINE_RE = re.compile(r"(?P<date>.{4,80}?)\s+by\s+(?P<names>.{2,150})", re.IGNORECASE)
-_READING_TIME = next(r for r in rules.BOILERPLATE_RULES if r.reason == "reading time")
 _META_SPLIT_RE = re.compile(r"\s+[|·•]\s+|\s+[—–]\s+")
 
 
@@ -273,7 +276,7 @@ def classify_metadata(text: str) -> Furniture | None:
     if dated and rules.is_date_line(dated.group("date")):  # "Posted on May 2, 2026 by Ana Ruiz"
         parts[:1] = [dated.group("date"), f"By {dated.group('names')}"]
     # A reading time beside the byline ("By Ana Ruiz | Nov 19, 2026 | 4 min read") is metadata.
-    parts = [p for p in parts if rules.match_boilerplate(p) is not _READING_TIME] or parts
+    parts = [p for p in parts if rules.match_boilerplate(p) is not rules.READING_TIME] or parts
     names = [rules.match_byline(p) for p in parts]
     dates = [rules.is_date_line(p) for p in parts]
     # A byline may be followed by its agency or role ("By Jane Doe | Reuters").
@@ -337,19 +340,11 @@ def assemble(elements: list[Element], parts: ArticleParts) -> None:
             parts.add_list(element.text, following.items)
             index += 1
         elif isinstance(element, Heading):
-            if parts.drop_boilerplate(element.text):
-                pass
-            elif element.outside:
-                parts.drop(DropKind.OTHER, element.text, OUTSIDE_REASON)
-            else:
-                parts.add_block(BlockKind.SUBHEADING, element.text)
+            if not parts.drop_boilerplate(element.text):
+                parts.add_block(BlockKind.SUBHEADING, element.text, outside=element.outside)
         elif isinstance(element, Quote):
-            if not element.text or parts.take_furniture(element.text):
-                pass
-            elif element.outside:
-                parts.drop(DropKind.OTHER, element.text, OUTSIDE_REASON)
-            else:
-                parts.add_block(BlockKind.QUOTE, element.text)
+            if element.text and not parts.take_furniture(element.text):
+                parts.add_block(BlockKind.QUOTE, element.text, outside=element.outside)
         else:
             for caption in element.images:
                 parts.add_caption(caption, " ".join((caption.text, caption.credit)).strip())

@@ -57,8 +57,8 @@ def main_text(html: str) -> MainText | None:
     from trafilatura import bare_extraction
 
     try:
-        # fast: no second opinion from readability/jusText (4x the time for the same blocks on
-        # bench/extraction.py); comments are never part of an article.
+        # fast: without trafilatura's fallback comparison with readability and jusText, most of
+        # its time (bench/extraction.py compares the result); comments are never the article.
         document = bare_extraction(
             html, fast=True, include_comments=False, include_tables=True, with_metadata=False
         )
@@ -69,16 +69,12 @@ def main_text(html: str) -> MainText | None:
         return None
     trigrams: set[tuple[str, ...]] = set()
     short: set[tuple[str, ...]] = set()
-    total = 0
-    for element in body.iter():
-        tokens = words(" ".join(element.itertext()) if element is not body else "")
-        if element is body or not tokens:
-            continue
-        if len(tokens) < 3:
+    for element in body.iterdescendants():
+        tokens = words(" ".join(element.itertext()))
+        if 0 < len(tokens) < 3:
             short.add(tuple(tokens))
         trigrams |= _trigrams(tokens)
-    for block in body:
-        total += len(words(" ".join(block.itertext())))
+    total = len(words(" ".join(body.itertext())))
     if total < MIN_CONTENT_WORDS:
         return None
     return MainText(frozenset(trigrams), frozenset(short), total)

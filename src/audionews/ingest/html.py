@@ -398,14 +398,15 @@ class Prose:
             node = best
 
 
-def _own_texts(body: LexborNode) -> list[tuple[LexborNode, str]]:
-    """Return each block with the text it holds itself, outside the blocks inside it.
+def _own_texts(scope: LexborNode) -> list[tuple[LexborNode, str]]:
+    """Return each block of `scope` (itself included) with the text it holds outside the blocks
+    inside it, in document order.
 
     A body set as text and <br> lines directly in a <div> that also holds a few <p> boxes is
     that div's own text.
     """
     found = []
-    for node in body.css(_BLOCK_SELECTOR):
+    for node in scope.css(_BLOCK_SELECTOR):
         pieces = [
             child.text(deep=True, separator="")
             for child in node.iter(include_text=True)
@@ -415,22 +416,6 @@ def _own_texts(body: LexborNode) -> list[tuple[LexborNode, str]]:
         if text:
             found.append((node, text))
     return found
-
-
-def _leaf_blocks(body: LexborNode) -> list[LexborNode]:
-    """Return the block elements that hold no other block, in document order."""
-    # lexbor's css() matches the node itself, so "has a block inside" is found from below:
-    # each block marks the nearest block above it as a container.
-    blocks = body.css(_BLOCK_SELECTOR)
-    ids = {node.mem_id for node in blocks}
-    containers: set[int] = set()
-    for node in blocks:
-        ancestor = node.parent
-        while ancestor is not None and ancestor.mem_id not in ids:
-            ancestor = ancestor.parent
-        if ancestor is not None:
-            containers.add(ancestor.mem_id)
-    return [node for node in blocks if node.mem_id not in containers]
 
 
 def _common_ancestor(first: LexborNode, second: LexborNode) -> LexborNode:
@@ -546,13 +531,13 @@ def _notice_box_kind(node: LexborNode, dropped: tuple[DropKind, str] | None) -> 
         return kind
     if rules.word_count(_text(node)) > rules.MAX_NOTICE_WORDS:
         return None
-    for leaf in _leaf_blocks(node) or [node]:
-        found = rules.match_notice(_text(leaf))
+    texts = [text for _, text in _own_texts(node)]
+    for text in texts:
+        found = rules.match_notice(text)
         if found is not None:
             return found.kind
-    leaves = [_text(leaf) for leaf in _leaf_blocks(node)]
-    if len(leaves) > 1 and rules.word_count(leaves[0]) <= 4:
-        return rules.notice_kind_for_label(leaves[0])  # "Correction" over the notice's text
+    if len(texts) > 1 and rules.word_count(texts[0]) <= 4:
+        return rules.notice_kind_for_label(texts[0])  # "Correction" over the notice's text
     return None
 
 
@@ -730,7 +715,7 @@ class _Walker:
             self.elements.append(Heading(text, outside=not self.in_main(text)))
         self.after_headline = False
 
-    def _list(self, items: list[str]) -> None:
+    def _list(self, items: list[str], title: str = "") -> None:
         """Add a list; items that are not part of the main text (other stories) are dropped."""
         kept = []
         for item in items:
@@ -739,7 +724,7 @@ class _Walker:
             else:
                 self.parts.drop(DropKind.PROMOTION, item, OUTSIDE_REASON)
         if kept:
-            self.elements.append(ListElement(kept))
+            self.elements.append(ListElement(kept, title=title))
         self.after_headline = False
 
     def _table(self, node: LexborNode, depth: int) -> None:
@@ -752,17 +737,13 @@ class _Walker:
             self.parts.drop(DropKind.OTHER, _loose_text(node), "table too large to read aloud")
         elif rows:
             caption = node.css_first("caption")
-            self.elements.append(
-                ListElement(
-                    [", ".join(cells) for cells in rows], title=_text(caption) if caption else ""
-                )
-            )
+            self._list([", ".join(cells) for cells in rows], _text(caption) if caption else "")
 
     def _quote(self, text: str) -> None:
         self.elements.append(Quote(text, outside=not self.in_main(text)))
 
     def _notice(self, node: LexborNode, kind: NoticeKind) -> None:
-        texts = [t for t in (_text(leaf) for leaf in _leaf_blocks(node) or [node]) if t]
+        texts = [text for _, text in _own_texts(node)]
         if not texts:
             return
         if len(texts) > 1 and rules.notice_kind_for_label(texts[0]) is not None:
@@ -803,8 +784,12 @@ _LAYOUT_CELL_SELECTOR = "table table, td p + p, td div, td ul, td ol, td h1, td 
 
 
 def _table_rows(node: LexborNode) -> list[list[str]] | None:
-    """Return a data table's rows of cell texts, or None for a layout table (blocks in cells)."""
-    if node.css_first(_LAYOUT_CELL_SELECTOR) is not None:
+    """Return a data table's rows of cell texts, or None for a layout table.
+
+    A layout table says so (role="presentation") or holds blocks in its cells.
+    """
+    role = (node.attributes.get("role") or "").lower()
+    if role in ("presentation", "none") or node.css_first(_LAYOUT_CELL_SELECTOR) is not None:
         return None
     rows = []
     for row in node.css("tr"):

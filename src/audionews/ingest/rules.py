@@ -296,6 +296,14 @@ _NETWORKS = (
     r"|tweet|messenger|flipboard|bluesky|threads|instagram|tiktok|youtube|mastodon|sms|link"
 )
 
+#: "4 min read": metadata of its own, and allowed inside a byline line.
+READING_TIME = BoilerplateRule(
+    DropKind.METADATA,
+    "reading time",
+    r"\d+\s*(?:-|–)?\s*min(?:ute)?s?\.?(?: read| listen|read)|reading time:?.{0,20}"
+    r"|\d+\s+min(?:ute)?s? (?:reading|listening)(?: time)?",
+)
+
 BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
     BoilerplateRule(
         DropKind.NAVIGATION,
@@ -428,12 +436,7 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
         r"|(?:did you|do you) (?:like|enjoy) (?:this|the) (?:story|article|post|piece)\?.{0,150}"
         r"|(?:was|is) this (?:article|story|page) (?:helpful|useful)\??.{0,60}",
     ),
-    BoilerplateRule(
-        DropKind.METADATA,
-        "reading time",
-        r"\d+\s*(?:-|–)?\s*min(?:ute)?s?\.?(?: read| listen|read)|reading time:?.{0,20}"
-        r"|\d+\s+min(?:ute)?s? (?:reading|listening)(?: time)?",
-    ),
+    READING_TIME,
     BoilerplateRule(
         DropKind.METADATA,
         "reporting credits",

@@ -107,7 +107,7 @@ class Span:
 
     start: int
     end: int
-    title_line: bool = False  # lines[0] is the page's <title>, not part of the article
+    title_line: bool = False  # lines[0] is the page's <title>, repeated by the headline below
 
 
 def find_span(lines: list[str]) -> Span:
@@ -119,14 +119,12 @@ def find_span(lines: list[str]) -> Span:
     if body is None:
         return Span(0, len(lines))
     first, last = body
-    headline = _recurring_title(lines, first)
-    title_line = headline is not None and headline > 0
-    if headline is None:
-        headline = _headline_before(lines, prose, first)
-    start = headline
-    if start > 0 and _is_kicker_line(lines[start - 1]) and not (title_line and start - 1 == 0):
+    recurring = _recurring_title(lines, first)
+    title_line = recurring is not None  # lines[0] is the page's title: never the kicker
+    start = recurring if recurring is not None else _headline_before(lines, first)
+    if start > int(title_line) and _is_kicker_line(lines[start - 1]):
         start -= 1
-    return Span(start, last + 1, title_line=title_line and start > 0)
+    return Span(start, last + 1, title_line=title_line)
 
 
 @dataclass
@@ -228,7 +226,7 @@ def _recurring_title(lines: list[str], body_start: int) -> int | None:
     return None
 
 
-def _headline_before(lines: list[str], prose: list[bool], body_start: int) -> int:
+def _headline_before(lines: list[str], body_start: int) -> int:
     """Return the headline's line: the first headline-like line of the header above the body.
 
     A page with a short header keeps all of it (the parser finds kicker, headline and byline).
