@@ -624,7 +624,7 @@ class _Walker:
             self._notice(node, notice)  # a notice is never furniture, even in a sidebar box
             return
         holds_article = self.prose is not None and self.prose.share(node) >= PROTECTED_SHARE
-        if holds_article:
+        if holds_article or (tag == "pre" and self._prose_block(node)):
             dropped = None  # a layout or paywall wrapper that holds the article itself
         if dropped is not None:
             self.parts.drop(dropped[0], _loose_text(node), dropped[1])
@@ -632,7 +632,8 @@ class _Walker:
         if node.mem_id == self.headline_id:
             self.after_headline = True
             return
-        if self._header_role(node):
+        # An element holding the article is never a kicker, byline or summary box either.
+        if not holds_article and self._header_role(node):
             return
         if not holds_article and tag not in ("ul", "ol") and _is_key_points_box(node):
             self._key_points_box(node)
@@ -648,6 +649,10 @@ class _Walker:
             self._figure(node)
         elif tag == "hr":
             return
+        elif tag == "pre":  # preformatted prose (a plain-text page): paragraphs between blanks
+            for block in re.split(r"\n\s*\n", node.text(deep=True, separator="")):
+                if block.strip():
+                    self.paragraph(rules.clean_text(block))
         elif depth > MAX_DEPTH or node.css_first(_BLOCK_SELECTOR) is None:
             text = _text(node)
             if text:
@@ -715,6 +720,17 @@ class _Walker:
             self.elements.append(Heading(text, outside=not self.in_main(text)))
         self.after_headline = False
 
+    def _prose_block(self, node: LexborNode) -> bool:
+        """Say whether a <pre> holds the article's prose (a plain-text page), not code."""
+        text = _text(node)
+        symbols = sum(text.count(c) for c in "{}();=<>[]|")
+        sentences = len(_SENTENCE_END_RE.findall(text))
+        return (
+            self.in_main(text)
+            and symbols <= len(text) * MAX_CODE_SYMBOLS
+            and sentences * WORDS_PER_SENTENCE >= rules.word_count(text)
+        )
+
     def _list(self, items: list[str], title: str = "") -> None:
         """Add a list; items that are not part of the main text (other stories) are dropped."""
         kept = []
@@ -776,6 +792,12 @@ class _Walker:
         if written:
             self.parts.add_caption(caption or Caption(text=written), written)
 
+
+#: A <pre> is prose, not code, when few of its characters are code symbols and it has a
+#: sentence end for every this many words.
+MAX_CODE_SYMBOLS = 0.01
+WORDS_PER_SENTENCE = 40
+_SENTENCE_END_RE = re.compile(r"[.!?][\"'”’)]?\s")
 
 #: A data table is read aloud row by row ("Ward 3, 1,204, 48%") when it is this small.
 MAX_TABLE_ROWS = 25
