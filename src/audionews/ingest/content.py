@@ -70,10 +70,11 @@ def main_text(html: str) -> MainText | None:
     trigrams: set[tuple[str, ...]] = set()
     short: set[tuple[str, ...]] = set()
     for element in body.iterdescendants():
-        tokens = words(" ".join(element.itertext()))
-        if 0 < len(tokens) < 3:
-            short.add(tuple(tokens))
-        trigrams |= _trigrams(tokens)
+        # Text after an element (its tail: "<head>...</head>The price of ...") is text too.
+        for tokens in (words(" ".join(element.itertext())), words(element.tail or "")):
+            if 0 < len(tokens) < 3:
+                short.add(tuple(tokens))
+            trigrams |= _trigrams(tokens)
     total = len(words(" ".join(body.itertext())))
     if total < MIN_CONTENT_WORDS:
         return None

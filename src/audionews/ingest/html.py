@@ -350,6 +350,8 @@ ROOT_SHARE = 0.95
 #: An element holding this share of the article's prose is never furniture, whatever its class
 #: says ("content-with-sidebar", "entry-content-read-more", a paywall wrapper holding the text).
 PROTECTED_SHARE = 0.3
+#: ... or this many of its words: a section whose id happens to say "sharing" is not a share bar.
+PROTECTED_WORDS = 80
 #: Without trafilatura's main text, a leaf block of this many words ending a sentence is prose.
 MIN_PROSE_WORDS = 12
 
@@ -383,6 +385,13 @@ class Prose:
                 ancestor = ancestor.parent
         return cls(words, words.get(body.mem_id, 0))
 
+    def holds_much(self, node: LexborNode) -> bool:
+        """Say whether `node` holds too much of the article to be a box of page furniture."""
+        held = self.words.get(node.mem_id, 0)
+        return held >= PROTECTED_WORDS or (
+            bool(self.total) and held / self.total >= PROTECTED_SHARE
+        )
+
     def share(self, node: LexborNode) -> float:
         """Return the share of the article's prose that `node` holds."""
         return self.words.get(node.mem_id, 0) / self.total if self.total else 0.0
@@ -399,22 +408,23 @@ class Prose:
 
 
 def _own_texts(scope: LexborNode) -> list[tuple[LexborNode, str]]:
-    """Return each block of `scope` (itself included) with the text it holds outside the blocks
-    inside it, in document order.
+    """Return the runs of text each block of `scope` (itself included) holds outside the blocks
+    inside it, in document order: what the walker reads as that block's paragraphs.
 
-    A body set as text and <br> lines directly in a <div> that also holds a few <p> boxes is
-    that div's own text.
+    A body set as text and <br> lines directly in a <section>, between its <h2>s, is that
+    section's own text, one run between each two blocks.
     """
     found = []
     for node in scope.css(_BLOCK_SELECTOR):
-        pieces = [
-            child.text(deep=True, separator="")
-            for child in node.iter(include_text=True)
-            if child.tag == "-text" or (child.tag not in BLOCK_TAGS and child.is_element_node)
-        ]
-        text = rules.clean_text("".join(pieces))
-        if text:
-            found.append((node, text))
+        pieces: list[str] = []
+        for child in [*node.iter(include_text=True), None]:
+            if child is None or (child.tag in BLOCK_TAGS and child.is_element_node):
+                text = rules.clean_text("".join(pieces))
+                if text:
+                    found.append((node, text))
+                pieces.clear()
+            elif child.tag == "-text" or child.is_element_node:
+                pieces.append(child.text(deep=True, separator=""))
     return found
 
 
@@ -623,7 +633,7 @@ class _Walker:
         if notice is not None:
             self._notice(node, notice)  # a notice is never furniture, even in a sidebar box
             return
-        holds_article = self.prose is not None and self.prose.share(node) >= PROTECTED_SHARE
+        holds_article = self.prose is not None and self.prose.holds_much(node)
         if holds_article or (tag == "pre" and self._prose_block(node)):
             dropped = None  # a layout or paywall wrapper that holds the article itself
         if dropped is not None:
