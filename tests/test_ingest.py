@@ -390,3 +390,31 @@ def test_a_list_under_an_advertisement_label_keeps_its_items() -> None:
         ("Opening hours are longer", "Entry is free")
     ]
     assert "Advertisement" in {d.text for d in article.dropped}
+
+
+_LONG = (
+    "The regional transit board approved a new timetable on Monday that adds late-night buses "
+    "on six routes, after a year of complaints from shift workers who finish after midnight."
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "source_format"),
+    [
+        (f"Night buses return\n\n{_LONG}\n\nThe first buses run in March.\n\n{_LONG}\n", "text"),
+        (f"<h1>Night buses return</h1><p>{_LONG}</p><p>The first buses run in March.</p>"
+         f"<aside class='pull-quote'><p>{_LONG}</p></aside><div><p>{_LONG}</p></div>", "html"),
+    ],
+)  # fmt: skip
+def test_a_paragraph_the_page_prints_again_is_read_once(data: str, source_format: str) -> None:
+    article = read_article(data.encode(), source_format=source_format)
+    assert [b.text for b in article.body] == [_LONG, "The first buses run in March."]
+    assert any(d.reason == "repeats text already read" for d in article.dropped)
+
+
+def test_similar_short_lines_are_all_read() -> None:
+    """Meal plans and tables repeat short lines on purpose: only long repeats are dropped."""
+    line = "Portion Fix Containers: 1 Green, 1 Red, 1 Yellow, 1 tsp."
+    data = f"Meal plan\n\nMonday lunch.\n\n{line}\n\nTuesday lunch.\n\n{line}\n"
+    article = read_article(data.encode(), source_format="text")
+    assert [b.text for b in article.body].count(line) == 2

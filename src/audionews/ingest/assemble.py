@@ -21,6 +21,9 @@ MAX_DROPPED_CHARS = 300
 OUTSIDE_REASON = "not part of the article's main text"
 #: A standfirst repeating one of the first paragraphs of the body is not read twice.
 REPEAT_BLOCKS = 3
+#: A paragraph of this many words whose trigrams were mostly read before is not read again.
+MIN_REPEAT_WORDS = 20
+REPEAT_SHARE = 0.9
 #: A list title is a few words; a longer line above a list is a sentence leading into it.
 LIST_TITLE_WORDS = 5
 _SENTENCE_RE = re.compile(r"^.{10,200}?[.!?](?=\s|$)")
@@ -41,6 +44,7 @@ class ArticleParts:
     notices: list[Notice] = field(default_factory=list)
     captions: list[Caption] = field(default_factory=list)
     dropped: list[Dropped] = field(default_factory=list)
+    heard: set[tuple[str, ...]] = field(default_factory=set)  # word trigrams of the body so far
 
     # ----------------------------------------------------------------- recording
 
@@ -84,8 +88,21 @@ class ArticleParts:
         """
         if outside:
             self.drop(DropKind.OTHER, text, OUTSIDE_REASON)
+        elif kind in (BlockKind.PARAGRAPH, BlockKind.QUOTE) and self._heard_already(text):
+            self.drop(DropKind.OTHER, text, "repeats text already read")
         elif text or items:
             self.body.append(Block(kind=kind, text=text, items=items))
+            for written in (text, *items):
+                self.heard |= rules.trigrams(rules.words(written))
+
+    def _heard_already(self, text: str) -> bool:
+        """Say whether a long paragraph repeats the body read so far (a pull quote, a page
+        that prints its text twice, a gallery's captions again)."""
+        tokens = rules.words(text)
+        if len(tokens) < MIN_REPEAT_WORDS:
+            return False
+        own = rules.trigrams(tokens)
+        return len(own & self.heard) >= REPEAT_SHARE * len(own)
 
     # ----------------------------------------------------------------- shared classification
 

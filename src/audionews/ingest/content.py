@@ -16,17 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from audionews.ingest.rules import words
+from audionews.ingest.rules import trigrams, words
 
 #: Below this many words, trafilatura found no article (an index page, a teaser): our own
 #: scoping rules read the page instead.
 MIN_CONTENT_WORDS = 40
 #: A block belongs to the article when this share of its word trigrams is in the main text.
 MIN_SHARED = 0.5
-
-
-def _trigrams(tokens: list[str]) -> set[tuple[str, ...]]:
-    return {tuple(tokens[i : i + 3]) for i in range(len(tokens) - 2)}
 
 
 @dataclass(frozen=True)
@@ -46,8 +42,8 @@ class MainText:
         tokens = words(text)
         if len(tokens) < 3:
             return 1.0 if tuple(tokens) in self.short_blocks else 0.0
-        grams = _trigrams(tokens)
-        return len(grams & self.trigrams) / len(grams)
+        own = trigrams(tokens)
+        return len(own & self.trigrams) / len(own)
 
 
 def main_text(html: str) -> MainText | None:
@@ -67,15 +63,15 @@ def main_text(html: str) -> MainText | None:
     body = getattr(document, "body", None)
     if body is None:
         return None
-    trigrams: set[tuple[str, ...]] = set()
+    grams: set[tuple[str, ...]] = set()
     short: set[tuple[str, ...]] = set()
     for element in body.iterdescendants():
         # Text after an element (its tail: "<head>...</head>The price of ...") is text too.
         for tokens in (words(" ".join(element.itertext())), words(element.tail or "")):
             if 0 < len(tokens) < 3:
                 short.add(tuple(tokens))
-            trigrams |= _trigrams(tokens)
+            grams |= trigrams(tokens)
     total = len(words(" ".join(body.itertext())))
     if total < MIN_CONTENT_WORDS:
         return None
-    return MainText(frozenset(trigrams), frozenset(short), total)
+    return MainText(frozenset(grams), frozenset(short), total)

@@ -51,6 +51,11 @@ def words(text: str) -> list[str]:
     return _WORD_RE.findall(text.lower())
 
 
+def trigrams(tokens: list[str]) -> set[tuple[str, ...]]:
+    """Return the runs of three consecutive words in `tokens`."""
+    return {tuple(tokens[i : i + 3]) for i in range(len(tokens) - 2)}
+
+
 def repeats(text: str, other: str) -> bool:
     """Say whether one text's words appear, in order, inside the other's ("A dek" / "A dek.")."""
     mine, theirs = " ".join(words(text)), " ".join(words(other))
