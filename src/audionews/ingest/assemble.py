@@ -148,7 +148,12 @@ class ArticleParts:
         """
         items = [i for i in (rules.clean_text(item) for item in items) if i]
         title = rules.clean_text(title)
-        label = rules.match_boilerplate(title) if title else None
+        # The title as it will be read (lead glyphs stripped: "📌 Read more:") decides too.
+        label = (
+            (rules.match_boilerplate(title) or rules.match_boilerplate(rules.strip_title(title)))
+            if title
+            else None
+        )
         if label is not None and label.heads_links:
             # A list under "Read more:" or "Most read" is links to other articles: all furniture.
             for text in (title, *items):
