@@ -40,6 +40,7 @@ COMMENT_LOOKAHEAD = 3
 #: A labelled box of at most this many lines inside the body ("Related" and two headlines) does
 #: not end it.
 MAX_BOX_LINES = 6
+LONE_LINE_WEIGHT = 0.5
 #: A title suffix naming the site: "Headline - Site", "Headline | Site", "Headline — Site".
 _TITLE_SEPARATOR_RE = re.compile(r"\s+[|–—•·:-]\s+")
 
@@ -134,7 +135,14 @@ class _Run:
     first: int
     last: int
     words: int = 0
+    lines: int = 0  # prose lines in it
     by_label: bool = False  # a section label ended it ("Related"), not a long gap
+
+    @property
+    def weight(self) -> float:
+        """How likely the run is the body: its words, halved for a lone line (a footer's
+        contact paragraph, a teaser's blurb) against a story of paragraphs."""
+        return self.words if self.lines > 1 else self.words * LONE_LINE_WEIGHT
 
 
 def _main_run(lines: list[str], prose: list[bool]) -> tuple[int, int] | None:
@@ -160,13 +168,14 @@ def _main_run(lines: list[str], prose: list[bool]) -> tuple[int, int] | None:
                 runs.append(run)
             run.last, cost = index, 0.0
             run.words += rules.word_count(line)
+            run.lines += 1
         elif run is not None:
             cost += _gap_cost(line)
             if cost > MAX_GAP_COST:
                 run = None
     if not runs:
         return None
-    best = max(range(len(runs)), key=lambda i: runs[i].words)
+    best = max(range(len(runs)), key=lambda i: runs[i].weight)
     low = high = best
     while low > 0 and _joins(runs[low - 1], runs[low]):
         low -= 1
