@@ -50,7 +50,8 @@ COMMENTS_LABEL_RE = re.compile(
     r"(?: (?:to|on) .{1,200})?"
     r"|(?:leave|post|add|write|view|show|load|read|see) (?:a |the |all |\d+ )?"
     r"(?:comments?|reply|replies|responses?)(?: .{0,40})?"
-    r"|(?:reader|readers['’]?|user) (?:comments|reactions|responses)"
+    r"|(?:reader|readers['’]?|user|top|top rated|most liked|featured|latest) (?:comments|reactions"
+    r"|responses)|(?:view|read|see|show) all(?: \d+)?(?: comments)?"
     r"|comments are (?:closed|open)|join the (?:conversation|discussion|debate)"
     r"|you must be logged in to (?:post|leave) a comment.{0,60}"
     # a commenter's line: "thelastchargersfan says:", "Ana on May 2, 2018 at 4:47 pm said:"
@@ -81,7 +82,8 @@ MAX_LABEL_CHARS = 200
 
 
 def _label(pattern: re.Pattern[str], text: str) -> bool:
-    return len(text) <= MAX_LABEL_CHARS and bool(pattern.fullmatch(text.strip()))
+    # Labels are often boxed as links: "[ 167 comments ]", "(View all)".
+    return len(text) <= MAX_LABEL_CHARS and bool(pattern.fullmatch(text.strip(" []()")))
 
 
 def is_comments_label(text: str) -> bool:
