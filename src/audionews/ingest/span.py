@@ -28,6 +28,8 @@ MIN_LONG_LINE_WORDS = 25
 #: captions, subheadings) half, and the run ends when the cost passes this.
 MAX_GAP_COST = 5.0
 SHORT_LINE_WORDS = 4
+#: The items of a list the body introduces ("Think about it:") barely interrupt it.
+LIST_ITEM_COST = 0.25
 #: The header (kicker, headline, standfirst, byline, dates, a caption) is this many lines at
 #: most: a page with more text lines above its body starts with menus and teasers.
 MAX_HEADER_LINES = 8
@@ -156,6 +158,7 @@ def _main_run(lines: list[str], prose: list[bool]) -> tuple[int, int] | None:
     runs: list[_Run] = []
     run: _Run | None = None
     cost = 0.0
+    listing = False  # under a line ending with ":", the lines are a list's items
     for index, line in enumerate(lines):
         if is_comments_label(line) and _ends_article(lines, index, runs, run):
             break  # readers' comments follow the article: nothing after this is the story
@@ -171,8 +174,10 @@ def _main_run(lines: list[str], prose: list[bool]) -> tuple[int, int] | None:
             run.last, cost = index, 0.0
             run.words += rules.word_count(line)
             run.lines += 1
+            listing = line.endswith((":", "："))
         elif run is not None:
-            cost += _gap_cost(line)
+            cost += LIST_ITEM_COST if listing else _gap_cost(line)
+            listing = listing or line.endswith((":", "："))
             if cost > MAX_GAP_COST:
                 run = None
     if not runs:
