@@ -9,7 +9,7 @@ import pytest
 from audionews.errors import InputError
 from audionews.ingest import rules
 from audionews.ingest.detect import decode, detect_format, read_article
-from audionews.models import BlockKind, DropKind, NoticeKind
+from audionews.models import BlockKind, Caption, DropKind, NoticeKind
 
 # --------------------------------------------------------------------------- decoding
 
@@ -418,3 +418,20 @@ def test_similar_short_lines_are_all_read() -> None:
     data = f"Meal plan\n\nMonday lunch.\n\n{line}\n\nTuesday lunch.\n\n{line}\n"
     article = read_article(data.encode(), source_format="text")
     assert [b.text for b in article.body].count(line) == 2
+
+
+def test_copied_furniture_of_a_byline_and_its_photo_is_not_read() -> None:
+    """A copied page sets the byline's names on the line under "By", credits a photo with
+    "Credit..." and prints the reporter's address and the gallery counter on lines of their own."""
+    data = (
+        "Council approves night buses\n\nBy\nSarah Lee\nsarah.lee@example.com\n\n"
+        f"{_LONG}\n\nBuses wait at the depot. Credit... Ann Roe/The Daily Courier\n\n"
+        "Image 1 of / 23\n\nThe first buses run in March, the board said on Monday.\n"
+    )
+    article = read_article(data.encode(), source_format="text")
+    assert article.byline == "Sarah Lee"
+    assert [b.text for b in article.body] == [
+        _LONG,
+        "The first buses run in March, the board said on Monday.",
+    ]
+    assert Caption("Buses wait at the depot.", "Ann Roe/The Daily Courier") in article.captions

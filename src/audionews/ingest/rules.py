@@ -401,12 +401,14 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
     BoilerplateRule(
         DropKind.NAVIGATION,
         "photo gallery control",
-        r"(?:image|photo|picture|slide|item)s?\s+\d{1,3}\s*(?:of|/)\s*\d{1,3}(?:\W.{0,200})?"
-        r"|\d{1,3}\s*(?:/|of)\s*\d{1,3}|(?:back to|view|open|see|launch|expand|close)"
+        r"(?:image|photo|picture|slide|item)s?\s+\d{1,3}\s*(?:of|/)\s*/?\s*\d{1,3}(?:\W.{0,200})?"
+        r"|\d{1,3}\s*(?:/|of)\s*/?\s*\d{1,3}|(?:back to|view|open|see|launch|expand|close)"
         r" (?:the )?(?:photo )?(?:gallery|slideshow|slides?)(?: \(\d+ (?:photos|images)\))?"
         r"|(?:enlarge|expand|view) (?:this )?(?:image|photo|picture)|(?:\d+ )?(?:photos|images)"
-        r"|(?:previous|prev|next)(?: (?:image|photo|slide))?|fullscreen|full screen",
+        r"|(?:previous|prev|next)(?: (?:image|photo|slide))?|fullscreen|full screen"
+        r"|(?:toggle |hide |show )?caption|credit|image",
     ),
+    BoilerplateRule(DropKind.METADATA, "contact address", r"\S{1,64}@\S{1,120}\.\w{2,12}"),
     BoilerplateRule(
         DropKind.CAPTION,
         "photo gallery caption",
@@ -675,8 +677,8 @@ _CREDIT_RES: tuple[re.Pattern[str], ...] = (
     ),
     # "... on Monday. Photo: Jane Doe / Getty Images"
     re.compile(
-        r"(?:^|\s+)(?:photo|image|picture|foto|photograph|credit)s?(?: by| credit)?\s*:\s*"
-        r"(?P<credit>[^:]{2,120})$",
+        r"(?:^|\s+)(?:photo|image|picture|foto|photograph|credit)s?(?: by| credit)?"
+        r"\s*(?::|\.\.\.|…)\s*(?P<credit>[^:]{2,120})$",
         re.IGNORECASE,
     ),
     # "... 2025. EFE/EPA/MOHAMMED BADRA", "REUTERS/Evelyn Hockstein", "AP Photo/Evan Vucci"

@@ -138,7 +138,7 @@ def _logical_lines(text: str) -> list[str]:
             previous_blank = True
             continue
         if (out and not previous_blank and _continues(out[-1], line, wrapped, width)) or (
-            out and _is_bare_notice_label(out[-1]) and not rules.strip_list_marker(line)
+            out and _is_bare_label(out[-1]) and not rules.strip_list_marker(line)
         ):
             out[-1] = f"{out[-1]} {line}"
         else:
@@ -165,8 +165,11 @@ def _continues(previous: str, line: str, wrapped: bool, width: int) -> bool:
     return classify_furniture(previous) is None and classify_furniture(line) is None
 
 
-def _is_bare_notice_label(line: str) -> bool:
-    """Say whether `line` is only a notice label with its colon ("Editor's note:")."""
+def _is_bare_label(line: str) -> bool:
+    """Say whether `line` is only a label whose text is on the next line: a notice label with
+    its colon ("Editor's note:"), or a byline's "By" (pages set the names as a link below it)."""
+    if line.lower() == "by":
+        return True
     return (
         line.endswith(":")
         and rules.word_count(line) <= 6
