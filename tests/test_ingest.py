@@ -435,3 +435,25 @@ def test_copied_furniture_of_a_byline_and_its_photo_is_not_read() -> None:
         "The first buses run in March, the board said on Monday.",
     ]
     assert Caption("Buses wait at the depot.", "Ann Roe/The Daily Courier") in article.captions
+
+
+_SECOND = (
+    "Drivers' representatives said the board had agreed to hire forty more drivers before the "
+    "new timetable starts, so that no route would lose its daytime service to pay for the night."
+)
+
+
+def test_a_link_bar_named_for_corrections_is_not_a_notice() -> None:
+    data = (
+        f"<h1>Night buses return</h1><p>{_LONG}</p><p>{_SECOND}</p>"
+        "<div class='story-corrections'><a>Request Reprint &amp; Licensing</a>, "
+        "<a>Submit Correction</a> or view <a>Editorial Guidelines</a></div>"
+        "<div class='correction'>Correction: An earlier version misstated the routes.</div>"
+        "<p>Updated: Sat 8:31 PM, Feb 17, 2018</p>"
+        "<ul class='share'><li>Click to share on Facebook (Opens in new window)</li></ul>"
+    )
+    article = read_article(data.encode(), source_format="html")
+    assert [n.text for n in article.notices] == [
+        "Correction: An earlier version misstated the routes."
+    ]
+    assert [b.text for b in article.body] == [_LONG, _SECOND]

@@ -537,8 +537,13 @@ def _notice_box_kind(node: LexborNode, dropped: tuple[DropKind, str] | None) -> 
     """
     _, compact = _class_words(node)
     kind = _notice_kind(compact) if compact else None
-    if kind is not None or dropped is None:
-        return kind
+    if kind is not None:
+        # A class naming a correction may be a link bar ("Submit Correction"); a notice box
+        # says something: a labelled notice, or a sentence.
+        text = _text(node)
+        return kind if rules.match_notice(text) or rules.ends_sentence(text) else None
+    if dropped is None:
+        return None
     if rules.word_count(_text(node)) > rules.MAX_NOTICE_WORDS:
         return None
     texts = [text for _, text in _own_texts(node)]

@@ -376,7 +376,8 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
         rf"(?: (?:on|via|to) .{{1,30}})?"
         rf"|(?:(?:share (?:on|via) )?(?:{_NETWORKS})\W*){{1,12}}"
         r"|follow us(?: on .{1,80})?|follow (?:@\w+|.{1,40} on (?:x|twitter|facebook|instagram"
-        r"|threads|tiktok|linkedin|youtube|bluesky|whatsapp|telegram)).{0,40}|like us on .{1,30}",
+        r"|threads|tiktok|linkedin|youtube|bluesky|whatsapp|telegram)).{0,40}|like us on .{1,30}"
+        r"|(?:click|tap) to (?:share|email|print|tweet|pin).{0,80}",
     ),
     BoilerplateRule(
         DropKind.CONSENT,
@@ -619,6 +620,7 @@ _SHORT_DATE = (
     rf"(?:{_WEEKDAY}\s+)?(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH})"
     r"|(?:an?|one|\d{1,3})\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\s+ago"
     r"|yesterday|today|just now"
+    rf"|{_WEEKDAY}"  # "Updated: Sat 8:31 PM, Feb 17, 2018"
 )
 _DATE_LINE_RE = re.compile(
     rf"{_DATE_PREFIX}?(?:{_DATE}|{_SHORT_DATE}|{_TIME})(?:\s*(?:,|at|[|·•/–—-])?\s*"
