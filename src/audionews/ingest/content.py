@@ -14,7 +14,7 @@ trigrams with trafilatura's text, and a teaser or a menu shares few.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from audionews.ingest.rules import trigrams, words
 
@@ -32,10 +32,15 @@ class MainText:
     trigrams: frozenset[tuple[str, ...]]
     short_blocks: frozenset[tuple[str, ...]]  # whole blocks of one or two words ("Background")
     word_count: int
+    #: Answers so far: the prose count and the walker ask about the same blocks.
+    answers: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def holds(self, text: str) -> bool:
         """Say whether `text` (one block as our walker read it) is part of the main text."""
-        return self.share(text) >= MIN_SHARED
+        answer = self.answers.get(text)
+        if answer is None:
+            answer = self.answers[text] = self.share(text) >= MIN_SHARED
+        return answer
 
     def share(self, text: str) -> float:
         """Return the share of `text`'s word trigrams found in the main text (0.0 to 1.0)."""
