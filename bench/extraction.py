@@ -29,8 +29,10 @@ headline on almost every page, so where the first line still equals the title of
 expected-metadata.json it is dropped too: no corpus then counts the headline, which audionews
 reads in the opening, not the body.
 
-Also timed, per page in the same run: make_script on the HTML vs trafilatura.extract (ratio of
-the totals, ours / trafilatura). `--worst N` lists the N lowest-F1 pages of audionews HTML and
+Also timed, per page in the same run (TIMERS): audionews reading the HTML (read_article, what
+ingest does) and making its script, beside trafilatura.extract with and without metadata
+(audionews reads the headline, byline and date too), as ratios of the totals to plain
+trafilatura.extract. `--worst N` lists the N lowest-F1 pages of audionews HTML and
 of audionews copied text with the longest missed or added passage; `--show PAGE_ID` (a page id,
 `corpus/id` or a unique prefix) prints that page's ground truth, our outputs and every missed
 and added passage in full, each missed one with what audionews did with it (dropped as what,
@@ -47,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import gzip
 import json
 import os
@@ -93,6 +96,13 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 WORKERS = 2
+#: What is timed per page, side by side in one run (the ratios are to trafilatura.extract).
+TIMERS = {
+    "read": "audionews reading (read_article: HTML -> Article)",
+    "script": "audionews script (make_script: + language, plan)",
+    "trafilatura": "trafilatura.extract (default settings)",
+    "trafilatura-metadata": "trafilatura.extract(with_metadata=True)",
+}
 READERS = {  # key: label, in table order
     "html": "audionews HTML",
     "trafilatura": "trafilatura",
@@ -349,8 +359,7 @@ class Result:
     outputs: dict[str, str]
     matches: dict[str, Match]
     notes: dict[str, str] = field(default_factory=dict)  # reader -> error line, quiet ones too
-    ours_s: float = 0.0
-    trafilatura_s: float = 0.0
+    seconds: dict[str, float] = field(default_factory=dict)  # TIMERS key -> time on this page
 
     @property
     def errors(self) -> dict[str, str]:
@@ -362,9 +371,17 @@ def score_page(page: Page, copied: str | None) -> Result:
     """Run the four readers on one page (in a worker) and match each against the truth."""
     import trafilatura
 
+    from audionews.errors import AudionewsError
+    from audionews.ingest.detect import read_article
+
+    seconds = {}
     start = time.perf_counter()
     script, html_error = run_audionews(page.html, "html")
-    ours_s = time.perf_counter() - start
+    seconds["script"] = time.perf_counter() - start
+    start = time.perf_counter()
+    with contextlib.suppress(AudionewsError):
+        read_article(page.html.encode(), source_format="html")
+    seconds["read"] = time.perf_counter() - start
     start = time.perf_counter()
     try:
         extracted = trafilatura.extract(page.html) or ""
@@ -372,7 +389,11 @@ def score_page(page: Page, copied: str | None) -> Result:
         extracted, traf_error = "", first_line(exc)
     else:
         traf_error = ""
-    trafilatura_s = time.perf_counter() - start
+    seconds["trafilatura"] = time.perf_counter() - start
+    start = time.perf_counter()
+    with contextlib.suppress(Exception):
+        trafilatura.extract(page.html, with_metadata=True)
+    seconds["trafilatura-metadata"] = time.perf_counter() - start
     if copied is None:
         copied = html_text_copy(page)
     copied_script, copied_error = run_audionews(copied, "text")
@@ -388,8 +409,7 @@ def score_page(page: Page, copied: str | None) -> Result:
         outputs,
         {reader: match(page.truth, text) for reader, text in outputs.items()},
         {reader: error for reader, error in errors.items() if error},
-        ours_s,
-        trafilatura_s,
+        seconds,
     )
 
 
@@ -546,8 +566,7 @@ def report(args: argparse.Namespace, pages: list[Page], results: list[Result], e
     tables = {name: figures(r for r in results if by_key[r.key].corpus == name) for name in corpora}
     tables["all"] = figures(results)
     others = [p for p in pages if p.key not in english]
-    ours_s = sum(r.ours_s for r in results)
-    traf_s = sum(r.trafilatura_s for r in results)
+    totals = {name: sum(r.seconds[name] for r in results) for name in TIMERS}
     worst_pages = {
         reader: worst(by_key, results, reader, args.worst) for reader in ("html", "copied")
     }
@@ -567,12 +586,7 @@ def report(args: argparse.Namespace, pages: list[Page], results: list[Result], e
             name: dict(collections.Counter(p.language for p in others if p.corpus == name))
             for name in corpora
         },
-        "timing": {
-            "pages": len(results),
-            "audionews_html_s": ours_s,
-            "trafilatura_s": traf_s,
-            "ratio": ours_s / traf_s if traf_s else None,
-        },
+        "timing": {"pages": len(results), "seconds": totals},
         "worst": worst_pages,
         "errors": errors,
         "elapsed_s": extra["elapsed_s"],
@@ -596,14 +610,13 @@ def report(args: argparse.Namespace, pages: list[Page], results: list[Result], e
     print("\n  F1 = harmonic mean of the mean precision and mean recall (evaluate.py); empty")
     print("  outputs count in recall only, as in the benchmark.")
     if results:
-        print(
-            f"\ntime, {len(results)} pages: audionews HTML make_script {ours_s:.2f} s "
-            f"({1000 * ours_s / len(results):.1f} ms/page, median "
-            f"{1000 * statistics.median(r.ours_s for r in results):.1f}), trafilatura.extract "
-            f"{traf_s:.2f} s ({1000 * traf_s / len(results):.1f} ms/page, median "
-            f"{1000 * statistics.median(r.trafilatura_s for r in results):.1f}) -> "
-            f"ours / trafilatura = {ours_s / traf_s:.2f}"
-        )
+        print(f"\ntime, {len(results)} HTML pages, one after another in each worker:")
+        for name, label in TIMERS.items():
+            median = 1000 * statistics.median(r.seconds[name] for r in results)
+            print(
+                f"  {label:<52} {totals[name]:6.2f} s  median {median:5.1f} ms/page"
+                f"  x{totals[name] / totals['trafilatura']:.2f} of trafilatura.extract"
+            )
     for reader, rows in worst_pages.items():
         print(f"\nworst {len(rows)} pages, {READERS[reader]} (F1 P R: reason):")
         width = max((len(by_key[row["page"]].short) for row in rows), default=0)
