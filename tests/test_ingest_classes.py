@@ -793,18 +793,14 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {
     ("not_hears", "class-3-embedded-tweet.html"): "the tweet's pic.twitter.com link is read",
     ("not_hears", "class-4-url-and-inline-headlines.html"): "a box title is read",
     ("not_hears", "class-4-timestamps-copied.txt"): "a bare author name is read",
-    ("not_hears", "class-4-wordpress-theme-data.html"): "[caption] shortcodes are read",
     ("not_hears", "class-6-local-weather-cookies.txt"): "reporter lines are read",
-    ("not_hears", "class-7-big-picture.html"): "an inline (Photo: ...) caption is read",
     ("headline", "class-2-div-br-body.html"): "a plain-div headline is not found",
     ("headline", "class-4-timestamps-copied.txt"): "the last menu line becomes the headline",
     ("headline", "class-6-local-weather-cookies.txt"): "a teaser becomes the headline",
     ("once", "class-2-div-br-body.html"): "the headline is not found",
     ("once", "class-6-local-weather-cookies.txt"): "the headline is heard twice",
-    ("key_points", "class-7-big-picture.html"): "a <p><strong> title over a list",
     ("dropped", "class-4-url-and-inline-headlines.html"): "links dropped as other",
     ("dropped", "class-6-local-weather-cookies.txt"): "cookie title dropped as navigation",
-    ("dropped", "class-7-big-picture.html"): "the inline caption is not dropped",
     ("apart", "class-2-div-br-body.html"): "<br><br> paragraphs are merged",
 }
 

@@ -382,5 +382,7 @@ def _titles_list(element: Element) -> bool:
     if isinstance(element, Heading):
         return rules.is_key_points_title(element.text) or rules.heads_links(element.text)
     return isinstance(element, Paragraph) and (
-        element.text.endswith((":", "：")) or rules.heads_links(element.text)
+        element.text.endswith((":", "："))
+        or rules.heads_links(element.text)
+        or rules.is_key_points_title(element.text)  # "<p><strong>The big picture</strong></p>"
     )

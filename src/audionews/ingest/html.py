@@ -606,7 +606,10 @@ class _Walker:
             elif tag.startswith(("-", "_", "!")):
                 continue
             elif tag not in BLOCK_TAGS and child.css_first(_BLOCK_SELECTOR) is None:
-                if not self._header_role(child):
+                caption = rules.leading_credit(_text(child))
+                if caption is not None:  # "<em>(Photo: J. Roe) Cranes over the site.</em>"
+                    self.parts.add_caption(caption, _text(child))
+                elif not self._header_role(child):
                     self.inline.append(child.text(deep=True, separator=""))
                     self._note_time(child)
             else:

@@ -116,7 +116,8 @@ KEY_POINT_TITLE_RE = re.compile(
     r"|\bwhat (?:we|you) (?:know|need to know|should know)\b|\bwhat to know\b"
     r"|\bwhat(?:'s| is) (?:new|next|known|changing)\b"
     r"|\bin (?:brief|short|summary|numbers|a nutshell)\b|\bsummary\b|\btl;?dr\b"
-    r"|\bby the numbers\b|\bthe essentials\b|\bbottom line\b|\brecap\b|\bkey\b",
+    r"|\bby the numbers\b|\bthe essentials\b|\bbottom line\b|\brecap\b|\bkey\b"
+    r"|\bthe big picture\b",
     re.IGNORECASE,
 )
 
@@ -428,6 +429,11 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
     ),
     BoilerplateRule(
         DropKind.OTHER,
+        "publishing system code",
+        r"\[/?[a-z][\w-]{1,30}(?:\s[^\]]{0,300})?\]",  # WordPress shortcodes: "[caption id=...]"
+    ),
+    BoilerplateRule(
+        DropKind.OTHER,
         "image file data",
         r"\S{1,200}\.(?:jpe?g|png|gif|webp|avif|svg)(?:\s+\S{1,40}){0,8}",
     ),
@@ -709,13 +715,21 @@ _LEADING_CREDIT_RE = re.compile(
 )
 
 
+def leading_credit(text: str) -> Caption | None:
+    """Return `text` as a Caption when it opens with its credit ("(Photo: J. Roe) ..."), or None."""
+    match = _LEADING_CREDIT_RE.match(text)
+    if match is None or word_count(text) > MAX_CAPTION_WORDS:
+        return None
+    return Caption(text=text[match.end() :].strip(), credit=match.group("credit").strip())
+
+
 def split_caption(text: str) -> Caption | None:
     """Return `text` as a Caption when it carries a photo credit, or None."""
     if word_count(text) > MAX_CAPTION_WORDS:
         return None
-    leading = _LEADING_CREDIT_RE.match(text)
-    if leading:
-        return Caption(text=text[leading.end() :].strip(), credit=leading.group("credit").strip())
+    leading = leading_credit(text)
+    if leading is not None:
+        return leading
     for credit_re in _CREDIT_RES:
         match = credit_re.search(text)
         if match:
