@@ -801,7 +801,6 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {
     ("once", "class-6-local-weather-cookies.txt"): "the headline is heard twice",
     ("dropped", "class-4-url-and-inline-headlines.html"): "links dropped as other",
     ("dropped", "class-6-local-weather-cookies.txt"): "cookie title dropped as navigation",
-    ("apart", "class-2-div-br-body.html"): "<br><br> paragraphs are merged",
 }
 
 

@@ -258,7 +258,7 @@ def parse_html(text: str) -> Article:
     meta = _meta_tags(tree)
     parts.language = _language(tree, meta)
     for node in tree.css("br"):
-        node.replace_with(" ")
+        node.replace_with(rules.LINE_BREAK)
     for node in tree.css(INVISIBLE_TAGS):
         node.decompose()
     body = tree.body
@@ -278,9 +278,32 @@ def parse_html(text: str) -> Article:
     _drop_outside(body, root, parts)
     walker.walk(root, depth=0)
     walker.flush()
+    _fill_gaps(walker.elements)
     assemble(walker.elements, parts)
     _apply_meta_fallbacks(parts, meta, tree, walker)
     return parts.build()
+
+
+def _fill_gaps(elements: list[Element]) -> None:
+    """Read a paragraph of prose that the main text skipped between two of its paragraphs.
+
+    trafilatura sometimes loses a sentence set apart by line breaks; between two paragraphs of
+    the story, a sentence of prose is the story, not a teaser.
+    """
+    for index in range(1, len(elements) - 1):
+        element = elements[index]
+        before, after = elements[index - 1], elements[index + 1]
+        if (
+            isinstance(element, Paragraph)
+            and element.outside
+            and isinstance(before, Paragraph)
+            and not before.outside
+            and isinstance(after, Paragraph)
+            and not after.outside
+            and rules.word_count(element.text) >= MIN_GAP_WORDS
+            and rules.ends_sentence(element.text)
+        ):
+            element.outside = False
 
 
 # --------------------------------------------------------------------------- metadata
@@ -354,6 +377,8 @@ PROTECTED_SHARE = 0.3
 PROTECTED_WORDS = 80
 #: Without trafilatura's main text, a leaf block of this many words ending a sentence is prose.
 MIN_PROSE_WORDS = 12
+#: A sentence this long between two paragraphs of the main text is read with them.
+MIN_GAP_WORDS = 8
 
 
 @dataclass(frozen=True)
@@ -617,11 +642,13 @@ class _Walker:
                 self.block(child, depth + 1)
 
     def flush(self) -> None:
-        """Turn the inline text collected so far into a paragraph."""
-        text = rules.clean_text("".join(self.inline))
+        """Turn the inline text collected so far into paragraphs (a blank <br><br> line ends
+        one: old pages set a whole body as text and line breaks)."""
+        for piece in rules.BLANK_LINE_RE.split("".join(self.inline)):
+            text = rules.clean_text(piece)
+            if text:
+                self.paragraph(text)
         self.inline.clear()
-        if text:
-            self.paragraph(text)
 
     def in_main(self, text: str) -> bool:
         """Say whether `text` is part of the article's main text (always, without one)."""

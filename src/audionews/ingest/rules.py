@@ -21,7 +21,11 @@ from audionews.models import Caption, DropKind, NoticeKind
 # --------------------------------------------------------------------------- cleaning text
 
 #: Spaces of every width (NBSP, thin, narrow NBSP, ideographic...) read as one plain space.
-_SPACES_RE = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+#: A parser's mark for a line break inside a block (HTML <br>): a space once text is cleaned,
+#: but two in a row end a paragraph (see BLANK_LINE_RE).
+LINE_BREAK = "\ue000"
+BLANK_LINE_RE = re.compile(rf"{LINE_BREAK}\s*{LINE_BREAK}")
+_SPACES_RE = re.compile(rf"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000{LINE_BREAK}]+")
 #: Characters that are invisible on the page: zero-width marks, BOM, soft hyphen, controls.
 _INVISIBLE_RE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAKS_RE = re.compile(r"\r\n?|[\u2028\u2029\x85]")
