@@ -86,6 +86,7 @@ class ArticleParts:
 
         `outside`: main-content detection left the text out (content.py): it is dropped.
         """
+        text = rules.without_media_links(text)
         if outside:
             self.drop(DropKind.OTHER, text, OUTSIDE_REASON)
         elif kind in (BlockKind.PARAGRAPH, BlockKind.QUOTE) and self._heard_already(text):

@@ -37,6 +37,15 @@ def clean_text(text: str) -> str:
     return _SPACES_RE.sub(" ", text).strip()
 
 
+#: Links an embedded post leaves in its text ("... done. pic.twitter.com/Qx7bL2"): not words.
+_MEDIA_LINK_RE = re.compile(r"\s*\b(?:pic\.twitter\.com|t\.co|instagr\.am|youtu\.be)/\S+")
+
+
+def without_media_links(text: str) -> str:
+    """Return `text` without the photo and short links an embedded post carries."""
+    return _MEDIA_LINK_RE.sub("", text).strip() if "/" in text else text
+
+
 def split_lines(text: str) -> list[str]:
     """Split a document into cleaned lines, keeping empty lines (they separate paragraphs)."""
     return [clean_text(line) for line in _LINE_BREAKS_RE.sub("\n", text).split("\n")]
