@@ -789,7 +789,6 @@ def cases_with(field: str) -> list[Any]:
 
 #: (check, article) -> why ingest still gets it wrong. Remove an entry when the fix lands.
 KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("hears", "class-3-split-body.html"): "trafilatura keeps only the first body block",
     ("not_hears", "class-4-url-and-inline-headlines.html"): "a box title is read",
     ("not_hears", "class-4-timestamps-copied.txt"): "a bare author name is read",
     ("not_hears", "class-6-local-weather-cookies.txt"): "reporter lines are read",

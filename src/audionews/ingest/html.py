@@ -375,6 +375,11 @@ ROOT_SHARE = 0.95
 PROTECTED_SHARE = 0.3
 #: ... or this many of its words: a section whose id happens to say "sharing" is not a share bar.
 PROTECTED_WORDS = 80
+#: A block holding this share of the prose whose class names a body ("article-body",
+#: "story__body") marks the blocks of the same class as body too: a story split around ad
+#: slots. Only "body": "content", "text" or "post" also name teaser cards (bench/extraction.py).
+BODY_SHARE = 0.2
+BODY_HINTS = frozenset(["body"])
 #: Without trafilatura's main text, a leaf block of this many words ending a sentence is prose.
 MIN_PROSE_WORDS = 12
 #: A sentence this long between two paragraphs of the main text is read with them.
@@ -387,6 +392,8 @@ class Prose:
 
     words: dict[int, int]
     total: int
+    #: (tag, class) of the blocks that hold the body: its other blocks look the same.
+    bodies: frozenset[tuple[str, str]] = frozenset()
 
     @classmethod
     def measure(cls, body: LexborNode, main: MainText | None) -> Prose:
@@ -408,7 +415,14 @@ class Prose:
             while ancestor is not None:
                 words[ancestor.mem_id] = words.get(ancestor.mem_id, 0) + count
                 ancestor = ancestor.parent
-        return cls(words, words.get(body.mem_id, 0))
+        total = words.get(body.mem_id, 0)
+        bodies = frozenset(
+            signature
+            for node in body.css(_BLOCK_SELECTOR)
+            if (signature := _body_signature(node))
+            and words.get(node.mem_id, 0) >= BODY_SHARE * total
+        )
+        return cls(words, total, bodies)
 
     def holds_much(self, node: LexborNode) -> bool:
         """Say whether `node` holds too much of the article to be a box of page furniture."""
@@ -430,6 +444,14 @@ class Prose:
             if best is None or self.share(best) < ROOT_SHARE:
                 return node
             node = best
+
+
+def _body_signature(node: LexborNode) -> tuple[str, str] | None:
+    """Return (tag, class) of a block whose class names a body ("article-body"), else None."""
+    classes = node.attributes.get("class") or ""
+    if not set(_TOKEN_SPLIT_RE.split(classes.lower())) & BODY_HINTS:
+        return None
+    return node.tag or "", classes.strip()
 
 
 def _own_texts(scope: LexborNode) -> list[tuple[LexborNode, str]]:
@@ -615,6 +637,7 @@ class _Walker:
     root: LexborNode
     main: MainText | None = None  # the page's main text, when trafilatura found one
     prose: Prose | None = None
+    in_body: int = 0  # inside this many blocks that look like the body's (Prose.bodies)
     elements: list[Element] = field(default_factory=list)
     headline_id: int | None = None
     time_datetime: str = ""
@@ -655,7 +678,10 @@ class _Walker:
         return self.main is None or self.main.holds(text)
 
     def paragraph(self, text: str, images: list[Caption] | None = None) -> None:
-        self.elements.append(Paragraph(text, images or [], outside=not self.in_main(text)))
+        # In a block shaped like the body's, sentences are the story even where trafilatura
+        # lost them; lists and stacks of links there still have to be in the main text.
+        inside = self.in_main(text) or (self.in_body > 0 and rules.ends_sentence(text))
+        self.elements.append(Paragraph(text, images or [], outside=not inside))
         if not _is_header_furniture(text):
             self.body_started = True
         self.after_headline = False
@@ -703,6 +729,11 @@ class _Walker:
             if text:
                 self.paragraph(text)
             self._note_time(node)
+        elif self.prose is not None and _body_signature(node) in self.prose.bodies:
+            self.in_body += 1
+            self.walk(node, depth)
+            self.flush()
+            self.in_body -= 1
         else:
             self.walk(node, depth)
             self.flush()
