@@ -793,10 +793,7 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {
     ("not_hears", "class-4-timestamps-copied.txt"): "a bare author name is read",
     ("not_hears", "class-6-local-weather-cookies.txt"): "reporter lines are read",
     ("headline", "class-2-div-br-body.html"): "a plain-div headline is not found",
-    ("headline", "class-4-timestamps-copied.txt"): "the last menu line becomes the headline",
-    ("headline", "class-6-local-weather-cookies.txt"): "a teaser becomes the headline",
     ("once", "class-2-div-br-body.html"): "the headline is not found",
-    ("once", "class-6-local-weather-cookies.txt"): "the headline is heard twice",
     ("dropped", "class-4-url-and-inline-headlines.html"): "links dropped as other",
     ("dropped", "class-6-local-weather-cookies.txt"): "cookie title dropped as navigation",
 }

@@ -127,8 +127,9 @@ def find_span(lines: list[str]) -> Span:
     recurring = _recurring_title(lines, first)
     title_line = recurring is not None  # lines[0] is the page's title: never the kicker
     start = recurring if recurring is not None else _headline_before(lines, first)
-    if start > int(title_line) and _is_kicker_line(lines[start - 1]):
-        start -= 1
+    kicker = start - 1
+    if kicker >= int(title_line) and _is_kicker(lines, kicker):
+        start = kicker
     return Span(start, last + 1, title_line=title_line)
 
 
@@ -243,17 +244,17 @@ def _recurring_title(lines: list[str], body_start: int) -> int | None:
 
 
 def _headline_before(lines: list[str], body_start: int) -> int:
-    """Return the headline's line: the first headline-like line of the header above the body.
+    """Return the headline's line: the first headline-like line of the header above the body,
+    or the one the page prints twice (a teaser above it is printed once).
 
     A page with a short header keeps all of it (the parser finds kicker, headline and byline).
     """
     if body_start <= MAX_HEADER_LINES:
         return 0
     window = range(body_start - MAX_HEADER_LINES, body_start)
-    for index in window:
-        if _is_headline_like(lines[index]):
-            return index
-    return body_start
+    candidates = [index for index in window if _is_headline_like(lines[index])]
+    twice = [index for index in candidates if lines[index] == lines[index + 1]]
+    return (twice or candidates or [body_start])[0]
 
 
 def _is_headline_like(text: str) -> bool:
@@ -263,6 +264,20 @@ def _is_headline_like(text: str) -> bool:
         return False
     sentence = rules.ends_sentence(text) and not text.rstrip("”\"'’").endswith(("?", "!"))
     return not sentence and rules.match_boilerplate(text) is None
+
+
+def _is_kicker(lines: list[str], index: int) -> bool:
+    """Say whether lines[index], above the headline, is its kicker.
+
+    A menu's last entry ("Traffic", "Watch live") is not: a kicker stands apart from the line
+    above it, or is set in capitals under menu entries that are not ("LOCAL NEWS").
+    """
+    if not _is_kicker_line(lines[index]):
+        return False
+    above = lines[index - 1] if index > 0 else ""
+    return not (above and _is_kicker_line(above)) or (
+        rules.is_all_caps(lines[index]) and not rules.is_all_caps(above)
+    )
 
 
 def _is_kicker_line(text: str) -> bool:

@@ -94,10 +94,22 @@ def parse_text(text: str) -> Article:
     lines = _logical_lines(text)
     span = find_span(lines)
     _drop_outside(lines, span, parts)
-    units = [_classify(line) for line in lines[span.start : span.end]]
+    units = [_classify(line) for line in _without_repeats(lines[span.start : span.end], parts)]
     start = _read_header(units, parts)
     _read_body(units[start:], parts)
     return parts.build()
+
+
+def _without_repeats(lines: list[str], parts: ArticleParts) -> list[str]:
+    """Drop a line that repeats the line above it: a copied page prints a headline as a link
+    and as the heading, a photo's alt text and its caption."""
+    kept: list[str] = []
+    for line in lines:
+        if kept and line == kept[-1]:
+            parts.drop(DropKind.OTHER, line, "repeats the line above")
+        else:
+            kept.append(line)
+    return kept
 
 
 def _drop_outside(lines: list[str], span: Span, parts: ArticleParts) -> None:
