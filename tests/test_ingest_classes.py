@@ -789,12 +789,10 @@ def cases_with(field: str) -> list[Any]:
 
 #: (check, article) -> why ingest still gets it wrong. Remove an entry when the fix lands.
 KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("not_hears", "class-4-url-and-inline-headlines.html"): "a box title is read",
     ("not_hears", "class-4-timestamps-copied.txt"): "a bare author name is read",
     ("not_hears", "class-6-local-weather-cookies.txt"): "reporter lines are read",
     ("headline", "class-2-div-br-body.html"): "a plain-div headline is not found",
     ("once", "class-2-div-br-body.html"): "the headline is not found",
-    ("dropped", "class-4-url-and-inline-headlines.html"): "links dropped as other",
     ("dropped", "class-6-local-weather-cookies.txt"): "cookie title dropped as navigation",
 }
 

@@ -382,6 +382,9 @@ BODY_SHARE = 0.2
 BODY_HINTS = frozenset(["body"])
 #: Without trafilatura's main text, a leaf block of this many words ending a sentence is prose.
 MIN_PROSE_WORDS = 12
+#: Inline text that is mostly links ("<a>Other story</a> <a>Another</a>") and not in the main
+#: text is a stack of links to other pages.
+LINK_SHARE = 0.8
 #: A sentence this long between two paragraphs of the main text is read with them.
 MIN_GAP_WORDS = 8
 
@@ -638,6 +641,7 @@ class _Walker:
     main: MainText | None = None  # the page's main text, when trafilatura found one
     prose: Prose | None = None
     in_body: int = 0  # inside this many blocks that look like the body's (Prose.bodies)
+    link_chars: int = 0  # how much of the inline text collected so far is link text
     elements: list[Element] = field(default_factory=list)
     headline_id: int | None = None
     time_datetime: str = ""
@@ -658,7 +662,10 @@ class _Walker:
                 if caption is not None:  # "<em>(Photo: J. Roe) Cranes over the site.</em>"
                     self.parts.add_caption(caption, _text(child))
                 elif not self._header_role(child):
-                    self.inline.append(child.text(deep=True, separator=""))
+                    text = child.text(deep=True, separator="")
+                    self.inline.append(text)
+                    if tag == "a":
+                        self.link_chars += len(text.strip())
                     self._note_time(child)
             else:
                 self.flush()
@@ -667,11 +674,16 @@ class _Walker:
     def flush(self) -> None:
         """Turn the inline text collected so far into paragraphs (a blank <br><br> line ends
         one: old pages set a whole body as text and line breaks)."""
-        for piece in rules.BLANK_LINE_RE.split("".join(self.inline)):
-            text = rules.clean_text(piece)
-            if text:
-                self.paragraph(text)
+        joined = "".join(self.inline)
+        links = self.link_chars >= LINK_SHARE * len(joined.strip())
         self.inline.clear()
+        self.link_chars = 0
+        for piece in rules.BLANK_LINE_RE.split(joined):
+            text = rules.clean_text(piece)
+            if text and links and not self.in_main(text) and not rules.match_boilerplate(text):
+                self.parts.drop(DropKind.PROMOTION, text, "links to other pages")
+            elif text:
+                self.paragraph(text)
 
     def in_main(self, text: str) -> bool:
         """Say whether `text` is part of the article's main text (always, without one)."""
@@ -817,6 +829,10 @@ class _Walker:
                 self.parts.drop(DropKind.PROMOTION, item, OUTSIDE_REASON)
         if kept:
             self.elements.append(ListElement(kept, title=title))
+        elif items and self.elements and isinstance(heading := self.elements[-1], Heading):
+            # The heading over a list of other stories ("Also in Environment") goes with it.
+            self.elements.pop()
+            self.parts.drop(DropKind.PROMOTION, heading.text, OUTSIDE_REASON)
         self.after_headline = False
 
     def _table(self, node: LexborNode, depth: int) -> None:
