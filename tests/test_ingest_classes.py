@@ -789,11 +789,8 @@ def cases_with(field: str) -> list[Any]:
 
 #: (check, article) -> why ingest still gets it wrong. Remove an entry when the fix lands.
 KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("not_hears", "class-4-timestamps-copied.txt"): "a bare author name is read",
-    ("not_hears", "class-6-local-weather-cookies.txt"): "reporter lines are read",
     ("headline", "class-2-div-br-body.html"): "a plain-div headline is not found",
     ("once", "class-2-div-br-body.html"): "the headline is not found",
-    ("dropped", "class-6-local-weather-cookies.txt"): "cookie title dropped as navigation",
 }
 
 

@@ -397,6 +397,8 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
         DropKind.CONSENT,
         "cookie or paywall banner",
         r"(?:accept|reject|allow|decline|refuse)(?: all)?(?: cookies)?(?: .{0,40})?"
+        r"|we (?:value|respect|care about) your privacy|your privacy (?:choices|matters|settings)"
+        r"|we and our (?:\d+ )?partners (?:use|store|process).{0,400}"
         r"|(?:we|this (?:site|website)) uses? cookies.{0,400}|cookies? (?:settings|policy"
         r"|preferences|notice|consent).{0,60}|manage (?:cookie |privacy )?(?:preferences|settings"
         r"|consent|choices)|by (?:continuing|using|browsing) (?:to (?:use|browse) )?(?:this|our)"

@@ -67,6 +67,8 @@ _TITLE_SMALL_WORDS = frozenset(
 #: Why lines outside the article's span (span.py) are not read.
 BEFORE_REASON = "page before the article: menus and teasers"
 AFTER_REASON = "page after the article: related stories, comments, footer"
+#: A reporter's title on its own line under the byline.
+REPORTER_TITLE = rules.BoilerplateRule(DropKind.METADATA, "byline", "")
 #: A short line in a run of them at the top of the page: a menu entry.
 MENU_LINE = rules.BoilerplateRule(DropKind.NAVIGATION, "menu line", "")
 
@@ -227,6 +229,7 @@ def _read_header(units: list[Unit], parts: ArticleParts) -> int:
         return _record_furniture_before(units, first, parts)
     _record_furniture_before(units, head, parts)
     parts.headline = units[head].text
+    _mark_bare_bylines(units, head + 1)
     return _read_standfirsts(units, head + 1, parts)
 
 
@@ -301,6 +304,41 @@ def _record_once(units: list[Unit], index: int, parts: ArticleParts) -> None:
     if unit.kind is UnitKind.FURNITURE and unit.furniture is not None:
         parts.record(unit.furniture)
         units[index] = Unit(unit.text, UnitKind.FURNITURE)  # recorded: forget the finding
+
+
+#: Last words of a reporter's title on its own line under the name ("Local Democracy Reporter").
+_ROLE_WORDS = frozenset(
+    ["reporter", "editor", "writer", "correspondent", "columnist", "contributor", "journalist",
+     "producer", "photographer", "staff", "analyst", "critic"]
+)  # fmt: skip
+#: How far below the headline a bare name may stand above its date.
+BYLINE_LOOKAHEAD = 3
+
+
+def _mark_bare_bylines(units: list[Unit], start: int) -> None:
+    """Mark a name set on its own line under the headline ("Kofi Mensah"), and the reporter's
+    title under it, as the byline, when a date follows: pages copy a byline link without "By"."""
+    for index in range(start, min(start + BYLINE_LOOKAHEAD, len(units))):
+        unit = units[index]
+        if unit.kind is not UnitKind.TEXT or rules.match_byline(f"By {unit.text}") is None:
+            continue
+        following = range(index + 1, min(index + 1 + BYLINE_LOOKAHEAD, len(units)))
+        if not any(rules.is_date_line(units[i].text) for i in following):
+            continue
+        units[index] = Unit(
+            unit.text, UnitKind.FURNITURE, furniture=Furniture(unit.text, byline=unit.text)
+        )
+        for i in following:
+            if units[i].kind is UnitKind.TEXT and _is_role(units[i].text):
+                role = Furniture(units[i].text, drop=REPORTER_TITLE)
+                units[i] = Unit(units[i].text, UnitKind.FURNITURE, furniture=role)
+        return
+
+
+def _is_role(text: str) -> bool:
+    """Say whether a line is a reporter's title ("Political Editor", "Staff Writer")."""
+    words = text.lower().split()
+    return 0 < len(words) <= 4 and words[-1] in _ROLE_WORDS and rules.is_heading_like(text)
 
 
 def _read_standfirsts(units: list[Unit], start: int, parts: ArticleParts) -> int:
