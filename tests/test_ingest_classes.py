@@ -769,32 +769,8 @@ def _show(texts: list[str], limit: int = 90) -> str:
 
 
 def cases_with(field: str) -> list[Any]:
-    """Return the cases that set `field`, as pytest params named after their file.
-
-    A check listed in KNOWN_GAPS is expected to fail (strictly: it fails the suite once it
-    passes, so the entry must then go): the gaps issue 10 still has open, written down.
-    """
-    return [
-        pytest.param(
-            c,
-            id=c.name,
-            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[field, c.name])]
-            if (field, c.name) in KNOWN_GAPS
-            else [],
-        )
-        for c in CASES
-        if getattr(c, field)
-    ]
-
-
-#: (check, article) -> why ingest still gets it wrong. Remove an entry when the fix lands.
-KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("headline", "class-2-div-br-body.html"): "a plain-div headline is not found",
-    ("once", "class-2-div-br-body.html"): "the headline is not found",
-}
-
-
-# --------------------------------------------------------------------------- the checks
+    """Return the cases that set `field`, as pytest params named after their file."""
+    return [pytest.param(c, id=c.name) for c in CASES if getattr(c, field)]
 
 
 @pytest.mark.parametrize("case", cases_with("hears"))

@@ -257,6 +257,7 @@ def parse_html(text: str) -> Article:
     parts = ArticleParts(source_format="html")
     meta = _meta_tags(tree)
     parts.language = _language(tree, meta)
+    title = _page_title(tree, meta)  # read before <head> goes with the invisible tags
     for node in tree.css("br"):
         node.replace_with(rules.LINE_BREAK)
     for node in tree.css(INVISIBLE_TAGS):
@@ -267,7 +268,7 @@ def parse_html(text: str) -> Article:
     main = main_text(text)
     prose = Prose.measure(body, main)
     root = prose.root(body)
-    headline_node = _headline_node(root, body)
+    headline_node = _headline_node(root, body) or _title_node(body, title)
     if headline_node is not None:
         parts.headline = _text(headline_node)
         # The article's header (kicker, standfirst, byline) sits around the headline, which
@@ -280,7 +281,7 @@ def parse_html(text: str) -> Article:
     walker.flush()
     _fill_gaps(walker.elements)
     assemble(walker.elements, parts)
-    _apply_meta_fallbacks(parts, meta, tree, walker)
+    _apply_meta_fallbacks(parts, meta, title, walker)
     return parts.build()
 
 
@@ -329,8 +330,23 @@ def _language(tree: LexborHTMLParser, meta: dict[str, str]) -> str:
     return rules.clean_text(declared).replace("_", "-")
 
 
+def _page_title(tree: LexborHTMLParser, meta: dict[str, str]) -> str:
+    """Return the page's title without the site's name ("Headline - Site" -> "Headline")."""
+    title_node = tree.css_first("title")
+    title = meta.get("og:title") or (_text(title_node) if title_node is not None else "")
+    return _TITLE_SUFFIX_RE.sub("", title)
+
+
+def _title_node(body: LexborNode, title: str) -> LexborNode | None:
+    """Return the block that prints the page title, the headline of a page with no <h1>."""
+    wanted = rules.words(title)
+    if not wanted:
+        return None
+    return next((node for node, text in _own_texts(body) if rules.words(text) == wanted), None)
+
+
 def _apply_meta_fallbacks(
-    parts: ArticleParts, meta: dict[str, str], tree: LexborHTMLParser, walker: _Walker
+    parts: ArticleParts, meta: dict[str, str], title: str, walker: _Walker
 ) -> None:
     """Fill what the page body did not give from <meta> tags and <title>."""
     published = meta.get("article:published_time") or meta.get("datepublished") or ""
@@ -343,9 +359,7 @@ def _apply_meta_fallbacks(
     if not parts.kicker:
         parts.kicker = meta.get("article:section", "")
     if not parts.headline:
-        title_node = tree.css_first("title")
-        title = meta.get("og:title") or (_text(title_node) if title_node is not None else "")
-        parts.headline = _TITLE_SUFFIX_RE.sub("", title)
+        parts.headline = title
     description = meta.get("description") or meta.get("og:description") or ""
     if not parts.standfirsts and description and not _repeats_body(description, parts):
         parts.standfirsts.append(description)
