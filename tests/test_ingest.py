@@ -457,3 +457,14 @@ def test_a_link_bar_named_for_corrections_is_not_a_notice() -> None:
         "Correction: An earlier version misstated the routes."
     ]
     assert [b.text for b in article.body] == [_LONG, _SECOND]
+
+
+def test_a_count_of_comments_above_the_story_does_not_end_it() -> None:
+    """A stats block ("Comments:" over "1664") is not the comments section after the story."""
+    summary = "\n\n".join([_SECOND] * 4)
+    data = (
+        f"Night buses return\n\n{summary}\n\nWords:\n6,700\nComments:\n1664\n"
+        f"Kudos:\n7142\n\n{_LONG}\n\nThe first buses run in March, the board said on Monday.\n"
+    )
+    article = read_article(data.encode(), source_format="text")
+    assert _LONG in [b.text for b in article.body]

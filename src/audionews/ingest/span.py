@@ -81,6 +81,7 @@ SECTION_LABEL_RE = re.compile(
     re.IGNORECASE,
 )
 MAX_LABEL_CHARS = 200
+_COUNT_RE = re.compile(r"\d[\d,.]*\s*[kKmM]?")
 
 
 def _label(pattern: re.Pattern[str], text: str) -> bool:
@@ -199,10 +200,12 @@ def _ends_article(lines: list[str], index: int, runs: list[_Run], run: _Run | No
     shows when the story before it is long, or when commenters' lines ("ana says:", a date)
     come right after it.
     """
-    longest = max([r.words for r in runs] + [run.words if run else 0])
+    following = lines[index + 1 : index + 1 + COMMENT_LOOKAHEAD]
+    if following and _COUNT_RE.fullmatch(following[0]):
+        return False  # "Comments:" over "1664" in a block of stats, not the comments
+    longest = max([r.weight for r in runs] + [run.weight if run else 0])
     if longest >= MIN_ARTICLE_WORDS:
         return True
-    following = lines[index + 1 : index + 1 + COMMENT_LOOKAHEAD]
     return longest >= MIN_SHORT_ARTICLE_WORDS and any(
         is_comments_label(line) or rules.is_date_line(line) for line in following
     )
