@@ -436,8 +436,8 @@ class Prose:
         bodies = frozenset(
             signature
             for node in body.css(_BLOCK_SELECTOR)
-            if (signature := _body_signature(node))
-            and words.get(node.mem_id, 0) >= BODY_SHARE * total
+            if words.get(node.mem_id, 0) >= BODY_SHARE * total
+            and (signature := _body_signature(node))
         )
         return cls(words, total, bodies)
 
@@ -483,12 +483,15 @@ def _own_texts(scope: LexborNode) -> list[tuple[LexborNode, str]]:
         pieces: list[str] = []
         for child in [*node.iter(include_text=True), None]:
             if child is None or (child.tag in BLOCK_TAGS and child.is_element_node):
-                text = rules.clean_text("".join(pieces))
-                if text:
-                    found.append((node, text))
-                pieces.clear()
+                if pieces:
+                    text = rules.clean_text("".join(pieces))
+                    if text:
+                        found.append((node, text))
+                    pieces.clear()
             elif child.tag == "-text" or child.is_element_node:
-                pieces.append(child.text(deep=True, separator=""))
+                piece = child.text(deep=True, separator="")
+                if not piece.isspace():
+                    pieces.append(piece)
     return found
 
 
@@ -755,7 +758,11 @@ class _Walker:
             if text:
                 self.paragraph(text)
             self._note_time(node)
-        elif self.prose is not None and _body_signature(node) in self.prose.bodies:
+        elif (
+            self.prose is not None
+            and self.prose.bodies
+            and _body_signature(node) in self.prose.bodies
+        ):
             self.in_body += 1
             self.walk(node, depth)
             self.flush()
