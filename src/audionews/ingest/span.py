@@ -33,6 +33,8 @@ LIST_ITEM_COST = 0.25
 #: The header (kicker, headline, standfirst, byline, dates, a caption) is this many lines at
 #: most: a page with more text lines above its body starts with menus and teasers.
 MAX_HEADER_LINES = 8
+#: A headline's byline or date follows it within this many lines (a standfirst may come first).
+BYLINE_GAP = 3
 #: A run of prose this long is an article: a comments label after it ends the article; in a
 #: page's header ("12 comments" beside the byline) the same label is just a link.
 MIN_ARTICLE_WORDS = 100
@@ -247,8 +249,9 @@ def _recurring_title(lines: list[str], body_start: int) -> int | None:
 
 
 def _headline_before(lines: list[str], body_start: int) -> int:
-    """Return the headline's line: the first headline-like line of the header above the body,
-    or the one the page prints twice (a teaser above it is printed once).
+    """Return the headline's line among the header's headline-like lines above the body: the
+    one the page prints twice (a teaser above it is printed once), else the one a byline or
+    date follows, else the first.
 
     A page with a short header keeps all of it (the parser finds kicker, headline and byline).
     """
@@ -257,7 +260,16 @@ def _headline_before(lines: list[str], body_start: int) -> int:
     window = range(body_start - MAX_HEADER_LINES, body_start)
     candidates = [index for index in window if _is_headline_like(lines[index])]
     twice = [index for index in candidates if lines[index] == lines[index + 1]]
-    return (twice or candidates or [body_start])[0]
+    signed = [
+        index
+        for index in candidates
+        if any(_is_byline_or_date(line) for line in lines[index + 1 : index + 1 + BYLINE_GAP])
+    ]
+    return (twice or signed or candidates or [body_start])[0]
+
+
+def _is_byline_or_date(line: str) -> bool:
+    return rules.match_byline(line) is not None or rules.is_date_line(line)
 
 
 def _is_headline_like(text: str) -> bool:
