@@ -221,12 +221,15 @@ def _joins(before: _Run, after: _Run) -> bool:
 def _gap_cost(line: str) -> float:
     """Return how much a non-prose line interrupts the body.
 
-    Menu entries, labels and headlines of other stories cost most; a line that ends a sentence
-    (a short quote, "He declined.") or a long line (a caption, a list item) costs half.
+    Menu entries and labels (a few words) cost most, headline-like lines (other stories, or
+    the body's own subheadings) a little less; a line that ends a sentence (a short quote, "He
+    declined.") or a long line (a caption, a list item) costs half.
     """
     count = rules.word_count(line)
-    if count <= SHORT_LINE_WORDS or rules.is_heading_like(line):
+    if count <= SHORT_LINE_WORDS:
         return 1.0
+    if rules.is_heading_like(line):
+        return 0.75
     return 0.5
 
 
