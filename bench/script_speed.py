@@ -23,18 +23,22 @@ from audionews.pipeline import make_script
 TARGET_S = 1.0
 WORDS = 10_000
 
+#: Each section says them of another ward ({n}): a page that prints the same paragraph twice
+#: is read once (assemble.py), and the benchmark must time a long article, not its first part.
 PARAGRAPHS = [
-    "The city council approved a $48.5 million budget at 11:40 p.m. on Thursday after a "
-    "five-hour debate, Mayor Ana Ruiz said. Dr. Priya Nair, the finance director, called it "
-    "“tight but honest” — and warned that reserves would fall by 12% in 2025–2027.",
-    "Residents can read the plan at https://www.example.gov/budget or e-mail the office at "
-    "budget.office@example.gov before 5 p.m. ET on Friday. Gov. Lee and Sen. Warren welcomed "
-    "the vote; Rep. Ortiz did not.",
-    "“We will do everything we can,” said Mr. Okafor, who chairs the No. 2 committee on "
-    "St. Mary's Road. The U.S. Department of Transportation has pledged $2.5 million a year.",
-    "Head teachers welcomed the plan but warned that some older school kitchens would need new "
-    "equipment before September, e.g. ovens and dishwashers... The council said it would look "
-    "at the list.",
+    "The city council approved a $48.5 million budget for Ward {n} at 11:40 p.m. on Thursday "
+    "after a five-hour debate, Mayor Ana Ruiz told Ward {n} residents. Dr. Priya Nair, the "
+    "Ward {n} finance director, called it “tight but honest” — and warned that Ward {n} reserves "
+    "would fall by 12% in 2025–2027.",
+    "Residents of Ward {n} can read the plan at https://www.example.gov/budget or e-mail the "
+    "Ward {n} office at budget.office@example.gov before 5 p.m. ET on Friday. Gov. Lee and "
+    "Sen. Warren welcomed the Ward {n} vote; Rep. Ortiz of Ward {n} did not.",
+    "“We will do everything we can for Ward {n},” said Mr. Okafor, who chairs the No. 2 "
+    "committee on St. Mary's Road in Ward {n}. The U.S. Department of Transportation has pledged "
+    "$2.5 million a year to Ward {n} and to the roads around Ward {n}.",
+    "Head teachers in Ward {n} welcomed the plan but warned that some older Ward {n} school "
+    "kitchens would need new equipment before September, e.g. ovens and dishwashers... The "
+    "council said it would look at the Ward {n} list, and Ward {n} parents would be told.",
 ]
 ITEMS = [
     "• Bus passes stay at $2 a day.",
@@ -55,7 +59,8 @@ def build_article(words: int = WORDS) -> str:
     while count < words:
         section += 1
         parts.append(f"Section {section} of the budget debate")
-        for paragraph in PARAGRAPHS:
+        for template in PARAGRAPHS:
+            paragraph = template.format(n=section)
             parts.append(paragraph)
             count += len(paragraph.split())
         if section % 3 == 0:
