@@ -9,7 +9,8 @@ need the HTML), so this module is ours. It relies on signals that hold on most p
   section labels ("Related stories", "23 Comments", "About the author") end it;
 - the page's first line is often its <title>, "Headline - Site": the headline recurs as its
   own line just before the body, which is where the article starts;
-- otherwise the headline is the first headline-like line shortly before the body.
+- otherwise the headline is a headline-like line shortly before the body: the one the page
+  prints twice, else the one a byline or date follows, else the first.
 
 Pure: it looks at lines only and returns a span; the text parser records what lies outside.
 """
@@ -24,8 +25,7 @@ from audionews.ingest import rules
 #: A prose line: a sentence of at least this many words, or a long line of any shape.
 MIN_SENTENCE_WORDS = 8
 MIN_LONG_LINE_WORDS = 25
-#: How much non-prose may interrupt the body: short lines cost 1, longer ones (list items,
-#: captions, subheadings) half, and the run ends when the cost passes this.
+#: How much non-prose may interrupt the body (see _gap_cost); the run ends past this.
 MAX_GAP_COST = 5.0
 SHORT_LINE_WORDS = 4
 #: The items of a list the body introduces ("Think about it:") barely interrupt it.
@@ -44,6 +44,8 @@ COMMENT_LOOKAHEAD = 3
 #: A labelled box of at most this many lines inside the body ("Related" and two headlines) does
 #: not end it.
 MAX_BOX_LINES = 6
+#: A run of one prose line (a footer's contact paragraph, a teaser's blurb) weighs this share
+#: of its words against a story of paragraphs.
 LONE_LINE_WEIGHT = 0.5
 #: A title suffix naming the site: "Headline - Site", "Headline | Site", "Headline — Site".
 _TITLE_SEPARATOR_RE = re.compile(r"\s+[|–—•·:-]\s+")
@@ -148,8 +150,7 @@ class _Run:
 
     @property
     def weight(self) -> float:
-        """How likely the run is the body: its words, halved for a lone line (a footer's
-        contact paragraph, a teaser's blurb) against a story of paragraphs."""
+        """How likely the run is the body: its words, less for a lone line (LONE_LINE_WEIGHT)."""
         return self.words if self.lines > 1 else self.words * LONE_LINE_WEIGHT
 
 
