@@ -74,6 +74,22 @@ class Case:
     rows: tuple[tuple[str, ...], ...] = ()  # a table's rows: cells heard in order, rows in order
 
 
+#: The outage story of class-4-timestamps, as a page (.html) and as copied text (.txt).
+_OUTAGE_STORY = (
+    "Power was back on across downtown Riverview early on Wednesday",
+    "Crews will stay on site until the damaged transformer is replaced.",
+    "could apply for a credit of up to $150 on its website.",
+)
+_OUTAGE_TIMES = (
+    "Published 3 hours ago",
+    "3 hours ago",
+    "Updated Nov 19",
+    "6:55 AM",
+    "2 min read",
+    "Kofi Mensah",
+)
+
+
 CASES: tuple[Case, ...] = (
     # ------------------------------------------------------------------ class 1
     Case(
@@ -349,19 +365,8 @@ CASES: tuple[Case, ...] = (
     Case(
         "class-4-timestamps.html",
         C4,
-        hears=(
-            "Power was back on across downtown Riverview early on Wednesday",
-            "Crews will stay on site until the damaged transformer is replaced.",
-            "could apply for a credit of up to $150 on its website.",
-        ),
-        not_hears=(
-            "Published 3 hours ago",
-            "3 hours ago",
-            "Updated Nov 19",
-            "6:55 AM",
-            "2 min read",
-            "Kofi Mensah",
-        ),
+        hears=_OUTAGE_STORY,
+        not_hears=_OUTAGE_TIMES,
         no_notices=True,
         dropped=(
             ("Published 3 hours ago", frozenset({DropKind.METADATA})),
@@ -372,22 +377,8 @@ CASES: tuple[Case, ...] = (
     Case(
         "class-4-timestamps-copied.txt",
         C4,
-        hears=(
-            "Power was back on across downtown Riverview early on Wednesday",
-            "Crews will stay on site until the damaged transformer is replaced.",
-            "could apply for a credit of up to $150 on its website.",
-        ),
-        not_hears=(
-            "Published 3 hours ago",
-            "3 hours ago",
-            "Updated Nov 19",
-            "6:55 AM",
-            "2 min read",
-            "Kofi Mensah",
-            "Watch live",
-            "EEO report",
-            "FCC public file",
-        ),
+        hears=_OUTAGE_STORY,
+        not_hears=(*_OUTAGE_TIMES, "Watch live", "EEO report", "FCC public file"),
         headline="Downtown power restored after substation fire",
         once=("Downtown power restored after substation fire",),
         no_notices=True,
