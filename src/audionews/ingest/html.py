@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -595,14 +596,24 @@ def _drop_reason(node: LexborNode, *, inside: bool = False) -> tuple[DropKind, s
         return DROP_ROLES[role]
     if tag == "footer":
         return (DropKind.LEGAL, "article footer")
-    tokens, compact = _class_words(node)
-    if not compact:
+    _, compact = _class_words(node)
+    hint = _furniture_hint(compact) if compact else None
+    if hint is None or _is_key_points_box(node):
         return None
+    return hint.kind, hint.reason
+
+
+# Pages repeat a few class strings on many elements ("teaser-item" on every teaser): the answer
+# for a class string is kept for the next element.
+@functools.lru_cache(maxsize=4096)
+def _furniture_hint(compact: str) -> Hint | None:
+    """Return the first furniture hint that class/id words `compact` match (None for a notice)."""
     if _notice_kind(compact) is not None:
         return None
+    tokens = set(_TOKEN_SPLIT_RE.split(compact))
     for hint in HINTS:
         if tokens & hint.tokens or any(s in compact for s in hint.substrings):
-            return None if _is_key_points_box(node) else (hint.kind, hint.reason)
+            return hint
     return None
 
 
@@ -615,6 +626,7 @@ def _class_words(node: LexborNode) -> tuple[set[str], str]:
     return set(_TOKEN_SPLIT_RE.split(compact)) - {""}, compact
 
 
+@functools.lru_cache(maxsize=4096)
 def _notice_kind(compact: str) -> NoticeKind | None:
     for kind, hints in NOTICE_HINTS:
         if any(hint in compact for hint in hints):
