@@ -617,6 +617,37 @@ CASES: tuple[Case, ...] = (
         ),
         dropped=(("We value your privacy", frozenset({DropKind.CONSENT})),),
     ),
+    Case(
+        # A photo gallery's controls between two halves of the story (a widget, not a label),
+        # a subheading that is a comments word ("Response"), a count-in-a-sentence comments
+        # label ("There are 3 comments").
+        "class-6-gallery-widget.txt",
+        C6,
+        headline="Harbor Line trams return after a winter of repairs",
+        once=("Harbor Line trams return after a winter of repairs",),
+        hears=(
+            "will carry passengers again on Monday after four months",
+            "should now take about nineteen minutes, four fewer than before the closure.",
+            "The last service of the evening will now leave the ferry terminal at 11:40 p.m.",
+            "Ticket machines at every stop now take contactless cards",
+            "Response from riders' groups was warm but cautious",
+            "so that the promised reliability can be checked by anyone who rides the line.",
+        ),
+        not_hears=(
+            "1 of 12",
+            "Full Screen",
+            "Autoplay",
+            "Skip Ad",
+            "View Photos",
+            "Inside the rebuilt Harbor Line",
+            "There are 3 comments",
+            "Tom Reyes",
+            "The buses took twice as long",
+            "Level platforms are great news",
+            "Council sets date for market hall vote",
+        ),
+        dropped=(("Autoplay", frozenset({DropKind.NAVIGATION})),),
+    ),
     # ------------------------------------------------------------------ class 7
     Case(
         "class-7-correction-aside.html",
