@@ -648,6 +648,32 @@ CASES: tuple[Case, ...] = (
         ),
         dropped=(("Autoplay", frozenset({DropKind.NAVIGATION})),),
     ),
+    Case(
+        # A labelled box of other stories ("Most read in world news", kickers and headlines)
+        # between two halves of the story, longer than a "Related" link or two; a tip-line
+        # appeal under the tags.
+        "class-6-most-read-box.txt",
+        C6,
+        headline="Rare snowy owl spotted on a city rooftop draws crowds of birdwatchers",
+        byline="Callum Reid",
+        hears=(
+            "A snowy owl, a bird that almost never strays this far south",
+            "the lost parking fees were a small price",
+            "The owl appears to be healthy",
+            "A live camera on the roof will stream the owl",
+            "a pair of binoculars shows it better than a phone.",
+        ),
+        not_hears=(
+            "Most read in world news",
+            "RECORD BREAKER",
+            "Climber reaches summit of highest peak",
+            "Twins separated at birth",
+            "Wedding ring lost at sea",
+            "Do you have a story for us?",
+            "Daily Planet Media",
+        ),
+        dropped=(("Twins separated at birth meet for the first time in a supermarket", LINKS),),
+    ),
     # ------------------------------------------------------------------ class 7
     Case(
         "class-7-correction-aside.html",

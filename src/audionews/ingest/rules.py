@@ -459,6 +459,7 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
         r"(?: (?:now|today|here|to .{1,60}))?"
         r"|(?:donate|contribute) (?:to|and) (?:support|help|keep).{0,150}"
         r"|(?:have|got) a (?:news )?tip\??.{0,150}"
+        r"|(?:do you )?(?:have|got) a story (?:for us|to share|we should (?:know|cover))\?.{0,150}"
         r"|(?:send|submit) (?:us )?(?:a |your )?(?:news )?tips?\b.{0,150}"
         r"|(?:like|liked|enjoy|enjoyed|love|loved) (?:this|the) (?:story|article|post|piece)\?"
         r".{0,150}"

@@ -42,8 +42,10 @@ MIN_ARTICLE_WORDS = 100
 MIN_SHORT_ARTICLE_WORDS = 30
 COMMENT_LOOKAHEAD = 3
 #: A labelled box of at most this many lines inside the body ("Related" and two headlines) does
-#: not end it.
+#: not end it; nor does one of at most MAX_LONG_BOX_LINES ("Most read" and five teasers) between
+#: two runs of MIN_JOINED_WORDS in MIN_JOINED_LINES lines each.
 MAX_BOX_LINES = 6
+MAX_LONG_BOX_LINES = 12
 #: Two runs of paragraphs are one body across a gap (a photo gallery's buttons, a table, a list)
 #: when each holds this many words in this many lines of at least this many words on average
 #: (teasers' blurbs are shorter), and the gap is at most this many lines.
@@ -85,7 +87,8 @@ SECTION_LABEL_RE = re.compile(
     r"(?: (?:for you|from [\w .&'’-]{1,40}))?"
     r"|(?:you|we think you) (?:may|might|will|would) (?:also )?(?:like|enjoy|be interested in)"
     r"(?: (?:these|this|reading))?|(?:most|more) (?:read|popular|viewed|shared|watched|emailed)"
-    r"(?: (?:stories|articles|news|today|this week|now))?|recommended(?: for you)?"
+    r"(?: (?:stories|articles|news|today|this week|now))?(?: in [\w &'’-]{1,40})?"
+    r"|recommended(?: for you)?"
     r"|(?:what )?to read next|read (?:this )?next|up next|keep reading|don['’]t miss"
     r"|(?:from|around) (?:around )?the web|sponsored (?:stories|links|content)|promoted stories"
     r"|editor['’]?s['’]? (?:picks|choice))\s*[:：]?",
@@ -216,7 +219,6 @@ def _main_run(
     holes = tuple(
         (before.last + 1, after.first)
         for before, after in zip(runs[low:high], runs[low + 1 : high + 1], strict=True)
-        if not before.by_label
     )
     return runs[low].first, runs[high].last, holes
 
@@ -247,16 +249,18 @@ def _joins(before: _Run, after: _Run) -> bool:
     headlines), or a gap that is no label between two runs of paragraphs (a widget, a table)."""
     gap = after.first - before.last - 1
     if before.by_label:
-        return gap <= MAX_BOX_LINES
+        return gap <= MAX_BOX_LINES or (
+            gap <= MAX_LONG_BOX_LINES and _is_story(before) and _is_story(after)
+        )
     return gap <= MAX_JOINED_GAP_LINES and _is_paragraphs(before) and _is_paragraphs(after)
 
 
+def _is_story(run: _Run) -> bool:
+    return run.words >= MIN_JOINED_WORDS and run.lines >= MIN_JOINED_LINES
+
+
 def _is_paragraphs(run: _Run) -> bool:
-    return (
-        run.words >= MIN_JOINED_WORDS
-        and run.lines >= MIN_JOINED_LINES
-        and run.words >= MIN_JOINED_LINE_WORDS * run.lines
-    )
+    return _is_story(run) and run.words >= MIN_JOINED_LINE_WORDS * run.lines
 
 
 def _gap_cost(line: str) -> float:
