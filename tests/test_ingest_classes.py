@@ -674,6 +674,28 @@ CASES: tuple[Case, ...] = (
         ),
         dropped=(("Twins separated at birth meet for the first time in a supermarket", LINKS),),
     ),
+    Case(
+        # A post that is a list and nothing else (release notes): no paragraph to find.
+        "class-6-release-notes.txt",
+        C6,
+        headline="Harbour Maps 4.2 is out",
+        once=("Harbour Maps 4.2 is out",),
+        hears=(
+            "Added offline maps for every coastal region",
+            "The chart loads twice as fast on older phones",
+            "Removed the old route format, which the app converts to the new one",
+        ),
+        not_hears=(
+            "Harbour Maps Blog",
+            "Powered by Tumblr",
+            "Newer Older",
+            "Official links",
+            "Harbour Maps on Mastodon",
+            "Help centre",
+            "Try our tide tables app",
+        ),
+        dropped=(("Harbour Maps on Mastodon", LINKS),),
+    ),
     # ------------------------------------------------------------------ class 7
     Case(
         "class-7-correction-aside.html",

@@ -38,6 +38,8 @@ BYLINE_GAP = 3
 #: A run of prose this long is an article: a comments label after it ends the article; in a
 #: page's header ("12 comments" beside the byline) the same label is just a link.
 MIN_ARTICLE_WORDS = 100
+#: A page whose body is a list (release notes, a listicle) has at least this many items.
+MIN_LIST_ITEMS = 8
 #: A shorter story ends at a comments label when commenters' lines follow within this many lines.
 MIN_SHORT_ARTICLE_WORDS = 30
 COMMENT_LOOKAHEAD = 3
@@ -208,6 +210,9 @@ def _main_run(
             listing = listing or line.endswith((":", "："))
             if cost > MAX_GAP_COST:
                 run = None
+    listed = _longest_list(lines)
+    if listed is not None and (not runs or max(r.weight for r in runs) < listed.words):
+        return listed.first, listed.last, ()  # a changelog or a listicle: the list is the body
     if not runs:
         return None
     best = max(range(len(runs)), key=lambda i: runs[i].weight)
@@ -221,6 +226,28 @@ def _main_run(
         for before, after in zip(runs[low:high], runs[low + 1 : high + 1], strict=True)
     )
     return runs[low].first, runs[high].last, holes
+
+
+def _longest_list(lines: list[str]) -> _Run | None:
+    """Return the longest block of marked list items ("+ Added ...", "1. ...") if it holds an
+    article's words (MIN_ARTICLE_WORDS) in at least MIN_LIST_ITEMS items, else None."""
+    best: _Run | None = None
+    run: _Run | None = None
+    for index, line in enumerate(lines):
+        item = rules.strip_list_marker(line)
+        if item is None:
+            run = None
+            continue
+        if run is None:
+            run = _Run(index, index)
+        run.last = index
+        run.words += rules.word_count(item)
+        run.lines += 1
+        if best is None or run.words > best.words:
+            best = run
+    if best is None or best.words < MIN_ARTICLE_WORDS or best.lines < MIN_LIST_ITEMS:
+        return None
+    return best
 
 
 def _ends_article(lines: list[str], index: int, runs: list[_Run], run: _Run | None) -> bool:
