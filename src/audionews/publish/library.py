@@ -640,6 +640,10 @@ class Library:
             for r in revisions
             if r.kind in NOTICE_KINDS and r.note and r.number <= e.current_revision
         ]
+        # Revisions recorded by older versions also hold each editor's note among the
+        # source's notices; it is the same notice, listed once.
+        told = {(n.kind, n.text) for n in editor_notices}
+        source_notices = [n for n in source_notices if (n.kind, n.text) not in told]
         return EpisodeView(
             slug=e.slug,
             guid=e.guid,

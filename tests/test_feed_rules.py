@@ -1,0 +1,64 @@
+"""Feed rules to the letter: notes once, a podcast:guid that outlives a move, Apple's HTML,
+a real owner address. Feeds are read back with podcastparser, feedparser and lxml."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+
+import lxml.html
+import podcastparser
+
+from audionews import pipeline
+from audionews.audio.fake import FakeSynthesizer
+from audionews.config import Settings
+from audionews.publish.library import Library
+from audionews.web import create_app
+from publish_helpers import PUBLIC_URL, publish, short_article
+
+pytest_plugins = ["publish_fixtures"]
+
+FIXED = short_article().replace(b"Monday morning", b"Tuesday morning")
+FEED_URL = f"{PUBLIC_URL}/feed.xml"
+
+
+def _feed_item_html(settings: Settings) -> str:
+    xml = create_app(settings).test_client().get("/feed.xml").data
+    (entry,) = podcastparser.parse(FEED_URL, io.BytesIO(xml))["episodes"]
+    html: str = entry["description_html"]
+    return html
+
+
+# --------------------------------------------------------------------------- notes, once
+
+
+def test_each_editors_note_is_shown_once_in_feed_page_and_script(fresh: Settings) -> None:
+    slug = publish(fresh, short_article()).episode.slug
+    first, second = "The bridge reopened on Tuesday.", "The deck joints are new, not repaired."
+    for kind, note in (("correction", first), ("editors_note", second)):
+        pipeline.correct(slug, FIXED, fresh, kind=kind, note=note, synthesizer=FakeSynthesizer())
+    view = Library(fresh).get_episode(slug)
+    assert [n.text for n in view.notices] == [second, first]
+    html = _feed_item_html(fresh)
+    page = lxml.html.fromstring(create_app(fresh).test_client().get(f"/episodes/{slug}/").data)
+    (notices,) = page.find_class("notices")
+    script = json.loads(Library(fresh).script_json_of(slug))
+    said = [s["text"] for c in script["chapters"] for s in c["segments"]]
+    for note in (first, second):
+        assert html.count(note) == 1, html
+        assert notices.text_content().count(note) == 1
+        assert said.count(note) == 1  # spoken once, so once in the page's transcript too
+
+
+def test_notes_stored_twice_by_older_versions_are_shown_once(fresh: Settings) -> None:
+    """Revisions recorded before the fix hold the editor's note among the source's notices."""
+    slug = publish(fresh, short_article()).episode.slug
+    note = "The bridge reopened on Tuesday."
+    pipeline.correct(slug, FIXED, fresh, note=note, synthesizer=FakeSynthesizer())
+    with sqlite3.connect(fresh.instance_dir / "audionews.db") as db:
+        db.execute(
+            "UPDATE revisions SET notices_json = ? WHERE number = 2",
+            (f'[["correction", "", "{note}"]]',),
+        )
+    assert [n.text for n in Library(fresh).get_episode(slug).notices] == [note]
