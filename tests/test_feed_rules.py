@@ -9,6 +9,7 @@ import sqlite3
 
 import lxml.html
 import podcastparser
+from lxml import etree
 
 from audionews import pipeline
 from audionews.audio.fake import FakeSynthesizer
@@ -62,3 +63,59 @@ def test_notes_stored_twice_by_older_versions_are_shown_once(fresh: Settings) ->
             (f'[["correction", "", "{note}"]]',),
         )
     assert [n.text for n in Library(fresh).get_episode(slug).notices] == [note]
+
+
+# --------------------------------------------------------------------------- Apple's HTML
+
+#: Apple Podcasts: an item's <description> may use only these tags, in a CDATA section,
+#: up to 4000 bytes. <content:encoded> may carry richer HTML.
+APPLE_TAGS = {"p", "ol", "ul", "li", "a"}
+APPLE_LIMIT = 4000
+
+
+def _items(settings: Settings) -> list[etree._Element]:
+    xml = create_app(settings).test_client().get("/feed.xml").data
+    items: list[etree._Element] = etree.fromstring(xml).findall("channel/item")
+    return items
+
+
+def _fragment_tags(html: str) -> set[str]:
+    return {el.tag for el in lxml.html.fragment_fromstring(html, create_parent="div").iter()} - {
+        "div"
+    }
+
+
+def test_item_description_uses_only_the_html_apple_allows(fresh: Settings) -> None:
+    slug = publish(fresh, short_article()).episode.slug
+    pipeline.correct(slug, FIXED, fresh, note="Day fixed.", synthesizer=FakeSynthesizer())
+    (item,) = _items(fresh)
+    description = item.find("description")
+    xml = create_app(fresh).test_client().get("/feed.xml").data
+    assert b"<description><![CDATA[<p>" in xml  # Apple: HTML in a description is in CDATA
+    assert _fragment_tags(description.text) <= APPLE_TAGS, description.text
+    assert len(description.text.encode("utf-8")) <= APPLE_LIMIT
+    for link in lxml.html.fragment_fromstring(description.text, create_parent="div").iter("a"):
+        assert set(link.attrib) == {"href"}
+    assert "Correction" in description.text and "Day fixed." in description.text
+    rich = item.find("{http://purl.org/rss/1.0/modules/content/}encoded").text
+    assert "strong" in _fragment_tags(rich)  # richer HTML where it is allowed
+    (entry,) = podcastparser.parse(
+        FEED_URL, io.BytesIO(etree.tostring(item.getparent().getparent()))
+    )["episodes"]
+    assert "Day fixed." in entry["description_html"]
+
+
+def test_a_long_description_is_cut_to_apples_limit(fresh: Settings) -> None:
+    slug = publish(fresh, short_article()).episode.slug
+    for n in range(8):
+        note = f"Fix {n}. " + "A long note. " * 40
+        pipeline.correct(slug, FIXED, fresh, note=note, synthesizer=FakeSynthesizer())
+    (item,) = _items(fresh)
+    description = item.find("description").text
+    rich = item.find("{http://purl.org/rss/1.0/modules/content/}encoded").text
+    assert len(rich.encode("utf-8")) > APPLE_LIMIT  # so there was something to cut
+    assert len(description.encode("utf-8")) <= APPLE_LIMIT
+    assert _fragment_tags(description) <= APPLE_TAGS
+    assert description.startswith("<p>Correction") and "Fix 7." in description  # newest first
+    assert "Fix 0." not in description and " …</p>" in description  # cut between words
+    assert Library(fresh).get_episode(slug).page_url in description  # the link stays

@@ -8,6 +8,7 @@ even if a publish died between its database commit and its feed render.
 
 from __future__ import annotations
 
+import copy
 import time
 import uuid
 from collections.abc import Sequence
@@ -45,6 +46,10 @@ APPLE_NEWS_SUBCATEGORIES = (
     "Sports News",
     "Tech News",
 )
+#: Apple Podcasts: an item's <description> may use only these tags (in a CDATA section), up to
+#: this many bytes; <content:encoded> keeps the richer show notes (bold notices).
+APPLE_DESCRIPTION_TAGS = ("p", "ol", "ul", "li", "a")
+APPLE_DESCRIPTION_BYTES = 4000
 MAIN_FEED = "feed.xml"
 CATEGORY_FEED = "feeds/{slug}.xml"
 COVER_NAME = "cover.png"
@@ -58,6 +63,12 @@ TRANSCRIPTS = (
 
 def _q(prefix: str, name: str) -> str:
     return f"{{{NAMESPACES[prefix]}}}{name}"
+
+
+def _cdata(html: str) -> etree.CDATA:
+    """Wrap HTML in a CDATA section (as Apple asks); "]]>" may not appear in one, "]]&gt;"
+    means the same in HTML text and attributes."""
+    return etree.CDATA(xml_safe(html).replace("]]>", "]]&gt;"))
 
 
 def podcast_guid(feed_url: str) -> str:
@@ -98,8 +109,8 @@ def feed_url(settings: Settings, path: str) -> str:
     return f"{settings.public_url.rstrip('/')}/{path}"
 
 
-def item_html(episode: EpisodeView) -> str:
-    """Return the HTML shown in podcast apps: standfirst, notices, chapters, links."""
+def _item_blocks(episode: EpisodeView) -> list[etree._Element]:
+    """Return the blocks of an item's show notes: notices, standfirst, chapters, links (last)."""
     parts: list[etree._Element] = []
     for notice in episode.notices:
         dated = f" ({notice.date:%d %B %Y})" if notice.date else ""
@@ -117,7 +128,81 @@ def item_html(episode: EpisodeView) -> str:
     if "html" in episode.files:
         links += [" · ", E.a("Read the transcript", href=episode.files["html"].url)]
     parts.append(E.p(*links))
-    return "".join(etree.tostring(p, encoding="unicode", method="html") for p in parts)
+    return parts
+
+
+def _html(element: etree._Element) -> str:
+    return etree.tostring(element, encoding="unicode", method="html")
+
+
+def item_html(episode: EpisodeView) -> str:
+    """Return the show notes for <content:encoded>: any HTML, notices in bold."""
+    return "".join(_html(p) for p in _item_blocks(episode))
+
+
+def apple_description(episode: EpisodeView) -> str:
+    """Return the show notes for <description> as Apple allows them (APPLE_DESCRIPTION_*).
+
+    The rich notes lose every other tag (their text stays) and every attribute but a link's
+    href; if they are longer than the limit, the links stay and the blocks before them are cut
+    where the limit falls (a list keeps its first items, a paragraph its first words).
+    """
+    blocks = [_apple_block(b) for b in _item_blocks(episode)]
+    *body, links = (_html(b) for b in blocks)
+    budget = APPLE_DESCRIPTION_BYTES - _size(links)
+    kept: list[str] = []
+    for html, block in zip(body, blocks, strict=False):
+        if _size(html) <= budget:
+            kept.append(html)
+            budget -= _size(html)
+            continue
+        cut = _cut_to(block, budget)
+        if cut:
+            kept.append(cut)
+        break
+    return "".join(kept) + links
+
+
+def _apple_block(block: etree._Element) -> etree._Element:
+    block = copy.deepcopy(block)
+    for element in block.iter():
+        keep = ("href",) if element.tag == "a" else ()
+        for name in [n for n in element.attrib if n not in keep]:
+            del element.attrib[name]
+    etree.strip_tags(
+        block, *{el.tag for el in block.iter()} - set(APPLE_DESCRIPTION_TAGS) - {block.tag}
+    )
+    return block
+
+
+def _size(html: str) -> int:
+    return len(html.encode("utf-8"))
+
+
+def _cut_to(block: etree._Element, budget: int) -> str:
+    """Return the longest start of `block` (whole list items, or whole words and "…") that fits
+    in `budget` bytes, or "" when nothing useful does."""
+    if block.tag in ("ul", "ol"):
+        items = list(block)
+        for item in items:
+            block.remove(item)
+        html = ""
+        for item in items:
+            block.append(item)
+            if _size(_html(block)) > budget:
+                block.remove(item)
+                break
+            html = _html(block)
+        return html
+    words = "".join(block.itertext()).split()
+    low, high = 0, len(words)  # binary search on the number of words kept
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _size(_html(E(block.tag, " ".join(words[:middle]) + " …"))) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    return _html(E(block.tag, " ".join(words[:low]) + " …")) if low else ""
 
 
 def render_feed(settings: Settings, spec: FeedSpec) -> bytes:
@@ -167,9 +252,8 @@ def render_feed(settings: Settings, spec: FeedSpec) -> bytes:
 def _item(channel: etree._Element, episode: EpisodeView, cover_url: str) -> None:
     item = _sub(channel, "item")
     _sub(item, "title", episode.title)
-    html = item_html(episode)
-    _sub(item, "description", html)
-    _sub(item, _q("content", "encoded"), html)
+    _sub(item, "description").text = _cdata(apple_description(episode))
+    _sub(item, _q("content", "encoded")).text = _cdata(item_html(episode))
     _sub(item, "link", episode.page_url)
     _sub(item, "guid", episode.guid, isPermaLink="false")
     _sub(item, "pubDate", format_datetime(episode.published.astimezone(UTC)))
