@@ -7,16 +7,20 @@ import io
 import json
 import sqlite3
 
+import feedparser
 import lxml.html
 import podcastparser
+from click.testing import CliRunner
 from lxml import etree
 
 from audionews import pipeline
 from audionews.audio.fake import FakeSynthesizer
+from audionews.cli import main
 from audionews.config import Settings
 from audionews.publish.library import Library
 from audionews.web import create_app
 from publish_helpers import PUBLIC_URL, publish, short_article
+from test_feed_clients import expected_podcast_guid, partytime
 
 pytest_plugins = ["publish_fixtures"]
 
@@ -119,3 +123,69 @@ def test_a_long_description_is_cut_to_apples_limit(fresh: Settings) -> None:
     assert description.startswith("<p>Correction") and "Fix 7." in description  # newest first
     assert "Fix 0." not in description and " …</p>" in description  # cut between words
     assert Library(fresh).get_episode(slug).page_url in description  # the link stays
+
+
+# --------------------------------------------------------------------------- podcast:guid
+
+
+def _channel_guids(settings: Settings) -> dict[str, str]:
+    """Return feed path -> podcast:guid as feedparser reads each served feed."""
+    client = create_app(settings).test_client()
+    paths = ["feed.xml"] + [f"feeds/{c.slug}.xml" for c in Library(settings).categories()]
+    found = {}
+    for path in paths:
+        parsed = feedparser.parse(client.get(f"/{path}").data)
+        assert not parsed.bozo, parsed.get("bozo_exception")
+        found[path] = parsed.feed.podcast_guid
+    return found
+
+
+def test_podcast_guid_is_kept_when_the_feed_moves(fresh: Settings) -> None:
+    publish(fresh, short_article())
+    before = _channel_guids(fresh)
+    assert before["feed.xml"] == expected_podcast_guid(FEED_URL)
+    moved = fresh.with_overrides(public_url="https://cdn.example.net/audio")
+    pipeline.render_feeds(moved)
+    xml = (moved.feed_dir / "feed.xml").read_bytes()
+    assert b"https://cdn.example.net/audio/feed.xml" in xml  # the feed did move
+    assert _channel_guids(moved) == before
+    assert partytime(xml)["guid"] == before["feed.xml"]  # the Podcast Index's own parser
+
+
+def test_a_setting_pins_the_podcast_guid(fresh: Settings) -> None:
+    pinned = "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+    publish(fresh, short_article())
+    pinned_settings = fresh.with_overrides(podcast_guid=pinned)
+    pipeline.render_feeds(pinned_settings)
+    assert _channel_guids(pinned_settings)["feed.xml"] == pinned
+    # kept from then on, even once the setting is gone and the feed has moved
+    moved = fresh.with_overrides(public_url="https://cdn.example.net")
+    pipeline.render_feeds(moved)
+    assert _channel_guids(moved)["feed.xml"] == pinned
+
+
+def test_a_local_address_assigns_no_podcast_guid(fresh: Settings) -> None:
+    """`make run` serves on 127.0.0.1 first; the guid comes from the first public address."""
+    local = fresh.with_overrides(public_url="http://127.0.0.1:8000")
+    publish(local, short_article())
+    assert _channel_guids(local)["feed.xml"] == expected_podcast_guid(
+        "http://127.0.0.1:8000/feed.xml"
+    )
+    pipeline.render_feeds(fresh)
+    assert _channel_guids(fresh)["feed.xml"] == expected_podcast_guid(FEED_URL)
+
+
+def test_a_bad_pinned_guid_is_one_line_and_exit_2(fresh: Settings) -> None:
+    runner = CliRunner()
+    out = runner.invoke(
+        main,
+        ["feed"],
+        env={
+            "AUDIONEWS_INSTANCE_DIR": str(fresh.instance_dir),
+            "AUDIONEWS_FEED_DIR": str(fresh.feed_dir),
+            "AUDIONEWS_PODCAST_GUID": "not-a-uuid",
+        },
+    )
+    assert out.exit_code == 2
+    assert out.output.count("\n") == 1 and "podcast_guid" in out.output and "UUID" in out.output
+    assert not (fresh.feed_dir / "feed.xml").exists()

@@ -11,6 +11,7 @@ import os
 import tomllib
 import types
 import typing
+import uuid
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,11 @@ class Settings:
     )
     feed_explicit: bool = _setting(False, "itunes:explicit of the feed and its episodes.")
     feed_locked: bool = _setting(True, "podcast:locked: refuse moves of the feed to other hosts.")
+    podcast_guid: str = _setting(
+        "",
+        "podcast:guid of the main feed (a UUID), e.g. the one it had at its old host; default: "
+        "assigned once from the first public URL and kept in the database.",
+    )
     proxy_hops: int = _setting(
         0, "Reverse proxies in front of the server whose X-Forwarded-* headers are trusted."
     )
@@ -144,6 +150,14 @@ def load_settings(
     settings = Settings(**values)
     if settings.notices_position not in ("start", "end"):
         raise ConfigError("notices_position must be 'start' or 'end'")
+    if settings.podcast_guid:
+        try:
+            settings = replace(settings, podcast_guid=str(uuid.UUID(settings.podcast_guid)))
+        except ValueError as exc:
+            raise ConfigError(
+                f"podcast_guid {settings.podcast_guid!r} is not a UUID: copy the feed's old "
+                "podcast:guid (like 917393e3-1b1e-5cef-ace4-edaa54e1f810) or unset it"
+            ) from exc
     return settings
 
 

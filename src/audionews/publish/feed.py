@@ -9,6 +9,7 @@ even if a publish died between its database commit and its feed render.
 from __future__ import annotations
 
 import copy
+import ipaddress
 import time
 import uuid
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from email.utils import format_datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from lxml import etree
 from lxml.builder import E
@@ -77,6 +79,36 @@ def podcast_guid(feed_url: str) -> str:
     return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
 
 
+def is_local_url(url: str) -> bool:
+    """Say whether `url` names this machine (localhost, 127.0.0.1, ::1): no one else's app
+    can have subscribed to a feed there."""
+    host = (urlsplit(url).hostname or "").rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def channel_guid(library: Library, path: str) -> str:
+    """Return the podcast:guid of the feed at `path`: assigned once and kept.
+
+    The guid is computed from the feed's URL the first time the feed is rendered at a public
+    address and stored in the library, so a later move to another domain or a CDN keeps it
+    (apps that follow the Podcast Index see the same podcast). The `podcast_guid` setting pins
+    the main feed's guid (and is kept from then on). While the public URL is this machine's
+    (the `make run` demo), the guid is computed but not kept.
+    """
+    settings = library.settings
+    if path == MAIN_FEED and settings.podcast_guid:
+        return library.keep_feed_guid(path, settings.podcast_guid, replace=True)
+    computed = podcast_guid(feed_url(settings, path))
+    if is_local_url(settings.public_url):
+        return library.stored_feed_guid(path) or computed
+    return library.keep_feed_guid(path, computed)
+
+
 def clock(seconds: float, millis: bool = False) -> str:
     """Return HH:MM:SS (or HH:MM:SS.mmm for Podlove chapters) for a time in seconds."""
     total_ms = round(seconds * 1000)
@@ -103,6 +135,7 @@ class FeedSpec:
     path: str  # relative to feed_dir and to the site root: "feed.xml", "feeds/politics.xml"
     title: str
     episodes: Sequence[EpisodeView]
+    guid: str  # podcast:guid, see channel_guid
 
 
 def feed_url(settings: Settings, path: str) -> str:
@@ -237,7 +270,7 @@ def render_feed(settings: Settings, spec: FeedSpec) -> bytes:
     _sub(category, _q("itunes", "category"), text=settings.feed_subcategory)
     _sub(channel, _q("itunes", "explicit"), "true" if settings.feed_explicit else "false")
     _sub(channel, _q("itunes", "type"), "episodic")
-    _sub(channel, _q("podcast", "guid"), podcast_guid(self_url))
+    _sub(channel, _q("podcast", "guid"), spec.guid)
     _sub(
         channel,
         _q("podcast", "locked"),
@@ -297,13 +330,15 @@ def feed_specs(library: Library) -> list[FeedSpec]:
     """Return the main feed and one feed per category."""
     settings = library.settings
     episodes = library.list_episodes()
-    specs = [FeedSpec(MAIN_FEED, settings.feed_title, episodes)]
+    specs = [FeedSpec(MAIN_FEED, settings.feed_title, episodes, channel_guid(library, MAIN_FEED))]
     for category in library.categories():
+        path = CATEGORY_FEED.format(slug=category.slug)
         specs.append(
             FeedSpec(
-                CATEGORY_FEED.format(slug=category.slug),
+                path,
                 f"{settings.feed_title}: {category.label}",
                 [e for e in episodes if e.category_slug == category.slug],
+                channel_guid(library, path),
             )
         )
     return specs
