@@ -10,6 +10,7 @@ import sqlite3
 import feedparser
 import lxml.html
 import podcastparser
+import pytest
 from click.testing import CliRunner
 from lxml import etree
 
@@ -188,4 +189,52 @@ def test_a_bad_pinned_guid_is_one_line_and_exit_2(fresh: Settings) -> None:
     )
     assert out.exit_code == 2
     assert out.output.count("\n") == 1 and "podcast_guid" in out.output and "UUID" in out.output
+    assert not (fresh.feed_dir / "feed.xml").exists()
+
+
+# --------------------------------------------------------------------------- owner e-mail
+
+
+def _cli_env(settings: Settings, **more: str) -> dict[str, str]:
+    return {
+        "AUDIONEWS_INSTANCE_DIR": str(settings.instance_dir),
+        "AUDIONEWS_FEED_DIR": str(settings.feed_dir),
+        "PUBLIC_URL": PUBLIC_URL,
+        **more,
+    }
+
+
+def test_feed_warns_once_while_the_owner_email_is_the_placeholder(fresh: Settings) -> None:
+    runner = CliRunner()
+    out = runner.invoke(main, ["feed"], env=_cli_env(fresh))
+    assert out.exit_code == 0, out.output
+    assert out.stderr.count("warning") == 1
+    assert "owner_email" in out.stderr and "podcasts@example.org" in out.stderr
+    assert "podcast:locked" in out.stderr  # why it matters
+    assert b"podcasts@example.org" in (fresh.feed_dir / "feed.xml").read_bytes()  # demo works
+    real = _cli_env(fresh, AUDIONEWS_OWNER_EMAIL="audio@riverside-courier.co.uk")
+    out = runner.invoke(main, ["feed"], env=real)
+    assert out.exit_code == 0 and out.stderr == ""
+
+
+def test_serve_warns_once_before_it_starts(
+    fresh: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("audionews.web.serve.run_gunicorn", lambda host, port, workers: 0)
+    out = CliRunner().invoke(main, ["serve"], env=_cli_env(fresh))
+    assert out.exit_code == 0, out.output
+    assert out.stderr.count("warning") == 1 and "podcasts@example.org" in out.stderr
+
+
+@pytest.mark.parametrize("address", ["news@example.com", "a@mail.example", "b@feeds.test"])
+def test_every_reserved_address_is_warned_about(fresh: Settings, address: str) -> None:
+    out = CliRunner().invoke(main, ["feed"], env=_cli_env(fresh, AUDIONEWS_OWNER_EMAIL=address))
+    assert out.exit_code == 0 and address in out.stderr
+
+
+def test_an_owner_email_that_is_no_address_is_refused(fresh: Settings) -> None:
+    env = _cli_env(fresh, AUDIONEWS_OWNER_EMAIL="the newsroom")
+    out = CliRunner().invoke(main, ["feed"], env=env)
+    assert out.exit_code == 2 and out.output.count("\n") == 1
+    assert "owner_email" in out.output
     assert not (fresh.feed_dir / "feed.xml").exists()

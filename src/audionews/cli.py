@@ -438,12 +438,24 @@ def unpublish(ctx: click.Context, slug: str) -> None:
     click.echo(pipeline.unpublish(slug, _settings(ctx)).message)
 
 
+def _warn_about_feed_settings(settings: Settings) -> None:
+    from audionews.publish.feed import settings_check, settings_warnings
+
+    settings_check(settings)
+    for warning in settings_warnings(settings):
+        click.echo(f"audionews: warning: {warning}", err=True)
+
+
 @main.command()
 @click.pass_context
 def feed(ctx: click.Context) -> None:
-    """Render feed/feed.xml and the per-category feeds from the library."""
+    """Render feed/feed.xml and the per-category feeds from the library.
+
+    Warns (once, on stderr) while owner_email is a placeholder that can receive no mail.
+    """
     from audionews import pipeline
 
+    _warn_about_feed_settings(_settings(ctx))
     for path in pipeline.render_feeds(_settings(ctx)):
         click.echo(f"wrote {path}")
 
@@ -454,10 +466,14 @@ def feed(ctx: click.Context) -> None:
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn workers.")
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
-    """Serve feeds, audio, pages and API with gunicorn (a production WSGI server)."""
+    """Serve feeds, audio, pages and API with gunicorn (a production WSGI server).
+
+    Warns (once, on stderr) while owner_email is a placeholder that can receive no mail.
+    """
     from audionews.web.serve import run_gunicorn
 
     settings = _settings(ctx)
+    _warn_about_feed_settings(settings)
     base = settings.public_url.rstrip("/")
     click.echo(f"feed:   {base}/feed.xml\nplayer: {base}/\nlistening on http://{host}:{port}")
     sys.exit(run_gunicorn(host, port, workers))

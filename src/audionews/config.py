@@ -24,6 +24,8 @@ DEFAULT_INSTANCE_DIR = Path("instance")
 DEFAULT_FEED_DIR = Path("feed")
 #: User-added Piper voices (*.onnx + *.onnx.json) and the pronunciation lexicon.
 DEFAULT_VOICES_DIR = Path("voices")
+#: A reserved address (RFC 2606) that receives nothing: fine for the demo, `feed`/`serve` warn.
+DEFAULT_OWNER_EMAIL = "podcasts@example.org"
 
 
 def _setting(default: Any, help: str, env: tuple[str, ...] = ()) -> Any:
@@ -50,7 +52,11 @@ class Settings:
     publication: str = _setting("audionews", "Publication name: ID3 artist, feed author.")
     feed_title: str = _setting("audionews", "Podcast feed title (ID3 album).")
     feed_description: str = _setting("News articles read aloud.", "Podcast feed description.")
-    owner_email: str = _setting("podcasts@example.org", "itunes:owner e-mail of the feed.")
+    owner_email: str = _setting(
+        DEFAULT_OWNER_EMAIL,
+        "itunes:email and podcast:locked owner: where Apple and Podcast Index hosts send the "
+        "mail that proves you own the feed; the default is a placeholder that receives nothing.",
+    )
     feed_subcategory: str = _setting(
         "Daily News", "Apple Podcasts subcategory under News, e.g. 'Daily News', 'Politics'."
     )

@@ -15,6 +15,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -52,6 +54,10 @@ APPLE_NEWS_SUBCATEGORIES = (
 #: this many bytes; <content:encoded> keeps the richer show notes (bold notices).
 APPLE_DESCRIPTION_TAGS = ("p", "ol", "ul", "li", "a")
 APPLE_DESCRIPTION_BYTES = 4000
+#: Domains that can never receive mail: RFC 2606 and RFC 6761 (and their subdomains). The
+#: default owner_email is one, so the demo runs, and `feed` and `serve` warn while it is.
+RESERVED_DOMAINS = ("example", "test", "invalid", "localhost", "example.com", "example.net",
+                    "example.org")  # fmt: skip
 MAIN_FEED = "feed.xml"
 CATEGORY_FEED = "feeds/{slug}.xml"
 COVER_NAME = "cover.png"
@@ -319,11 +325,35 @@ def _item(channel: etree._Element, episode: EpisodeView, cover_url: str) -> None
 
 def settings_check(settings: Settings) -> None:
     """Refuse feed settings that Apple would reject, saying what is allowed."""
+    try:
+        parsed = Address(addr_spec=settings.owner_email)
+    except (ValueError, IndexError, HeaderParseError):
+        parsed = None
+    if parsed is None or not parsed.username or "." not in parsed.domain:
+        raise ConfigError(
+            f"owner_email {settings.owner_email!r} is not an e-mail address: set the address "
+            "that answers for the podcast (itunes:email and the podcast:locked owner)"
+        )
     if settings.feed_subcategory not in APPLE_NEWS_SUBCATEGORIES:
         raise ConfigError(
             f"feed_subcategory {settings.feed_subcategory!r} is not one of Apple's News "
             f"subcategories: {', '.join(APPLE_NEWS_SUBCATEGORIES)}"
         )
+
+
+def settings_warnings(settings: Settings) -> list[str]:
+    """Return what is wrong but allowed in the feed settings (the demo's placeholders), one
+    line each, for `audionews feed` and `serve` to say once."""
+    domain = settings.owner_email.rpartition("@")[2].lower().rstrip(".")
+    if any(domain == d or domain.endswith(f".{d}") for d in RESERVED_DOMAINS):
+        return [
+            f"owner_email is {settings.owner_email}, a reserved address that can receive "
+            "nothing: it is published as itunes:email and as the podcast:locked owner, where "
+            "Apple Podcasts and Podcast Index hosts send the mail that proves you own the feed "
+            "(to list it, or to move it). Set owner_email (instance/config.toml or "
+            "AUDIONEWS_OWNER_EMAIL)."
+        ]
+    return []
 
 
 def feed_specs(library: Library) -> list[FeedSpec]:
