@@ -112,6 +112,14 @@ def run() -> None:
     os._exit(code if isinstance(code, int) else 1 if code else 0)
 
 
+def _warn_about_lexicon(settings: Settings) -> None:
+    """Say which lines of the pronunciation lexicon are skipped (the rest is used)."""
+    from audionews.speech.lexicon import lexicon_path, load_lexicon
+
+    for problem in load_lexicon(lexicon_path(settings.voices_dir)).problems:
+        click.echo(f"audionews: warning: {problem}", err=True)
+
+
 ARTICLE = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 FORMAT = click.option(
     "--format",
@@ -143,6 +151,7 @@ def script(
     from audionews.speech.render import render_script
 
     article = read_article_file(file, source_format)
+    _warn_about_lexicon(_settings(ctx))
     planned = script_for_article(article, _settings(ctx), voice_name=voice_name)
     if as_json:
         _print_json(planned.to_dict())
@@ -178,18 +187,27 @@ def voices(ctx: click.Context, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the entries as a JSON object.")
 @click.pass_context
 def lexicon(ctx: click.Context, as_json: bool) -> None:
-    """List the pronunciation lexicon (voices/lexicon.toml): word -> respelling or [[phonemes]]."""
+    """List the pronunciation lexicon (voices/lexicon.toml): word -> respelling or [[phonemes]].
+
+    Lines that cannot be read are skipped when speaking; they are named here, one line each on
+    stderr, after the entries that are used, and the exit code is then 2.
+    """
     from audionews.speech.lexicon import lexicon_path, load_lexicon
 
     path = lexicon_path(_settings(ctx).voices_dir)
-    entries = load_lexicon(path).entries
+    found = load_lexicon(path)
     if as_json:
-        _print_json(entries)
-        return
-    if not entries:
-        click.echo(f"no entries ({path} is missing or empty)")
-    for word, spoken in entries.items():
-        click.echo(f"{word}\t{spoken}")
+        _print_json(found.entries)
+    elif not found.entries:
+        click.echo(f"no entries ({path} is missing, empty or unreadable)")
+    else:
+        click.echo(
+            "".join(f"{word}\t{spoken}\n" for word, spoken in found.entries.items()), nl=False
+        )
+    for problem in found.problems:
+        click.echo(f"audionews: error: {problem}", err=True)
+    if found.problems:
+        sys.exit(2)
 
 
 # ------------------------------------------------------------------ build, clip cache
@@ -254,6 +272,7 @@ def build(
             data = file.read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read {file}: {exc.strerror or exc}") from exc
+        _warn_about_lexicon(_settings(ctx))
         with _progress_bar("Synthesizing") as progress:
             result = pipeline.build(
                 data,
@@ -396,6 +415,7 @@ def publish(
     """Publish FILE as an episode (or a new revision of SLUG) and re-render the feeds."""
     from audionews import pipeline
 
+    _warn_about_lexicon(_settings(ctx))
     result = pipeline.publish(
         file.read_bytes(),
         _settings(ctx),
@@ -526,6 +546,7 @@ def correct(
     from audionews import pipeline
     from audionews.publish.jobs import hold_article
 
+    _warn_about_lexicon(_settings(ctx))
     with hold_article(_settings(ctx), slug), _progress_bar("Synthesizing") as progress:
         result = pipeline.correct(
             slug,
@@ -559,6 +580,7 @@ def regenerate(
     from audionews import pipeline
     from audionews.publish.jobs import hold_article
 
+    _warn_about_lexicon(_settings(ctx))
     with hold_article(_settings(ctx), slug), _progress_bar("Synthesizing") as progress:
         result = pipeline.regenerate(
             slug, _settings(ctx), revision=revision, editor=editor, progress=progress
