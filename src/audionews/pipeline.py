@@ -209,6 +209,7 @@ def publish(
     A revision with a note, or `force`, is made even when the source is unchanged. Editors'
     notes (this one and earlier ones) are spoken as notices of the article.
     """
+    from audionews.ingest.rules import neutral_bidi
     from audionews.publish import feed, files
     from audionews.publish.library import (
         DEFAULT_CATEGORY,
@@ -219,6 +220,8 @@ def publish(
     )
 
     library = Library(settings)
+    # What editors type is published like the article's own text: no unpaired bidi control.
+    note, category = neutral_bidi(note), neutral_bidi(category) if category else category
     source_hash = hashlib.sha256(data).hexdigest()
     target = library.find(slugify(slug)) if slug else library.find_by_source(source_hash)
     unchanged = target is not None and target.current.source_hash == source_hash

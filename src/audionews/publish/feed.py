@@ -28,6 +28,7 @@ from audionews import __version__
 from audionews.audio.package import default_cover
 from audionews.config import Settings
 from audionews.errors import ConfigError
+from audionews.ingest.rules import neutral_bidi
 from audionews.publish.files import atomic_copy, atomic_write, xml_safe
 from audionews.publish.library import EpisodeView, Library
 
@@ -128,10 +129,15 @@ def clock(seconds: float, millis: bool = False) -> str:
 def _sub(
     parent: etree._Element, tag: str, text: str | None = None, /, **attrs: str
 ) -> etree._Element:
-    element = etree.SubElement(parent, tag, {k: xml_safe(v) for k, v in attrs.items()})
+    element = etree.SubElement(parent, tag, {k: _shown(v) for k, v in attrs.items()})
     if text is not None:
-        element.text = xml_safe(text)
+        element.text = _shown(text)
     return element
+
+
+def _shown(text: str) -> str:
+    """Return text as a feed may carry it: valid XML, no unpaired bidi control (settings too)."""
+    return neutral_bidi(xml_safe(text))
 
 
 @dataclass(frozen=True)
@@ -155,14 +161,12 @@ def _item_blocks(episode: EpisodeView) -> list[etree._Element]:
         dated = f" ({notice.date:%d %B %Y})" if notice.date else ""
         label = notice.label or notice.kind.replace("_", " ").capitalize()
         text = notice.text if notice.text.startswith(label) else f"{label}{dated}: {notice.text}"
-        parts.append(E.p(E.strong(xml_safe(text))))
+        parts.append(E.p(E.strong(_shown(text))))
     if episode.standfirst:
-        parts.append(E.p(xml_safe(episode.standfirst)))
+        parts.append(E.p(_shown(episode.standfirst)))
     if episode.chapters:
         parts.append(E.p("Chapters:"))
-        parts.append(
-            E.ul(*(E.li(f"{clock(c.start)} {xml_safe(c.title)}") for c in episode.chapters))
-        )
+        parts.append(E.ul(*(E.li(f"{clock(c.start)} {_shown(c.title)}") for c in episode.chapters)))
     links = [E.a("Listen on the web", href=episode.page_url)]
     if "html" in episode.files:
         links += [" · ", E.a("Read the transcript", href=episode.files["html"].url)]
