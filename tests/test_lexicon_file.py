@@ -152,3 +152,17 @@ def test_every_accepted_entry_round_trips_through_a_toml_reader(
     assert pronunciations.entries(target) == dict(
         sorted(expected.items(), key=lambda kv: kv[0].lower())
     )
+
+
+def test_an_unreadable_lexicon_is_reported_and_publishing_goes_on(desk: Desk) -> None:
+    _voices(desk.settings).mkdir()  # a directory where the file should be: nothing can read it
+    client = desk.login()
+    page = client.get("/editor/lexicon")
+    assert page.status_code == 200 and "The file cannot be read" in page.get_data(as_text=True)
+    assert "Remove line" not in page.get_data(as_text=True)
+    refused = post_form(
+        client, "/editor/lexicon", {"word": "deck", "spoken": "dekk", "action": "save"}
+    )
+    assert refused.status_code == 400 and "cannot read" in refused.get_data(as_text=True)
+    slug = publish(desk.settings, short_article()).episode.slug
+    assert Library(desk.settings).get_episode(slug).revision == 1

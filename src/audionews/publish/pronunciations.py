@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING
 import tomli_w
 
 from audionews.config import Settings
-from audionews.errors import InputError
+from audionews.errors import ConfigError, InputError
 from audionews.publish.files import atomic_write
 from audionews.publish.library import Library
 from audionews.speech.lexicon import (
+    FORBIDDEN_CHARS,
     Lexicon,
     LexiconLine,
     LexiconProblem,
@@ -108,10 +109,7 @@ def line_digest(text: str) -> str:
 
 def shown(text: str) -> str:
     """Return a line with its invisible control characters written out, e.g. "⟨U+007F⟩"."""
-    return _FORBIDDEN_SHOWN.sub(lambda m: f"⟨U+{ord(m.group(0)):04X}⟩", text)
-
-
-_FORBIDDEN_SHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+    return FORBIDDEN_CHARS.sub(lambda m: f"⟨U+{ord(m.group(0)):04X}⟩", text)
 
 
 def remove_line(settings: Settings, number: int, digest: str) -> None:
@@ -129,10 +127,13 @@ HEADER = "# Pronunciations: word = respelling or [[ phonemes ]] (see speech/lexi
 
 
 def _lines(settings: Settings) -> list[LexiconLine]:
+    path = lexicon_path(settings.voices_dir)
     try:
-        return parse_lines(lexicon_path(settings.voices_dir).read_bytes())
+        return parse_lines(path.read_bytes())
     except FileNotFoundError:
         return []
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
 def _entry_line(word: str, spoken: str) -> bytes:
@@ -142,8 +143,15 @@ def _entry_line(word: str, spoken: str) -> bytes:
 
 
 def _write(settings: Settings, raws: list[bytes]) -> None:
-    """Write the file's lines, each as it was unless edited, atomically."""
-    atomic_write(lexicon_path(settings.voices_dir), b"".join(raw + b"\n" for raw in raws))
+    """Write the file's lines, each as it was unless edited, atomically (a failed write
+    leaves the previous file)."""
+    path = lexicon_path(settings.voices_dir)
+    try:
+        atomic_write(path, b"".join(raw + b"\n" for raw in raws))
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write {path}: {exc.strerror or exc}; the lexicon is unchanged"
+        ) from exc
 
 
 def preview_speech(settings: Settings, sentence: str, word: str, spoken: str) -> str:

@@ -89,12 +89,14 @@ class LexiconProblem:
 #: U+007F-U+009F: TOML forbids them unescaped, and no article text holds them), line and
 #: paragraph separators, and the bidi embeddings, overrides and isolates (they reorder text
 #: on screen). Zero-width joiners and non-joiners are letters' business and stay allowed.
-_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+FORBIDDEN_CHARS = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 def text_problem(text: str) -> str:
     """Return why `text` cannot be a lexicon word or pronunciation ("" if it can)."""
-    found = _FORBIDDEN.search(text)
+    found = FORBIDDEN_CHARS.search(text)
     if found is None:
         return ""
     return f"it contains the invisible control character U+{ord(found.group(0)):04X}"
@@ -173,7 +175,14 @@ def load_lexicon(path: Path) -> Lexicon:
         stat = path.stat()
     except FileNotFoundError:
         return Lexicon(path=path)
+    except OSError as exc:
+        return _unreadable(path, exc)
     return _load(path, stat.st_size, stat.st_mtime_ns)
+
+
+def _unreadable(path: Path, exc: OSError) -> Lexicon:
+    problem = LexiconProblem(path, 0, "", f"cannot be read ({exc.strerror or exc})")
+    return Lexicon(path=path, problems=(problem,))
 
 
 @cache
@@ -181,8 +190,7 @@ def _load(path: Path, size: int, mtime_ns: int) -> Lexicon:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        problem = LexiconProblem(path, 0, "", f"cannot be read ({exc.strerror or exc})")
-        return Lexicon(path=path, problems=(problem,))
+        return _unreadable(path, exc)
     lines = parse_lines(data)
     entries = dict(line.entry for line in lines if line.entry is not None)
     problems = tuple(
