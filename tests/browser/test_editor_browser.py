@@ -125,7 +125,7 @@ def test_a_broken_lexicon_line_is_shown_accessibly_and_removed(
     path = player_site.settings.voices_dir / "lexicon.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
     before = path.read_bytes() if path.exists() else b""
-    path.write_bytes(before + '"deck\x7f" = "dekk"\n'.encode())
+    path.write_bytes(before + b'"deck\x7f" = "dekk"\n')
     ctx = browser.new_context()
     try:
         page = ctx.new_page()
