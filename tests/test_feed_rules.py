@@ -238,3 +238,12 @@ def test_an_owner_email_that_is_no_address_is_refused(fresh: Settings) -> None:
     assert out.exit_code == 2 and out.output.count("\n") == 1
     assert "owner_email" in out.output
     assert not (fresh.feed_dir / "feed.xml").exists()
+
+
+def test_a_bad_owner_email_refuses_a_publish_before_it_records_anything(fresh: Settings) -> None:
+    from audionews.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="owner_email"):
+        publish(fresh.with_overrides(owner_email="newsroom"), short_article())
+    assert Library(fresh).list_episodes() == []
+    assert not (fresh.feed_dir / "episodes").exists()

@@ -219,6 +219,7 @@ def publish(
         new_revision,
     )
 
+    feed.settings_check(settings)  # before any work: a bad feed setting must not half-publish
     library = Library(settings)
     # What editors type is published like the article's own text: no unpaired bidi control.
     note, category = neutral_bidi(note), neutral_bidi(category) if category else category
