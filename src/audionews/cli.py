@@ -459,6 +459,7 @@ def unpublish(ctx: click.Context, slug: str) -> None:
 
 
 def _warn_about_feed_settings(settings: Settings) -> None:
+    """Refuse feed settings no app accepts (exit 2); warn about the demo's placeholders."""
     from audionews.publish.feed import settings_check, settings_warnings
 
     settings_check(settings)
@@ -602,6 +603,7 @@ def worker(ctx: click.Context, workers: int) -> None:
     from audionews.publish.jobs import huey_for, run_worker
 
     settings = _settings(ctx)
+    _warn_about_lexicon(settings)
     queue = "Redis" if settings.redis_url else f"SQLite ({huey_for(settings).storage.filename})"
     click.echo(f"audionews worker: {workers} thread(s), queue in {queue}", err=True)
     run_worker(settings, workers=workers)
