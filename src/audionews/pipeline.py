@@ -14,6 +14,7 @@ import hashlib
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -208,10 +209,20 @@ def publish(
     A revision with a note, or `force`, is made even when the source is unchanged. Editors'
     notes (this one and earlier ones) are spoken as notices of the article.
     """
+    from audionews.ingest.rules import neutral_bidi
     from audionews.publish import feed, files
-    from audionews.publish.library import DEFAULT_CATEGORY, Library, PublishResult, new_revision
+    from audionews.publish.library import (
+        DEFAULT_CATEGORY,
+        Library,
+        NoticeView,
+        PublishResult,
+        new_revision,
+    )
 
+    feed.settings_check(settings)  # before any work: a bad feed setting must not half-publish
     library = Library(settings)
+    # What editors type is published like the article's own text: no unpaired bidi control.
+    note, category = neutral_bidi(note), neutral_bidi(category) if category else category
     source_hash = hashlib.sha256(data).hexdigest()
     target = library.find(slugify(slug)) if slug else library.find_by_source(source_hash)
     unchanged = target is not None and target.current.source_hash == source_hash
@@ -228,6 +239,7 @@ def publish(
         from audionews.publish import history
 
         article = read_article(data, filename=filename, source_format=source_format)
+        source_notices = article.notices
         slug = slugify(slug or article.headline)
         existing = library.find(slug)
         if existing is not None:
@@ -259,19 +271,24 @@ def publish(
             number = library.next_revision_number(slug)
             installed = files.install_revision(built, library.episode_dir(slug), slug, number)
         chosen = category or (existing.category if existing else "") or script.article.kicker
+        revision = new_revision(
+            result,
+            installed,
+            source=data,
+            source_filename=filename or "",
+            category=chosen or DEFAULT_CATEGORY,
+            kind=kind if existing is not None else "published",
+            note=note,
+            editor=editor,
+        )
+        # The script also speaks the editors' notes, but those live in the revisions (kind +
+        # note): recorded among the source's notices too, each would be listed twice.
+        revision = replace(
+            revision,
+            notices=[NoticeView(str(n.kind), n.text, n.label) for n in source_notices],
+        )
         try:
-            view = library.record_revision(
-                new_revision(
-                    result,
-                    installed,
-                    source=data,
-                    source_filename=filename or "",
-                    category=chosen or DEFAULT_CATEGORY,
-                    kind=kind if existing is not None else "published",
-                    note=note,
-                    editor=editor,
-                )
-            )
+            view = library.record_revision(revision)
         except BaseException:  # not recorded: its files would lie unlisted in the public folder
             files.remove_revision(library.episode_dir(slug), installed)
             raise
