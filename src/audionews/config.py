@@ -97,6 +97,11 @@ class Settings:
         "http://127.0.0.1:8000", "Base of absolute URLs in feeds.", ("PUBLIC_URL",)
     )
     redis_url: str = _setting("", "Redis URL for background jobs; default SQLite.", ("REDIS_URL",))
+    allow_private_urls: bool = _setting(
+        False,
+        "Let `publish URL` fetch from loopback, private and link-local addresses (an intranet "
+        "CMS); off by default, so a URL field cannot reach internal services.",
+    )
 
     @property
     def clip_cache_dir(self) -> Path:

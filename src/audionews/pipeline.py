@@ -14,7 +14,7 @@ import hashlib
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -196,6 +196,7 @@ def publish(
     note: str = "",
     editor: str = "cli",
     force: bool = False,
+    link: str = "",
     synthesizer: Synthesizer | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> PublishResult:
@@ -207,7 +208,8 @@ def publish(
     previous revision, its files and its feed in place. The first revision's kind is always
     "published"; later ones take `kind` and `note` (issue 6: correction, editors_note...).
     A revision with a note, or `force`, is made even when the source is unchanged. Editors'
-    notes (this one and earlier ones) are spoken as notices of the article.
+    notes (this one and earlier ones) are spoken as notices of the article. `link` is the
+    article's own page (see `fetch_article`); "" keeps the episode's link.
     """
     from audionews.ingest.rules import neutral_bidi
     from audionews.publish import feed, files
@@ -280,6 +282,7 @@ def publish(
             kind=kind if existing is not None else "published",
             note=note,
             editor=editor,
+            link=link,
         )
         # The script also speaks the editors' notes, but those live in the revisions (kind +
         # note): recorded among the source's notices too, each would be listed twice.
@@ -295,6 +298,61 @@ def publish(
         history.record_sentences(settings, slug, view.revision, script.sentences())
         feed.render_all(library)
         return PublishResult("revised" if existing is not None else "created", view, result)
+
+
+@dataclass(frozen=True)
+class FetchedArticle:
+    """An article page fetched from its URL, ready to publish."""
+
+    data: bytes  # the page as UTF-8 HTML
+    link: str  # its canonical URL (<link rel=canonical>, og:url), else where it was found
+    slug: str  # the episode already published from that link, else from the headline
+
+
+def fetch_article(url: str, settings: Settings) -> FetchedArticle:
+    """Fetch an article's web page and read it (FetchError or InputError when that fails).
+
+    Only http/https, and no internal addresses unless `allow_private_urls` (net/fetch.py).
+    A page published before (same canonical URL) keeps its episode: it becomes a revision.
+    """
+    from audionews.ingest.detect import read_article
+    from audionews.ingest.html import page_link
+    from audionews.net.fetch import fetch_page
+    from audionews.publish.library import Library
+
+    page = fetch_page(url, allow_private=settings.allow_private_urls)
+    data = page.text.encode("utf-8")
+    link = page_link(page.text, page.url)
+    article = read_article(data, source_format="html")
+    published = Library(settings).find_by_link(link)
+    return FetchedArticle(data, link, published.slug if published else slugify(article.headline))
+
+
+def publish_url(
+    url: str,
+    settings: Settings,
+    *,
+    slug: str | None = None,
+    category: str | None = None,
+    voice_name: str | None = None,
+    editor: str = "cli",
+    synthesizer: Synthesizer | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PublishResult:
+    """Fetch the article at `url` and publish it; its canonical URL becomes the episode's link."""
+    fetched = fetch_article(url, settings)
+    return publish(
+        fetched.data,
+        settings,
+        source_format="html",
+        voice_name=voice_name,
+        slug=slug or fetched.slug,
+        category=category,
+        editor=editor,
+        link=fetched.link,
+        synthesizer=synthesizer,
+        progress=progress,
+    )
 
 
 def _seed_previous_mp3(previous: Path, staging: Path, slug: str) -> None:

@@ -91,6 +91,7 @@ def _publish(settings: Settings, job: store.Job, **common: Any) -> PublishResult
         slug=job.slug,
         kind=job.kind,
         note=job.note,
+        link=job.link,
         **common,
     )
 
@@ -135,7 +136,7 @@ class JobView:
     """A job as the API and the editor pages show it."""
 
     id: int
-    slug: str
+    slug: str  # "" while a job from a URL has not fetched its page yet
     action: str
     kind: str
     note: str
@@ -150,6 +151,8 @@ class JobView:
     attempts: int
     created: datetime
     updated: datetime
+    url: str = ""  # the page a job from a URL fetches
+    link: str = ""  # that page's canonical URL, once fetched
 
     @property
     def finished(self) -> bool:
@@ -160,6 +163,8 @@ class JobView:
         return {
             "id": self.id,
             "slug": self.slug,
+            "url": self.url,
+            "link": self.link,
             "action": self.action,
             "kind": self.kind,
             "note": self.note,
@@ -196,6 +201,8 @@ def _view(job: store.Job) -> JobView:
         attempts=job.attempts,
         created=job.created.replace(tzinfo=UTC),
         updated=job.updated.replace(tzinfo=UTC),
+        url=job.source_url,
+        link=job.link,
     )
 
 
@@ -254,24 +261,37 @@ def submit(
     editor: str = "",
     revision: int = 0,
     new_only: bool = False,
+    url: str = "",
 ) -> JobView:
     """Record a job and queue it; return it as queued (or finished, in immediate mode).
 
     The article is parsed here, so bad input is refused at once instead of failing later.
     With `new_only`, an article whose slug is taken is refused (ConflictError) rather than
     published as a new revision of that episode.
+
+    A job with a `url` (action "publish") carries only the URL: the worker fetches the page, so
+    the request that queues it returns at once. The URL's form (and a host written as an
+    address) is checked here; the page's slug is known once it is fetched, and a page
+    published before becomes a new revision of its episode (`new_only` does not apply).
     """
     if action not in ACTIONS:
         raise InputError(f"unknown action {action!r}: use one of {', '.join(ACTIONS)}")
-    if source:
+    if url:
+        from audionews.net.fetch import check_url, policy_for
+
+        if action != "publish" or source:
+            raise InputError("a job from a URL publishes that page: give no text with it")
+        url = check_url(url, policy_for(settings.allow_private_urls))
+        new_only = False
+    elif source:
         from audionews.ingest.detect import read_article
 
         article = read_article(
             source, filename=filename or None, source_format=source_format or None
         )
         slug = slugify(slug or article.headline)
-    if not slug:
-        raise InputError("a job needs an article or the slug of an episode")
+    if not slug and not url:
+        raise InputError("a job needs an article, its URL or the slug of an episode")
     if new_only and Library(settings).find(slugify(slug)) is not None:
         raise ConflictError(
             f"an episode '{slugify(slug)}' already exists: correct it instead "
@@ -280,7 +300,8 @@ def submit(
     now = _now()
     with store.session(settings) as s:
         job = store.Job(
-            slug=slugify(slug),
+            slug=slugify(slug) if slug else "",
+            source_url=url,
             action=action,
             kind=kind,
             note=note,
@@ -360,15 +381,18 @@ def run_job(settings: Settings, job_id: int) -> None:
         s.flush()
         s.expunge(job)  # a plain copy for the action; the row is committed "running"
     try:
-        with _article_lock(settings, job.slug, job_id), _heartbeat(settings, job_id):
-            _update(settings, job_id, message="")
-            result = ACTIONS[job.action](
-                settings,
-                job,
-                editor=job.editor or "job",
-                synthesizer=job_synthesizer(),
-                progress=_progress_writer(settings, job_id),
-            )
+        with _heartbeat(settings, job_id):
+            if job.source_url and not job.source:
+                job = _fetch_page(settings, job)
+            with _article_lock(settings, job.slug, job_id):
+                _update(settings, job_id, message="")
+                result = ACTIONS[job.action](
+                    settings,
+                    job,
+                    editor=job.editor or "job",
+                    synthesizer=job_synthesizer(),
+                    progress=_progress_writer(settings, job_id),
+                )
     except AudionewsError as exc:
         _update(settings, job_id, state="failed", message=str(exc))
         return
@@ -385,6 +409,32 @@ def run_job(settings: Settings, job_id: int) -> None:
         synthesized=build.segments_synthesized if build else 0,
         cached=build.segments_cached if build else 0,
     )
+
+
+def _fetch_page(settings: Settings, job: store.Job) -> store.Job:
+    """Fetch a URL job's page into the job (source, slug, link) and return the job as stored.
+
+    Kept in the row, a worker that dies later publishes what was fetched, without fetching
+    again; a fetch that fails fails the job with its one-line reason.
+    """
+    from audionews import pipeline
+
+    _update(settings, job.id, message=f"fetching {job.source_url}")
+    fetched = pipeline.fetch_article(job.source_url, settings)
+    _update(
+        settings,
+        job.id,
+        source=fetched.data,
+        source_format="html",
+        slug=fetched.slug,
+        link=fetched.link,
+        message="",
+    )
+    with store.session(settings) as s:
+        found = s.get(store.Job, job.id)
+        assert found is not None
+        s.expunge(found)
+        return found
 
 
 def _progress_writer(settings: Settings, job_id: int) -> Callable[[int, int], None]:

@@ -8,7 +8,8 @@
 
 An article is sent as JSON {"text": ..., "format": "text|html|markdown", "kind", "note"}, as a
 multipart upload (field "file", same other fields), or as the raw body with Content-Type
-text/plain, text/html or text/markdown (kind and note then go in the query string).
+text/plain, text/html or text/markdown (kind and note then go in the query string). POST also
+takes JSON {"url": "https://..."}: the job fetches that page (see publish/jobs.py).
 Every call needs 'Authorization: Bearer <token>' (audionews tokens add), else 401.
 """
 
@@ -61,6 +62,18 @@ def _article() -> tuple[bytes, str, str, dict[str, Any]]:
     return data, filename, source_format, fields
 
 
+def _url_field() -> str | None:
+    """Return the "url" of a JSON body {"url": ...}, or None when the body is no such object."""
+    body = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(body, dict) or "url" not in body:
+        return None
+    if not isinstance(body["url"], str) or not body["url"].strip():
+        raise InputError('"url" must be the address of the article\'s page, as a string')
+    if "text" in body:
+        raise InputError('send the article as "text" or as "url", not both')
+    return str(body["url"])
+
+
 def _accepted(job: jobs.JobView) -> tuple[Response, int]:
     response = jsonify(job.to_dict())
     response.headers["Location"] = url_for("editor_api.job", job_id=job.id)
@@ -70,6 +83,11 @@ def _accepted(job: jobs.JobView) -> tuple[Response, int]:
 @bp.post("/articles")
 @auth.token_required
 def create_article(client: str) -> tuple[Response, int]:
+    url = _url_field()
+    if url is not None:
+        return _accepted(
+            jobs.submit(context.settings(), "publish", url=url, editor=f"api:{client}")
+        )
     data, filename, source_format, _fields = _article()
     queued = jobs.submit(
         context.settings(),
