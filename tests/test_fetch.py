@@ -91,14 +91,21 @@ def test_the_declared_charset_decodes_the_page(
 
 def test_page_link_is_the_canonical_url_resolved_against_the_page() -> None:
     base = "https://news.example/2026/bridge?utm=x"
-    canonical = '<link rel="canonical" href="/bridge-reopens"><meta property="og:url" content="https://og.example/b">'
+    canonical = (
+        '<link rel="canonical" href="/bridge-reopens">'
+        '<meta property="og:url" content="https://www.news.example/b">'
+    )
     assert page_link(canonical, base) == "https://news.example/bridge-reopens"
-    assert page_link('<meta property="og:url" content="https://og.example/b">', base) == (
-        "https://og.example/b"
-    )
-    assert page_link('<link rel="Canonical  alternate" href="https://c.example/x">', base) == (
-        "https://c.example/x"
-    )
+    og = '<meta property="og:url" content="https://www.news.example/b">'
+    assert page_link(og, base) == "https://www.news.example/b"
+    tokens = '<link rel="Canonical  alternate" href="http://amp.news.example/x">'
+    assert page_link(tokens, base) == "http://amp.news.example/x"
+    mobile = '<link rel="canonical" href="https://news.example/bridge-reopens">'
+    assert page_link(mobile, "https://m.news.example/a") == "https://news.example/bridge-reopens"
+    # another site's address is not this page's canonical URL
+    other = '<link rel="canonical" href="https://rival.example/bridge">'
+    assert page_link(other, base) == base
+    assert page_link('<link rel="canonical" href="https://evilnews.example/">', base) == base
     # no declaration, or one that is no web address: the page's own address
     assert page_link("<p>no head</p>", base) == base
     assert page_link('<link rel="canonical" href="javascript:alert(1)">', base) == base

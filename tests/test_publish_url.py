@@ -28,15 +28,17 @@ from page_server import PageServer, answer, html, redirect
 
 pytest_plugins = ["publish_fixtures"]
 
-CANONICAL = "https://news.example/2026/12/bridge-reopens"
+#: The page's canonical path: served at /story, it names this as its own address.
+CANONICAL_PATH = "/2026/12/bridge-reopens"
 
 
 def story(headline: str = "Bridge reopens after repairs", day: str = "Monday") -> str:
+    # relative, as CMSs often write it; og:url is only the fallback
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>{headline} - Riverside Courier</title>
-<link rel="canonical" href="{CANONICAL}">
-<meta property="og:url" content="https://news.example/og-address">
+<link rel="canonical" href="{CANONICAL_PATH}">
+<meta property="og:url" content="/og-address">
 </head><body>
 <nav><a href="/">Home</a> <a href="/news">News</a></nav>
 <article>
@@ -48,6 +50,11 @@ def story(headline: str = "Bridge reopens after repairs", day: str = "Monday") -
 </article>
 <footer>© Riverside Courier</footer>
 </body></html>"""
+
+
+def canonical(server: PageServer) -> str:
+    """Return the address the story page gives as its canonical URL."""
+    return server.url(CANONICAL_PATH)
 
 
 @pytest.fixture
@@ -94,18 +101,18 @@ def test_cli_publishes_a_url_with_its_canonical_link(
     assert result["action"] == "created"
     episode = result["episode"]
     assert episode["title"] == "Bridge reopens after repairs"
-    assert episode["link"] == CANONICAL  # <link rel=canonical> wins over og:url
+    assert episode["link"] == canonical(server)  # <link rel=canonical> wins over og:url
     view = Library(intranet).get_episode(episode["slug"])
-    assert view.link == CANONICAL and view.current.editor == "cli"
+    assert view.link == canonical(server) and view.current.editor == "cli"
 
     # the feed item and the episode page point at the article's own page
     parsed = feedparser.parse((intranet.feed_dir / "feed.xml").read_bytes())
-    assert parsed.entries[0].link == CANONICAL
+    assert parsed.entries[0].link == canonical(server)
     assert "Read the article" in parsed.entries[0].content[0].value
     page = create_app(intranet).test_client().get(f"/episodes/{view.slug}/")
-    assert f'<a href="{CANONICAL}" data-article-link>Read the article</a>' in page.text
+    assert f'<a href="{canonical(server)}" data-article-link>Read the article</a>' in page.text
     api = create_app(intranet).test_client().get(f"/api/episodes/{view.slug}")
-    assert api.get_json()["link"] == CANONICAL
+    assert api.get_json()["link"] == canonical(server)
 
     # the same page again: nothing to do; changed (even its headline): a revision of it
     out = cli(intranet, "publish", server.url("/story"))
@@ -115,7 +122,7 @@ def test_cli_publishes_a_url_with_its_canonical_link(
     assert out.exit_code == 0, out.output
     again = json.loads(out.output)
     assert again["action"] == "revised" and again["episode"]["slug"] == view.slug
-    assert again["episode"]["revision"] == 2 and again["episode"]["link"] == CANONICAL
+    assert again["episode"]["revision"] == 2 and again["episode"]["link"] == canonical(server)
     assert [e.slug for e in Library(intranet).list_episodes()] == [view.slug]
 
 
@@ -190,9 +197,9 @@ def test_a_url_job_carries_the_url_and_the_worker_fetches(
         jobs.use_synthesizer(None)
     done = jobs.get_job(intranet, queued.id)
     assert done.state == "published", done.message
-    assert done.slug == "bridge-reopens-after-repairs" and done.link == CANONICAL
+    assert done.slug == "bridge-reopens-after-repairs" and done.link == canonical(server)
     assert done.to_dict()["url"] == server.url("/story")
-    assert Library(intranet).get_episode(done.slug).link == CANONICAL
+    assert Library(intranet).get_episode(done.slug).link == canonical(server)
 
 
 def test_a_url_job_that_cannot_fetch_fails_with_the_reason(
@@ -234,7 +241,7 @@ def test_api_publishes_from_a_url(newsroom: Desk, server: PageServer) -> None:
     created = client.post("/api/v1/articles", headers=headers, json={"url": server.url("/story")})
     assert created.status_code == 202, created.get_json()
     job = client.get(created.headers["Location"], headers=headers).get_json()
-    assert job["state"] == "published" and job["link"] == CANONICAL, job
+    assert job["state"] == "published" and job["link"] == canonical(server), job
     assert job["editor"] == "api:cms"
     bad = {
         "file:///etc/passwd": 422,
@@ -256,7 +263,7 @@ def test_editor_new_article_form_takes_a_url(newsroom: Desk, server: PageServer)
     done = post_form(client, "/editor/new", {"url": server.url("/story"), "text": ""})
     assert done.status_code == 303  # type: ignore[attr-defined]
     page = client.get(done.headers["Location"]).get_data(as_text=True)  # type: ignore[attr-defined]
-    assert "published" in page and server.url("/story") in page and CANONICAL in page
+    assert "published" in page and server.url("/story") in page and canonical(server) in page
     # a page that turns out not to be HTML fails its job, with the reason on the job's page
     queued = post_form(client, "/editor/new", {"url": server.url("/report.pdf")})
     page = client.get(queued.headers["Location"]).get_data(as_text=True)  # type: ignore[attr-defined]

@@ -328,7 +328,12 @@ def _meta_tags(tree: LexborHTMLParser) -> dict[str, str]:
 
 def page_link(text: str, base_url: str) -> str:
     """Return the page's canonical URL (<link rel=canonical>, else og:url), resolved against
-    `base_url` (where the page was fetched), or `base_url` when it declares no web address."""
+    `base_url` (where the page was fetched), or `base_url` when it declares none we keep.
+
+    A canonical URL is kept only on the page's own site (the same host, or one a subdomain of
+    the other: www., amp., m.): the link finds the episode to revise when the page is published
+    again, and a page on another site must not be able to claim another site's article.
+    """
     tree = LexborHTMLParser(text)
     declared = [
         node.attributes.get("href") or ""
@@ -336,14 +341,17 @@ def page_link(text: str, base_url: str) -> str:
         if "canonical" in (node.attributes.get("rel") or "").lower().split()
     ]
     declared.append(_meta_tags(tree).get("og:url", ""))
+    home = (urlsplit(base_url).hostname or "").lower()
     for href in filter(None, (h.strip() for h in declared)):
         try:
             link = urljoin(base_url, href)
             parts = urlsplit(link)
-            if parts.scheme in ("http", "https") and parts.hostname:
-                return link
+            host = (parts.hostname or "").lower()
         except ValueError:  # "http://[broken": not an address, try the next declaration
             continue
+        same_site = host == home or host.endswith("." + home) or home.endswith("." + host)
+        if parts.scheme in ("http", "https") and host and same_site:
+            return link
     return base_url
 
 
