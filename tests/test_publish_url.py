@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,12 +27,13 @@ from audionews.publish import accounts, jobs, library, store
 from audionews.publish.library import Library
 from audionews.web import create_app
 from editor_helpers import PASSWORD, Desk, post_form
-from page_server import PageServer, answer, html, redirect
+from page_server import PageServer, answer, html, redirect, slow
 
 pytest_plugins = ["publish_fixtures"]
 
 #: The page's canonical path: served at /story, it names this as its own address.
 CANONICAL_PATH = "/2026/12/bridge-reopens"
+HERE = Path(__file__).resolve().parent
 
 
 def story(headline: str = "Bridge reopens after repairs", day: str = "Monday") -> str:
@@ -217,6 +221,37 @@ def test_a_url_job_that_cannot_fetch_fails_with_the_reason(
     with pytest.raises(FetchError, match="only http"):
         jobs.submit(fresh, "publish", url="file:///etc/passwd")
     assert server.requests == [("/missing", f"127.0.0.1:{server.port}", "")]
+
+
+def test_the_api_answers_before_a_slow_page_and_a_real_worker_fetches_it(
+    intranet: Settings, server: PageServer
+) -> None:
+    settings = intranet  # the job carries the settings of the app that queued it
+    headers = {"Authorization": f"Bearer {accounts.add_token(settings, 'cms')}"}
+    server.route("/slow-story", slow(2.0, html(story())))
+    client = create_app(settings).test_client()
+    started = time.monotonic()
+    created = client.post(
+        "/api/v1/articles", headers=headers, json={"url": server.url("/slow-story", "localhost")}
+    )
+    assert created.status_code == 202 and time.monotonic() - started < 1.0
+    assert created.get_json()["state"] == "queued" and server.requests == []
+    worker = subprocess.Popen(
+        [sys.executable, str(HERE / "jobs_worker.py"), str(settings.instance_dir.parent),
+         str(settings.cache_dir), "0"],
+        cwd=HERE.parent,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not (job := jobs.get_job(settings, created.get_json()["id"])).finished:
+            assert time.monotonic() < deadline, "the worker did not finish the job"
+            time.sleep(0.05)
+    finally:
+        worker.terminate()
+        worker.wait(10)
+    assert job.state == "published", job.message
+    assert job.link == server.url(CANONICAL_PATH, "localhost")
+    assert [path for path, _host, _sni in server.requests] == ["/slow-story"]
 
 
 # --------------------------------------------------------------------------- API and editor
