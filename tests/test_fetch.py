@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from audionews.errors import FetchError
 from audionews.ingest.html import page_link
@@ -156,11 +158,13 @@ def test_redirects_are_limited_and_stay_on_the_web(server: PageServer) -> None:
     server.route("/loop", redirect("/loop"))
     server.route("/to-file", redirect("file:///etc/passwd"))
     server.route("/nowhere", redirect(""))
+    server.route("/choices", answer(b"<p>pick one</p>", code=300))
     assert "redirects more than 5 times" in _error(server.url("/loop"), allow_private=True)
     assert len(server.requests) == fetch.MAX_REDIRECTS + 1
     message = _error(server.url("/to-file"), allow_private=True)
     assert "only http:// and https://" in message
     assert "no Location" in _error(server.url("/nowhere"), allow_private=True)
+    assert "answered 300 Multiple Choices" in _error(server.url("/choices"), allow_private=True)
 
 
 def test_unknown_hosts_and_closed_ports(server: PageServer) -> None:
@@ -180,6 +184,8 @@ def test_unknown_hosts_and_closed_ports(server: PageServer) -> None:
         ("example.org/story", "only http:// and https://"),
         ("http:///story", "names no server"),
         ("http://example.org:99999/", "not a valid URL"),
+        ("http://ex\x00ample.org/", "not a valid URL"),
+        ("http://xn--/", "not a valid URL"),
         ("https://example.org/" + "a" * 2000, "longer than 2000"),
     ],
 )
@@ -309,3 +315,22 @@ def test_address_literals_are_checked_before_any_fetch() -> None:
         check_url("http://169.254.169.254/latest/meta-data/", policy)
     assert check_url(" https://news.example/story ", policy) == "https://news.example/story"
     assert check_url("http://127.0.0.1/", fetch.policy_for(True)) == "http://127.0.0.1/"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        st.builds(
+            lambda scheme, rest: scheme + rest,
+            st.sampled_from(["http://", "https://", "HTTP://", "ftp://", "http:"]),
+            st.text(max_size=60),
+        ),
+    )
+)
+def test_any_text_gives_a_fetch_error_and_reaches_nothing_internal(url: str) -> None:
+    """Whatever is typed into a URL field, the answer is one FetchError line (here every name
+    resolves to loopback, which the default policy refuses, so nothing is ever connected to)."""
+    with pytest.raises(FetchError) as caught:
+        fetch_page(url, resolver=lambda host, port: [ipaddress.ip_address("127.0.0.1")])
+    assert "\n" not in str(caught.value)

@@ -45,6 +45,8 @@ MAX_PAGE_BYTES = 5_000_000
 MAX_REDIRECTS = 5
 #: Longest URL accepted.
 MAX_URL_LENGTH = 2000
+#: Statuses whose Location is followed (other 3xx answers are no page: an error).
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 #: Schemes fetched.
 SCHEMES = ("http", "https")
 #: Media types read as an article page.
@@ -172,10 +174,11 @@ class GuardedTransport(httpx.HTTPTransport):
         resolver: Resolver = system_resolver,
         verify: bool | typing.Any = True,
     ) -> None:
-        super().__init__(verify=verify, trust_env=False)
+        ssl_context = httpx.create_ssl_context(verify=verify, trust_env=False)
+        super().__init__(verify=ssl_context, trust_env=False)
         # httpx builds its pool without a way to pass the backend; httpcore's pool takes one.
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            ssl_context=ssl_context,
             max_connections=4,
             network_backend=_PinnedBackend(policy, resolver),
         )
@@ -201,13 +204,15 @@ def check_url(url: str, policy: AddressPolicy | None = None) -> str:
     """
     url = url.strip()
     shown = url if len(url) <= 80 else url[:77] + "..."
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in shown)  # one line
     if len(url) > MAX_URL_LENGTH:
         raise FetchError(f"the URL is longer than {MAX_URL_LENGTH} characters: {shown}")
     try:
         parts = urlsplit(url)
         host, _port = parts.hostname, parts.port
-    except ValueError as exc:
-        raise FetchError(f"'{shown}' is not a valid URL ({exc})") from None
+        _ = httpx.URL(url).host  # what httpx refuses: control characters, a broken IDNA label
+    except (ValueError, httpx.InvalidURL) as exc:  # IDNAError is a ValueError
+        raise FetchError(f"'{shown}' is not a valid URL ({_one_line(exc)})") from None
     if parts.scheme.lower() not in SCHEMES:
         raise FetchError(
             f"'{shown}' is not a web address: only http:// and https:// pages can be fetched"
@@ -247,7 +252,7 @@ def fetch_page(
     ) as client:
         for _hop in range(MAX_REDIRECTS + 1):
             with _fetch_errors(current), client.stream("GET", current) as response:
-                if not response.is_redirect:
+                if response.status_code not in REDIRECT_STATUSES:
                     return _read_page(current, response, deadline)
                 current = _redirect_target(current, response.headers.get("location", ""))
     raise FetchError(
@@ -278,7 +283,7 @@ STATUS_HINTS = {
 def _read_page(url: str, response: httpx.Response, deadline: float) -> Page:
     """Check the status, type and size of an answer, read it and decode it."""
     status = response.status_code
-    if status >= 400 or status < 200:
+    if not 200 <= status < 300:  # a 3xx here is one without a Location to follow
         hint = STATUS_HINTS.get(status) or (
             "the server failed: try again later" if status >= 500 else "check the address"
         )
