@@ -455,9 +455,11 @@ def feed(ctx: click.Context) -> None:
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
     """Serve feeds, audio, pages and API with gunicorn (a production WSGI server)."""
+    from audionews.web.auth import secret_key
     from audionews.web.serve import run_gunicorn
 
     settings = _settings(ctx)
+    secret_key(settings)  # made (or refused, in one line) before the workers start
     base = settings.public_url.rstrip("/")
     click.echo(f"feed:   {base}/feed.xml\nplayer: {base}/\nlistening on http://{host}:{port}")
     sys.exit(run_gunicorn(host, port, workers))

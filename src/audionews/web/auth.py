@@ -7,8 +7,10 @@ https (plain http is for localhost development only). The signing key lives in
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -19,6 +21,7 @@ from flask_login import LoginManager, UserMixin
 from flask_wtf.csrf import CSRFProtect
 
 from audionews.config import Settings
+from audionews.errors import ConfigError
 from audionews.publish import accounts
 from audionews.web import context
 
@@ -46,21 +49,48 @@ def _load_user(name: str) -> EditorUser | None:
     return EditorUser(name) if accounts.editor_exists(context.settings(), name) else None
 
 
+#: Shortest signing key accepted from instance/secret_key (we write 64 hex digits).
+MIN_SECRET_CHARS = 32
+
+
 def secret_key(settings: Settings) -> str:
-    """Return the app's signing key, creating instance/secret_key (mode 0600) the first time."""
+    """Return the app's signing key, creating instance/secret_key (mode 0600) the first time.
+
+    The key is written to a temporary file, synced, then linked to its name: the name never
+    points at an empty or half-written key, even after a crash, and when two workers start at
+    once the first link wins and both use that key. A key file that is empty or too short is
+    refused (ConfigError) rather than used: an empty key would sign nothing.
+    """
     path: Path = settings.instance_dir / "secret_key"
     try:
-        return path.read_text(encoding="ascii").strip()
+        return _read_secret(path)
     except FileNotFoundError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
+    fd, temporary = tempfile.mkstemp(prefix=".secret_key.", dir=path.parent)  # mode 0600
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another worker made it first: use theirs
-        return path.read_text(encoding="ascii").strip()
-    with os.fdopen(fd, "w", encoding="ascii") as f:
-        f.write(key)
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(secrets.token_hex(32))
+            f.flush()
+            os.fsync(f.fileno())
+        with contextlib.suppress(FileExistsError):  # another worker made it first: use theirs
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> str:
+    try:
+        key = path.read_text(encoding="ascii").strip()
+    except UnicodeDecodeError:
+        key = ""
+    if len(key) < MIN_SECRET_CHARS:
+        raise ConfigError(
+            f"{path} holds no usable key (empty or shorter than {MIN_SECRET_CHARS} characters, "
+            "perhaps from a crash while it was written): delete it and start again to make a "
+            "new one (editors then log in again)"
+        )
     return key
 
 

@@ -48,6 +48,8 @@ editor.record_once(lambda state: auth.init_app(cast(Flask, state.app)))
 UI_LANGUAGE = "en"
 #: Largest article accepted from a form or an upload.
 MAX_ARTICLE_BYTES = 1_000_000
+#: Longest note to listeners a correction may carry.
+MAX_NOTE_CHARS = 1000
 #: Upload extensions -> the ingest format they are read as (the CLI's table).
 UPLOAD_FORMATS = EXTENSIONS
 #: Format choices in the forms ("" = detect from the content).
@@ -57,6 +59,9 @@ FORMAT_CHOICES = {
     "html": "HTML",
     "markdown": "Markdown",
 }
+#: Largest id a database row can have (SQLite and PostgreSQL store 64-bit signed integers): a
+#: larger one in a URL is a 404, not an overflow inside the database driver.
+MAX_ROW_ID = 2**63 - 1
 #: Endpoints that work without a login.
 PUBLIC_ENDPOINTS = {"editor.login", "editor.static"}
 
@@ -110,9 +115,16 @@ def _client() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    """Return `target` if it is a path inside the editor (no open redirects), else the index."""
-    parts = urlsplit(target or "")
-    if target and not parts.scheme and not parts.netloc and parts.path.startswith("/editor/"):
+    """Return `target` if it is a path inside the editor (no open redirects), else the index.
+
+    Only printable ASCII without backslashes is kept: CR/LF would split the Location header
+    (werkzeug refuses it with an error, a 500), and browsers read "\\" as "/", so
+    "/editor/\\..\\" could leave the editor.
+    """
+    target = target or ""
+    parts = urlsplit(target)
+    printable = target.isascii() and target.isprintable() and "\\" not in target
+    if printable and not parts.scheme and not parts.netloc and parts.path.startswith("/editor/"):
         return target
     return url_for("editor.index")
 
@@ -157,12 +169,12 @@ def index() -> ResponseReturnValue:
     )
 
 
-@editor.get("/jobs/<int:job_id>")
+@editor.get(f"/jobs/<int(max={MAX_ROW_ID}):job_id>")
 def job(job_id: int) -> ResponseReturnValue:
     return _render("editor/job.html", job=jobs.get_job(context.settings(), job_id))
 
 
-@editor.get("/jobs/<int:job_id>.json")
+@editor.get(f"/jobs/<int(max={MAX_ROW_ID}):job_id>.json")
 def job_json(job_id: int) -> ResponseReturnValue:
     return jobs.get_job(context.settings(), job_id).to_dict()
 
@@ -266,8 +278,8 @@ def _correction_errors(kind: str, note: str) -> dict[str, str]:
         errors["kind"] = "Choose what kind of change this is."
     if not note:
         errors["note"] = "Write the note listeners will hear and read, e.g. what was corrected."
-    elif len(note) > 1000:
-        errors["note"] = "Keep the note under 1000 characters."
+    elif len(note) > MAX_NOTE_CHARS:
+        errors["note"] = f"Keep the note under {MAX_NOTE_CHARS} characters."
     return errors
 
 
