@@ -62,6 +62,11 @@ class Settings:
     proxy_hops: int = _setting(
         0, "Reverse proxies in front of the server whose X-Forwarded-* headers are trusted."
     )
+    session_hours: float = _setting(
+        12.0,
+        "Hours an editor stays logged in; logging out, a new password or removing the editor "
+        "ends their sessions at once.",
+    )
     default_language: str = _setting(
         "en", "Language assumed when detection is unsure (ISO 639-1 code)."
     )
@@ -144,6 +149,8 @@ def load_settings(
     settings = Settings(**values)
     if settings.notices_position not in ("start", "end"):
         raise ConfigError("notices_position must be 'start' or 'end'")
+    if not settings.session_hours > 0:
+        raise ConfigError("session_hours must be a number of hours above 0, e.g. 12")
     return settings
 
 

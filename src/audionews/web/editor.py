@@ -8,6 +8,7 @@ request a valid CSRF token (else 400). Publishing runs as a background job (publ
 
 from __future__ import annotations
 
+import math
 from pathlib import PurePath
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -24,7 +25,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.datastructures import FileStorage
@@ -138,13 +139,19 @@ def login() -> ResponseReturnValue:
     errors: dict[str, str] = {}
     name = request.form.get("name", "").strip()
     if request.method == "POST":
-        if accounts.login_blocked(settings, _client()):
-            errors["password"] = "Too many failed attempts. Wait 15 minutes, then try again."
-            return _render("editor/login.html", 429, errors=errors, name=name)
+        wait = accounts.begin_login(settings, name, _client())
+        if wait > 0:
+            seconds = math.ceil(wait)
+            errors["password"] = (
+                f"Too many failed attempts. Wait {seconds} second{'s' if seconds > 1 else ''}, "
+                "then try again."
+            )
+            page, status = _render("editor/login.html", 429, errors=errors, name=name)
+            return page, status, {"Retry-After": str(seconds)}
         ok = accounts.check_password(settings, name, request.form.get("password", ""))
-        accounts.record_login(settings, _client(), ok)
+        accounts.finish_login(settings, name, _client(), ok)
         if ok:
-            login_user(auth.EditorUser(name))
+            auth.log_in(name)
             return redirect(_safe_next(request.args.get("next")))
         errors["password"] = "The name or the password is wrong."
     return _render("editor/login.html", 401 if errors else 200, errors=errors, name=name)
@@ -152,7 +159,7 @@ def login() -> ResponseReturnValue:
 
 @editor.post("/logout")
 def logout() -> ResponseReturnValue:
-    logout_user()
+    auth.log_out()
     return redirect(url_for("editor.login"))
 
 
