@@ -64,6 +64,8 @@ def test_job_ids_beyond_64_bits_are_404s(desk: Desk, token: str) -> None:
         ({"text": "x", "note": 5}, "note", "must be a string"),
         ({"text": "x", "notes": "typo"}, "notes", "is not a field"),
         ({"text": "x", "note": "n" * 1001}, "note", "at most 1000"),
+        ({"text": "\ud800 lone"}, "text", "lone surrogate"),
+        ({"text": "x", "note": "\udc00"}, "note", "lone surrogate"),
     ],
 )
 def test_api_bodies_are_checked_against_the_schema(

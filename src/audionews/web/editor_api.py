@@ -79,6 +79,9 @@ def _check_fields(fields: Any, schema: dict[str, Any]) -> dict[str, Any]:
         raise InputError('send a JSON object: {"text": "...", "format": "text"}')
     found = best_match(_VALIDATORS[id(schema)].iter_errors(fields))
     if found is None:
+        for field, value in fields.items():
+            if isinstance(value, str) and not _is_unicode(value):
+                raise FieldError(field, "holds a lone surrogate (\\ud800-\\udfff): send valid text")
         return fields
     allowed = list(schema["properties"])
     if found.validator == "required":
@@ -95,6 +98,16 @@ def _check_fields(fields: Any, schema: dict[str, Any]) -> dict[str, Any]:
     if found.validator == "maxLength":
         raise FieldError(field, f"must have at most {found.validator_value} characters")
     raise FieldError(field, f"must be a string, not {JSON_TYPES.get(type(value), 'that')}")
+
+
+def _is_unicode(text: str) -> bool:
+    """Return True unless `text` holds a lone surrogate, which JSON allows ("\\ud800") but no
+    UTF-8 file or database column can store."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _json(value: Any) -> str:
