@@ -190,3 +190,11 @@ def test_editors_names_are_not_public(desk: Desk) -> None:
         body = visitor.get(f"/api/episodes/{episode['slug']}").get_data(as_text=True)
         for found in (body, json.dumps(episode)):
             assert '"ana"' not in found and '"ben-cli"' not in found and '"editor"' not in found
+
+
+def test_names_no_editor_can_have_are_refused_and_throttled_together(desk: Desk) -> None:
+    for name in ("ana\x00", "x" * 100_000, "ana\n\x00", " "):
+        assert _login(desk, name, PASSWORD) == 401
+    assert _login(desk, "\x00", WRONG) == 401
+    assert _login(desk, "another\x00", WRONG) == 429  # the sixth try at an impossible name
+    assert _login(desk, "ana", PASSWORD) == 302
