@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
+import math
 import os
 import re
 import signal
@@ -117,9 +118,15 @@ def test_parallel_guesses_get_five_checks_across_gunicorn_workers(gunicorn: str)
     threads = [threading.Thread(target=guess, args=(b,)) for b in browsers]
     for thread in threads:
         thread.start()
+    began = time.monotonic()
     for thread in threads:
         thread.join()
-    assert Counter(codes) == {401: accounts.LOGIN_FREE_PER_ACCOUNT, 429: PARALLEL - 5}
+    elapsed = time.monotonic() - began
+    checks = Counter(codes)[401]
+    assert Counter(codes)[429] == PARALLEL - checks
+    # 5 checks, and one more each time a wait (1 s, 2 s, ...) passed during the burst, which
+    # only a machine too busy to answer 30 logins in a second sees
+    assert accounts.LOGIN_FREE_PER_ACCOUNT <= checks <= 5 + int(math.log2(1 + elapsed)), elapsed
     time.sleep(accounts.LOGIN_FIRST_DELAY_S + 0.1)
     assert _Browser(gunicorn).log_in("ana", PASSWORD) == 200  # redirected to the editor
 

@@ -584,7 +584,10 @@ def editors() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.pass_context
 def editors_add(ctx: click.Context, name: str, password_stdin: bool) -> None:
-    """Add editor NAME (or set a new password); prompts for the password twice."""
+    """Add editor NAME, or set a new password (which logs NAME out everywhere).
+
+    Prompts for the password twice.
+    """
     from audionews.publish import accounts
 
     if password_stdin:
@@ -612,7 +615,7 @@ def editors_list(ctx: click.Context) -> None:
 @click.argument("name")
 @click.pass_context
 def editors_remove(ctx: click.Context, name: str) -> None:
-    """Remove editor NAME; revisions they made keep their name."""
+    """Remove editor NAME and end their sessions; revisions they made keep their name."""
     from audionews.publish import accounts
 
     accounts.remove_editor(_settings(ctx), name)

@@ -199,13 +199,18 @@ def _delay(failures: int, free: int) -> float:
 
 
 def _reserve(settings: Settings, key: str, free: int, now: float) -> float:
-    """Count one check against `key` and return 0.0, or return the seconds left to wait."""
+    """Count one check against `key` and return 0.0, or return the seconds left to wait.
+
+    A refusal only reads, so a flood of early attempts costs the database no writes.
+    """
     table = store.LoginThrottle
     for _ in range(_RESERVE_ROUNDS):
         try:
             with store.session(settings) as s:
                 row = s.get(table, key)
                 if row is None:
+                    # a new key: forget the keys nobody tried for a while, so they do not pile up
+                    s.execute(delete(table).where(table.last < now - LOGIN_WINDOW_S))
                     s.add(table(key=key, failures=1, last=now, next_allowed=now + _delay(1, free)))
                     return 0.0  # the commit fails (IntegrityError) if another made it first
                 failures = row.failures if row.last > now - LOGIN_WINDOW_S else 0
@@ -252,10 +257,6 @@ def begin_login(settings: Settings, name: str, address: str, now: float | None =
     was right, so a crash in between counts too), else the seconds to wait before trying again.
     """
     now = time.time() if now is None else now
-    with store.session(settings) as s:  # forget keys nobody tried for a while
-        s.execute(
-            delete(store.LoginThrottle).where(store.LoginThrottle.last < now - LOGIN_WINDOW_S)
-        )
     reserved: list[str] = []
     for key, free in _login_keys(name, address):
         wait = _reserve(settings, key, free, now)
