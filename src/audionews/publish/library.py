@@ -180,7 +180,11 @@ class EpisodeView:
         return next(r for r in self.revisions if r.number == self.revision)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the JSON contract of /api/episodes/<slug> and `audionews list --json`."""
+        """Return the JSON contract of /api/episodes/<slug> and `audionews list --json`.
+
+        It is public, so it names no editor: editors' login names would help guess passwords
+        (who edited what is in the editor's history and /api/v1/articles/<slug>/revisions).
+        """
         return {
             "slug": self.slug,
             "guid": self.guid,
@@ -215,7 +219,6 @@ class EpisodeView:
                     "number": r.number,
                     "kind": r.kind,
                     "note": r.note,
-                    "editor": r.editor,
                     "created": r.created.isoformat(),
                     "duration_s": round(r.duration_s, 3),
                     "mp3": r.files["mp3"].url if "mp3" in r.files else None,
