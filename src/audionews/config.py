@@ -85,6 +85,11 @@ class Settings:
         "http://127.0.0.1:8000", "Base of absolute URLs in feeds.", ("PUBLIC_URL",)
     )
     redis_url: str = _setting("", "Redis URL for background jobs; default SQLite.", ("REDIS_URL",))
+    request_timeout_s: float = _setting(
+        30.0,
+        "Seconds a client may take to send one request (headers and body) or stay idle "
+        "between requests before `audionews serve` closes its connection.",
+    )
 
     @property
     def clip_cache_dir(self) -> Path:
@@ -119,9 +124,34 @@ def load_settings(
 ) -> Settings:
     """Read defaults, then the TOML file (instance/config.toml), then the environment."""
     environ = os.environ if environ is None else environ
-    if config_file is None:
-        instance = Path(environ.get(ENV_PREFIX + "INSTANCE_DIR", DEFAULT_INSTANCE_DIR))
-        config_file = instance / "config.toml"
+    config_file = _config_file(config_file, environ)
+    raw = _configured(config_file, environ)
+    hints = typing.get_type_hints(Settings)
+    values = {name: _coerce(name, value, hints[name]) for name, value in raw.items()}
+    settings = Settings(**values)
+    if settings.notices_position not in ("start", "end"):
+        raise ConfigError("notices_position must be 'start' or 'end'")
+    if settings.request_timeout_s <= 0:
+        raise ConfigError("request_timeout_s must be a positive number of seconds")
+    return settings
+
+
+def configured_names(
+    config_file: Path | None = None, environ: typing.Mapping[str, str] | None = None
+) -> set[str]:
+    """Return the names of the settings given in the TOML file or the environment."""
+    environ = os.environ if environ is None else environ
+    return set(_configured(_config_file(config_file, environ), environ))
+
+
+def _config_file(config_file: Path | None, environ: typing.Mapping[str, str]) -> Path:
+    if config_file is not None:
+        return config_file
+    return Path(environ.get(ENV_PREFIX + "INSTANCE_DIR", DEFAULT_INSTANCE_DIR)) / "config.toml"
+
+
+def _configured(config_file: Path, environ: typing.Mapping[str, str]) -> dict[str, Any]:
+    """Return the raw values of the TOML file overridden by the environment, names checked."""
     raw: dict[str, Any] = {}
     if config_file.is_file():
         try:
@@ -139,12 +169,7 @@ def load_settings(
         raise ConfigError(
             f"unknown setting(s) {', '.join(unknown)}: see 'Settings' in the README for the names"
         )
-    hints = typing.get_type_hints(Settings)
-    values = {name: _coerce(name, value, hints[name]) for name, value in raw.items()}
-    settings = Settings(**values)
-    if settings.notices_position not in ("start", "end"):
-        raise ConfigError("notices_position must be 'start' or 'end'")
-    return settings
+    return raw
 
 
 def _coerce(name: str, value: Any, hint: Any) -> Any:

@@ -13,7 +13,7 @@ import importlib
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template_string, request
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from audionews.config import Settings, load_settings
@@ -28,6 +28,34 @@ OPTIONAL_BLUEPRINTS = (
     ("audionews.web.editor", "editor"),
     ("audionews.web.editor_api", "bp"),
 )
+
+#: Largest request body (bytes) of a form without an article: login, lexicon, rollback... and
+#: of every other route (most take no body at all).
+FORM_BODY_BYTES = 64 * 1024
+#: Endpoints that take an article (pasted, uploaded or sent by the API): the article's limit
+#: plus room for the other form fields and multipart boundaries.
+ARTICLE_ENDPOINTS = frozenset(
+    {
+        "editor.new_article",
+        "editor.edit",
+        "editor.preview",
+        "editor_api.create_article",
+        "editor_api.update_article",
+    }
+)
+
+
+def article_body_bytes() -> int:
+    """Return the body limit of the ARTICLE_ENDPOINTS."""
+    from audionews.web.editor import MAX_ARTICLE_BYTES  # the editor imports this package
+
+    return MAX_ARTICLE_BYTES + FORM_BODY_BYTES
+
+
+def max_body_bytes() -> int:
+    """Return the largest body any route accepts (the server refuses larger ones unread)."""
+    return max(FORM_BODY_BYTES, article_body_bytes())
+
 
 _ERROR_PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ status }} · {{ title }}</title></head>
@@ -71,9 +99,22 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
         app.register_blueprint(home.bp)
 
+    app.before_request(_limit_body)
     app.register_error_handler(AudionewsError, _audionews_error)
     app.register_error_handler(NotFound, _not_found)
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
     return app
+
+
+def _limit_body() -> None:
+    """Bound what this request's body may hold, before a view or a form parser reads it.
+
+    werkzeug enforces the limit on Content-Length at once and, for a chunked body, while
+    reading it, so no route reads more than its limit whatever the client claims.
+    """
+    limit = article_body_bytes() if request.endpoint in ARTICLE_ENDPOINTS else FORM_BODY_BYTES
+    request.max_content_length = limit
+    request.max_form_memory_size = limit  # a pasted article is one big form field
 
 
 def _wants_json() -> bool:
@@ -91,6 +132,13 @@ def _error(status: int, title: str, message: str) -> tuple[Response | str, int]:
 
 def _audionews_error(exc: AudionewsError) -> tuple[Response | str, int]:
     return _error(exc.http_status, "Something is wrong", str(exc))
+
+
+def _too_large(_exc: RequestEntityTooLarge) -> tuple[Response | str, int]:
+    limit = request.max_content_length or FORM_BODY_BYTES
+    return _error(
+        413, "Too large", f"This request is larger than this address accepts ({limit // 1000} kB)."
+    )
 
 
 def _not_found(_exc: NotFound) -> tuple[Response | str, int]:

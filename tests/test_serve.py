@@ -1,0 +1,153 @@
+"""`audionews serve` faces hostile and slow clients: the real server on a free loopback port."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import podcastparser
+import pytest
+from click.testing import CliRunner
+
+from audionews.cli import main
+from audionews.config import Settings
+from audionews.web.serve import served_url
+from live_server import serving
+from publish_helpers import Site, publish, short_article
+
+pytest_plugins = ["publish_fixtures"]
+
+#: Idle, half-sent requests held open at once while the site must keep answering.
+IDLE_CONNECTIONS = 500
+HALF_SENT = b"GET /feed.xml HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: slow"
+
+
+@pytest.fixture(scope="module")
+def live(site: Site) -> Iterator[str]:
+    with serving(site.settings, env={"AUDIONEWS_REQUEST_TIMEOUT_S": "3"}) as base:
+        yield base
+
+
+def _port(base: str) -> int:
+    return int(base.rsplit(":", 1)[1])
+
+
+def _half_open(port: int, count: int, stack: ExitStack) -> list[socket.socket]:
+    """Open `count` connections that each send the start of a request and then nothing."""
+    sockets = []
+    for _ in range(count):
+        sock = stack.enter_context(socket.create_connection(("127.0.0.1", port), timeout=5))
+        sock.sendall(HALF_SENT)
+        sockets.append(sock)
+    return sockets
+
+
+def _timed_get(url: str, timeout: float) -> tuple[float, bytes]:
+    started = time.monotonic()
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        body = response.read()
+    return time.monotonic() - started, body
+
+
+def test_healthz_answers_within_a_second_beside_500_half_sent_requests(
+    site: Site, live: str
+) -> None:
+    with ExitStack() as stack:
+        _half_open(_port(live), IDLE_CONNECTIONS, stack)
+        time.sleep(0.5)  # let the server take them all in
+        seconds, body = _timed_get(live + "/healthz", timeout=5)
+        print(f"/healthz beside {IDLE_CONNECTIONS} half-sent requests: {seconds * 1000:.0f} ms")
+        assert b'"ok"' in body
+        assert seconds < 1.0
+        # an audio download streams whole meanwhile
+        episode = site.episodes[0]
+        seconds, audio = _timed_get(live + episode.mp3.path, timeout=5)
+        print(f"{len(audio) / 1e6:.1f} MB MP3 beside them: {seconds * 1000:.0f} ms")
+        assert audio == (site.settings.feed_dir / episode.mp3.path.lstrip("/")).read_bytes()
+
+
+def _closed_by_server(sock: socket.socket, within: float, trickle: bool) -> float:
+    """Return how long until the server closed `sock`, sending a byte every 0.2 s if asked."""
+    started = time.monotonic()
+    sock.settimeout(0.2)
+    while time.monotonic() - started < within:
+        try:
+            if sock.recv(1024) == b"":
+                return time.monotonic() - started
+        except TimeoutError:
+            pass
+        except ConnectionResetError:
+            return time.monotonic() - started
+        if trickle:
+            try:
+                sock.sendall(b"x")
+            except (BrokenPipeError, ConnectionResetError):
+                return time.monotonic() - started
+    return float("inf")
+
+
+@pytest.mark.parametrize("trickle", [False, True], ids=["idle", "a byte every 0.2 s"])
+def test_a_request_not_sent_within_the_time_limit_is_cut_off(live: str, trickle: bool) -> None:
+    # request_timeout_s is 3 here; the server checks once a second
+    with ExitStack() as stack:
+        (sock,) = _half_open(_port(live), 1, stack)
+        seconds = _closed_by_server(sock, within=8, trickle=trickle)
+    assert 2.5 < seconds < 6
+
+
+def test_a_request_sent_in_time_is_answered(live: str) -> None:
+    with socket.create_connection(("127.0.0.1", _port(live)), timeout=5) as sock:
+        for piece in (b"GET /healthz HTTP/1.1\r\n", b"Host: 127.0.0.1\r\n", b"\r\n"):
+            sock.sendall(piece)
+            time.sleep(0.5)
+        assert sock.recv(1024).startswith(b"HTTP/1.1 200")
+
+
+# --------------------------------------------------------------- the public URL follows the port
+
+
+def test_without_public_url_links_name_the_address_served(fresh: Settings) -> None:
+    # published by a command that had no PUBLIC_URL either: the feed on disk says port 8000
+    settings = fresh.with_overrides(public_url=Settings().public_url)
+    publish(settings, short_article(), filename="bridge.txt")
+    assert b"127.0.0.1:8000/" in (settings.feed_dir / "feed.xml").read_bytes()
+    with serving(settings, public_url=False) as base:
+        assert not base.endswith(":8000")
+        with urllib.request.urlopen(base + "/feed.xml", timeout=5) as response:
+            feed = podcastparser.parse(base + "/feed.xml", response)
+        enclosures = [e["url"] for item in feed["episodes"] for e in item["enclosures"]]
+        assert enclosures and all(url.startswith(base + "/episodes/") for url in enclosures)
+        assert feed["link"] == base + "/"
+        with urllib.request.urlopen(base + "/", timeout=5) as response:
+            home = response.read().decode()
+        assert f'value="{base}/feed.xml"' in home  # the subscribe box
+        assert "127.0.0.1:8000" not in home
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "expected"),
+    [
+        ({}, ["--port", "8080"], "http://127.0.0.1:8080"),
+        ({}, ["--host", "localhost", "--port", "9000"], "http://localhost:9000"),
+        ({"PUBLIC_URL": "https://news.example"}, ["--port", "8080"], "https://news.example"),
+    ],
+)
+def test_serve_prints_the_public_url_it_would_use(
+    tmp_path: Path, env: dict[str, str], args: list[str], expected: str
+) -> None:
+    environ = {"AUDIONEWS_INSTANCE_DIR": str(tmp_path), "PUBLIC_URL": "", **env}
+    result = CliRunner().invoke(main, ["serve", *args, "--print-url"], env=environ)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == expected
+
+
+def test_a_wildcard_address_is_linked_by_the_machines_own_address() -> None:
+    url = served_url("0.0.0.0", 8080)
+    assert url.startswith("http://") and url.endswith(":8080")
+    assert ipaddress.ip_address(urlsplit(url).hostname or "").is_unspecified is False
