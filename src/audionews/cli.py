@@ -515,7 +515,11 @@ def _report(result: Any, as_json: bool) -> None:
     show_default=True,
     help="What the note is; it is announced with this label.",
 )
-@click.option("--note", default="", help="Note read to listeners and shown in the feed.")
+@click.option(
+    "--note",
+    default="",
+    help="Note read to listeners and shown in the feed (at most 1,000 characters).",
+)
 @click.option("--editor", default="cli", show_default=True, help="Who made the change.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
 @click.pass_context

@@ -208,9 +208,10 @@ def publish(
     A revision with a note, or `force`, is made even when the source is unchanged. Editors'
     notes (this one and earlier ones) are spoken as notices of the article.
     """
-    from audionews.publish import feed, files
+    from audionews.publish import feed, files, history
     from audionews.publish.library import DEFAULT_CATEGORY, Library, PublishResult, new_revision
 
+    note = history.check_note(note)  # before anything is read, built or spoken
     library = Library(settings)
     source_hash = hashlib.sha256(data).hexdigest()
     target = library.find(slugify(slug)) if slug else library.find_by_source(source_hash)
@@ -415,6 +416,7 @@ def preview(
     from audionews.publish.library import Library
     from audionews.speech.diff import diff_sentences
 
+    note = history.check_note(note)
     article = read_article(data, filename=filename, source_format=source_format)
     existing = Library(settings).find(slugify(slug or article.headline))
     if existing is not None:

@@ -10,6 +10,7 @@ list of episodes so the feed's links lead somewhere.
 from __future__ import annotations
 
 import importlib
+import io
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template_string, request
@@ -109,12 +110,23 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 def _limit_body() -> None:
     """Bound what this request's body may hold, before a view or a form parser reads it.
 
-    werkzeug enforces the limit on Content-Length at once and, for a chunked body, while
-    reading it, so no route reads more than its limit whatever the client claims.
+    werkzeug refuses a Content-Length over the limit at once. A body of unknown length
+    (chunked, which a server passes on with wsgi.input_terminated) werkzeug would cut at the
+    limit without a word, and a cut article is a wrong article: read it here, at most one byte
+    past the limit, and refuse it whole or pass it on with its length.
     """
     limit = article_body_bytes() if request.endpoint in ARTICLE_ENDPOINTS else FORM_BODY_BYTES
     request.max_content_length = limit
     request.max_form_memory_size = limit  # a pasted article is one big form field
+    environ = request.environ
+    if environ.get("wsgi.input_terminated") and not environ.get("CONTENT_LENGTH"):
+        body = environ["wsgi.input"].read(limit + 1)
+        if len(body) > limit:
+            raise RequestEntityTooLarge()
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ.pop("wsgi.input_terminated")
+        environ.pop("HTTP_TRANSFER_ENCODING", None)  # de-chunked now: its length is known
 
 
 def _wants_json() -> bool:

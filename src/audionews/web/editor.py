@@ -266,8 +266,8 @@ def _correction_errors(kind: str, note: str) -> dict[str, str]:
         errors["kind"] = "Choose what kind of change this is."
     if not note:
         errors["note"] = "Write the note listeners will hear and read, e.g. what was corrected."
-    elif len(note) > 1000:
-        errors["note"] = "Keep the note under 1000 characters."
+    elif len(note) > history.MAX_NOTE_CHARS:
+        errors["note"] = f"Keep the note to at most {history.MAX_NOTE_CHARS:,} characters."
     return errors
 
 

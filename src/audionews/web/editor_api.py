@@ -99,7 +99,7 @@ def update_article(slug: str, client: str) -> tuple[Response, int]:
         filename=filename,
         source_format=source_format,
         kind=kind,
-        note=str(fields.get("note") or "").strip(),
+        note=history.check_note(str(fields.get("note") or "")),  # 400 now, not a failed job
         editor=f"api:{client}",
     )
     return _accepted(queued)
