@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -49,3 +50,16 @@ def test_server_serves_ranges_heads_and_304(site: Site, live: str) -> None:
     assert status == 304
     status, _, _ = _open(live + "/episodes/%2e%2e/%2e%2e/instance/audionews.db")
     assert status == 404
+
+
+def test_server_sends_feeds_gzipped_and_ignores_ranges_it_does_not_serve(
+    site: Site, live: str
+) -> None:
+    feed = (site.settings.feed_dir / "feed.xml").read_bytes()
+    status, headers, data = _open(live + "/feed.xml", **{"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(data) == feed
+    episode = site.episodes[0]
+    body = (site.settings.feed_dir / episode.mp3.path.lstrip("/")).read_bytes()
+    status, headers, data = _open(live + episode.mp3.path, Range="bytes=0-1,5-6")
+    assert status == 200 and data == body
