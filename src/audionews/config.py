@@ -7,6 +7,7 @@ read the conventional unprefixed variable (DATABASE_URL, PUBLIC_URL, REDIS_URL).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tomllib
 import types
@@ -109,6 +110,62 @@ class Settings:
 
 
 ENV_PREFIX = "AUDIONEWS_"
+
+#: Private state (instance_dir, the clip cache, databases, the secret key) is for the owner
+#: only: other users of the machine must not read sources, drafts, password hashes or keys.
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+#: Files SQLite keeps beside a database; it gives them the database file's mode.
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def private_dir(path: Path, tighten: bool = True) -> Path:
+    """Create `path` and its missing parents for the owner only; tighten `path` if it exists.
+
+    Tightening is how state made by an older version, or by hand, becomes private too; a
+    folder we may not change (not ours) is left as it is.
+    """
+    missing = []
+    current = path
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
+        _chmod(folder, PRIVATE_DIR_MODE)  # mkdir's mode passes through the umask
+    if tighten and not missing:
+        _tighten(path)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Make `path` exist (empty if new) readable and writable by its owner only.
+
+    For a database this runs before the driver opens it: SQLite creates files 0644 and gives
+    its -wal and -shm files the database's mode.
+    """
+    if not path.parent.exists():
+        private_dir(path.parent)
+    os.close(os.open(path, os.O_RDONLY | os.O_CREAT, PRIVATE_FILE_MODE))
+    for candidate in (path, *(path.with_name(path.name + s) for s in SQLITE_SIDE_FILES)):
+        _tighten(candidate)
+    return path
+
+
+def _tighten(path: Path) -> None:
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        return
+    if mode & 0o077:
+        _chmod(path, mode & ~0o077)
+
+
+def _chmod(path: Path, mode: int) -> None:
+    with contextlib.suppress(PermissionError):  # not ours to change
+        os.chmod(path, mode)
 
 
 def setting_names() -> list[str]:

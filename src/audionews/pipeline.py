@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audionews.audio.voices import find_voice, voice_for_language
-from audionews.config import Settings
+from audionews.config import Settings, private_dir
 from audionews.errors import AudionewsError, InputError, UnsupportedLanguageError
 from audionews.naming import slugify
 
@@ -235,7 +235,7 @@ def publish(
             article = history.with_editor_notices(article, existing, kind, note)
         script = script_for_article(article, settings, voice_name=voice_name)
         staging_root = settings.instance_dir / "staging"
-        staging_root.mkdir(parents=True, exist_ok=True)
+        private_dir(staging_root, tighten=False)
         with tempfile.TemporaryDirectory(dir=staging_root) as staging:
             if existing is not None:
                 _seed_previous_mp3(

@@ -18,7 +18,7 @@ from flask import Flask, Response, jsonify, request
 from flask_login import LoginManager, UserMixin
 from flask_wtf.csrf import CSRFProtect
 
-from audionews.config import Settings
+from audionews.config import Settings, private_dir
 from audionews.publish import accounts
 from audionews.web import context
 
@@ -53,7 +53,7 @@ def secret_key(settings: Settings) -> str:
         return path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     key = secrets.token_hex(32)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
