@@ -83,7 +83,9 @@ class Settings:
         "", "SQLAlchemy URL; default sqlite:///<instance_dir>/audionews.db.", ("DATABASE_URL",)
     )
     public_url: str = _setting(
-        "http://127.0.0.1:8000", "Base of absolute URLs in feeds.", ("PUBLIC_URL",)
+        "http://127.0.0.1:8000",
+        "Base of absolute URLs in feeds and pages; unset, `audionews serve` uses its address.",
+        ("PUBLIC_URL",),
     )
     redis_url: str = _setting("", "Redis URL for background jobs; default SQLite.", ("REDIS_URL",))
     request_timeout_s: float = _setting(
