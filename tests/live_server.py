@@ -27,7 +27,10 @@ def free_port() -> int:
 
 @contextmanager
 def serving(
-    settings: Settings, env: dict[str, str] | None = None, public_url: bool = True
+    settings: Settings,
+    env: dict[str, str] | None = None,
+    public_url: bool = True,
+    args: tuple[str, ...] = (),
 ) -> Iterator[str]:
     """Run `audionews serve` over `settings`' folders; yield its base URL, stop it after.
 
@@ -51,7 +54,7 @@ def serving(
         environ["PUBLIC_URL"] = settings.public_url
     command = [sys.executable, "-m", "audionews", "serve", "--host", "127.0.0.1"]
     process = subprocess.Popen(
-        [*command, "--port", str(port)],
+        [*command, "--port", str(port), *args],
         env=environ,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -72,6 +72,28 @@ def test_healthz_answers_within_a_second_beside_500_half_sent_requests(
         assert audio == (site.settings.feed_dir / episode.mp3.path.lstrip("/")).read_bytes()
 
 
+def test_slow_listeners_of_a_long_episode_hold_no_thread(fresh: Settings) -> None:
+    """Podcast apps ask "bytes=0-" and read slowly; waitress stops a thread writing once 16 MB
+    wait unsent, so each such listener would hold one thread if ranges were not streamed."""
+    episode = publish(fresh, short_article(), filename="bridge.txt").episode
+    folder = fresh.feed_dir / "episodes" / episode.slug
+    long_episode = folder / f"{episode.slug}-r9.mp3"  # three hours at 64 kbit/s
+    with long_episode.open("wb") as handle:
+        handle.truncate(90_000_000)
+    with serving(fresh, args=("--threads", "2")) as base, ExitStack() as stack:
+        path = f"/episodes/{episode.slug}/{long_episode.name}"
+        for _ in range(4):
+            sock = stack.enter_context(socket.create_connection(("127.0.0.1", _port(base))))
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nRange: bytes=0-\r\n\r\n".encode())
+        time.sleep(2)  # time for the server to write what it would write
+        seconds, body = _timed_get(base + "/healthz", timeout=5)
+        assert b'"ok"' in body and seconds < 1.0
+        request = urllib.request.Request(base + path, headers={"Range": "bytes=1000-1999"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.status == 206 and len(response.read()) == 1000
+
+
 def _closed_by_server(sock: socket.socket, within: float, trickle: bool) -> float:
     """Return how long until the server closed `sock`, sending a byte every 0.2 s if asked."""
     started = time.monotonic()

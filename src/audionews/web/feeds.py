@@ -10,13 +10,16 @@ by files.resolve_public, so nothing outside feed/ is read.
 from __future__ import annotations
 
 import gzip
+import io
 import re
 import threading
 from pathlib import Path
+from typing import IO, Any, cast
 
 from flask import Blueprint, Response, abort, current_app, request
 from werkzeug.http import parse_range_header
 from werkzeug.utils import send_file
+from werkzeug.wsgi import wrap_file
 
 from audionews.publish import feed as feeds
 from audionews.publish.files import resolve_public
@@ -94,8 +97,57 @@ def _send(path: Path | None, max_age: int, immutable: bool = False) -> Response:
         max_age=max_age,
         response_class=current_app.response_class,
     )
+    if response.status_code == 206 and response.content_range is not None:
+        served = response.content_range
+        getattr(response.response, "close", lambda: None)()  # werkzeug's range iterator
+        piece = FileSlice(path, served.start or 0, (served.stop or 0) - (served.start or 0))
+        response.response = wrap_file(request.environ, cast(IO[bytes], piece))
     _public_headers(response, kind, immutable)
     return response
+
+
+class FileSlice(io.RawIOBase):
+    """Bytes [start, start + length) of a file, as a file of their own (read, seek, tell).
+
+    A 206 is sent as the server's wsgi.file_wrapper over such a slice, so waitress streams the
+    range from its event loop like a whole file, where werkzeug's range iterator keeps a
+    thread writing until all but 16 MB are sent: a few slow podcast apps asking a long episode
+    for "bytes=0-" would hold every thread. Hand-written: neither werkzeug nor the standard
+    library has a bounded view of a file.
+    """
+
+    def __init__(self, path: Path, start: int, length: int) -> None:
+        super().__init__()
+        self._file = path.open("rb")
+        self._start, self._length, self._position = start, length, 0
+        self._file.seek(start)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        wanted = min(len(buffer), self._length - self._position)
+        if wanted <= 0:
+            return 0
+        got = self._file.readinto(memoryview(buffer)[:wanted])
+        self._position += got
+        return got
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._length}[whence]
+        self._position = max(0, base + offset)
+        self._file.seek(self._start + min(self._position, self._length))
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
 
 
 def _public_headers(response: Response, kind: str, immutable: bool = False) -> None:
