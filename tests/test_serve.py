@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import podcastparser
 import pytest
@@ -17,6 +19,8 @@ from click.testing import CliRunner
 
 from audionews.cli import main
 from audionews.config import Settings
+from audionews.publish import accounts
+from audionews.publish.accounts import LOGIN_MAX_FAILURES
 from audionews.web.serve import served_url
 from live_server import serving
 from publish_helpers import Site, publish, short_article
@@ -173,3 +177,31 @@ def test_a_wildcard_address_is_linked_by_the_machines_own_address() -> None:
     url = served_url("0.0.0.0", 8080)
     assert url.startswith("http://") and url.endswith(":8080")
     assert ipaddress.ip_address(urlsplit(url).hostname or "").is_unspecified is False
+
+
+# --------------------------------------------------------------------------- behind a proxy
+
+
+def _failed_login(base: str, client_address: str) -> int:
+    """Try a wrong password as the client nginx names in X-Forwarded-For; return the status."""
+    forwarded = {"X-Forwarded-For": client_address}
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    with opener.open(urllib.request.Request(base + "/editor/login", headers=forwarded)) as page:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.read().decode())
+    assert token
+    form = urlencode({"csrf_token": token.group(1), "name": "ana", "password": "wrong"})
+    request = urllib.request.Request(base + "/editor/login", form.encode(), forwarded)
+    try:
+        with opener.open(request) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_behind_a_proxy_each_client_is_its_own(fresh: Settings) -> None:
+    accounts.add_editor(fresh, "ana", "correct horse battery")
+    # plain http (no PUBLIC_URL): the session cookie is not Secure, so urllib sends it back
+    with serving(fresh, env={"AUDIONEWS_PROXY_HOPS": "1"}, public_url=False) as base:
+        statuses = [_failed_login(base, "203.0.113.7") for _ in range(LOGIN_MAX_FAILURES + 1)]
+        assert statuses[-1] == 429  # this client tried too often...
+        assert _failed_login(base, "198.51.100.20") == 401  # ...another one may still try

@@ -83,6 +83,10 @@ def adjustments(host: str, port: int, settings: Settings, threads: int = THREADS
         max_request_body_size=max_body_bytes(),  # larger ones get 413 unread
         asyncore_use_poll=True,  # select() stops at 1024 descriptors
         ident="audionews",
+        # the app's ProxyFix (proxy_hops) alone decides which X-Forwarded-* headers to trust;
+        # waitress would otherwise drop them all, and behind nginx every client would look
+        # like 127.0.0.1 (one login throttle for everyone)
+        clear_untrusted_proxy_headers=False,
         expose_tracebacks=False,
     )
 
