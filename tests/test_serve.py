@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import resource
 import socket
 import time
 import urllib.error
@@ -30,6 +31,16 @@ pytest_plugins = ["publish_fixtures"]
 #: Idle, half-sent requests held open at once while the site must keep answering.
 IDLE_CONNECTIONS = 500
 HALF_SENT = b"GET /feed.xml HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: slow"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _room_for_the_connections() -> None:
+    """Let this process hold the idle connections (a soft limit of 1024 files is common)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = IDLE_CONNECTIONS + 500
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        ceiling = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (ceiling, hard))
 
 
 @pytest.fixture(scope="module")
