@@ -134,8 +134,8 @@ def test_a_request_not_sent_within_the_time_limit_is_cut_off(live: str, trickle:
     # request_timeout_s is 3 here; the server checks once a second
     with ExitStack() as stack:
         (sock,) = _half_open(_port(live), 1, stack)
-        seconds = _closed_by_server(sock, within=8, trickle=trickle)
-    assert 2.5 < seconds < 6
+        seconds = _closed_by_server(sock, within=12, trickle=trickle)
+    assert 2.5 < seconds < 9  # 3 s, plus up to a second until the check, plus slack for CI
 
 
 def test_a_request_sent_in_time_is_answered(live: str) -> None:
