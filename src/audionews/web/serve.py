@@ -76,7 +76,8 @@ def adjustments(host: str, port: int, settings: Settings, threads: int = THREADS
         host=host,
         port=port,
         threads=max(1, threads),
-        connection_limit=CONNECTION_LIMIT,
+        # past the open-file limit accept() fails over and over: hold fewer connections
+        connection_limit=max(100, min(CONNECTION_LIMIT, _allow_open_files() - SPARE_FILES)),
         channel_timeout=max(1, round(settings.request_timeout_s)),
         cleanup_interval=CHECK_EVERY_S,
         max_request_header_size=MAX_HEADER_BYTES,
@@ -93,7 +94,6 @@ def adjustments(host: str, port: int, settings: Settings, threads: int = THREADS
 
 def make_server(app: Any, adj: Adjustments) -> Any:
     """Return a server (not yet running) for `app`, listening on every address of `adj`."""
-    _allow_open_files(CONNECTION_LIMIT + SPARE_FILES)
     dispatcher = ThreadedTaskDispatcher()
     dispatcher.set_thread_count(adj.threads)
     socket_map: dict[int, Any] = {}
@@ -107,12 +107,15 @@ def make_server(app: Any, adj: Adjustments) -> Any:
     return MultiSocketServer(socket_map, adj, listening, dispatcher)
 
 
-def _allow_open_files(wanted: int) -> None:
-    """Raise this process's soft limit on open files towards `wanted` (up to the hard limit)."""
+def _allow_open_files(wanted: int = CONNECTION_LIMIT + SPARE_FILES) -> int:
+    """Raise this process's soft limit on open files towards `wanted` (up to the hard limit);
+    return the limit now in force."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        ceiling = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (ceiling, hard))
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return wanted
+    ceiling = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (ceiling, hard))
+    return ceiling
 
 
 def served_url(host: str, port: int) -> str:
