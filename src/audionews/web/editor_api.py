@@ -30,7 +30,6 @@ from audionews.web import auth, context
 from audionews.web.editor import (
     FORMAT_CHOICES,
     MAX_ARTICLE_BYTES,
-    MAX_NOTE_CHARS,
     MAX_ROW_ID,
     UPLOAD_FORMATS,
 )
@@ -49,7 +48,7 @@ FIELDS_SCHEMA: dict[str, Any] = {
     "properties": {
         "format": {"enum": list(FORMAT_CHOICES)},
         "kind": {"enum": list(history.CORRECTION_KINDS)},
-        "note": {"type": "string", "maxLength": MAX_NOTE_CHARS},
+        "note": {"type": "string", "maxLength": history.MAX_NOTE_CHARS},
     },
     "additionalProperties": False,
 }
@@ -186,7 +185,7 @@ def update_article(slug: str, client: str) -> tuple[Response, int]:
         filename=filename,
         source_format=source_format,
         kind=kind,
-        note=str(fields.get("note") or "").strip(),
+        note=history.check_note(str(fields.get("note") or "")),  # 400 now, not a failed job
         editor=f"api:{client}",
     )
     return _accepted(queued)
