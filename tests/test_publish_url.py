@@ -287,8 +287,15 @@ def test_api_publishes_from_a_url(newsroom: Desk, server: PageServer) -> None:
     for url, status in bad.items():
         answer_ = strict.post("/api/v1/articles", headers=headers, json={"url": url})
         assert answer_.status_code == status and answer_.is_json, answer_.get_data(as_text=True)
-    for body in ({"url": 5}, {"url": " "}, {"url": server.url("/story"), "text": "x"}):
-        assert client.post("/api/v1/articles", headers=headers, json=body).status_code == 400
+    refusals = [
+        ({"url": 5}, 400, "field 'url' must be a string, not a number"),
+        ({"url": server.url("/story"), "text": "x"}, 400, "field 'text' is not a field"),
+        ({"url": server.url("/story"), "format": "html"}, 400, "field 'format' is not a field"),
+        ({"url": " "}, 422, "is not a web address"),
+    ]
+    for body, status, message in refusals:
+        refused = client.post("/api/v1/articles", headers=headers, json=body)
+        assert refused.status_code == status and message in refused.get_json()["error"], body
 
 
 def test_editor_new_article_form_takes_a_url(newsroom: Desk, server: PageServer) -> None:

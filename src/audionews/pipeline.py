@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audionews.audio.voices import find_voice, voice_for_language
-from audionews.config import Settings
+from audionews.config import Settings, private_dir
 from audionews.errors import AudionewsError, InputError, UnsupportedLanguageError
 from audionews.naming import slugify
 
@@ -212,7 +212,7 @@ def publish(
     article's own page (see `fetch_article`); "" keeps the episode's link.
     """
     from audionews.ingest.rules import neutral_bidi
-    from audionews.publish import feed, files
+    from audionews.publish import feed, files, history
     from audionews.publish.library import (
         DEFAULT_CATEGORY,
         Library,
@@ -221,6 +221,7 @@ def publish(
         new_revision,
     )
 
+    note = history.check_note(note)  # before anything is read, built or spoken
     feed.settings_check(settings)  # before any work: a bad feed setting must not half-publish
     library = Library(settings)
     # What editors type is published like the article's own text: no unpaired bidi control.
@@ -238,7 +239,6 @@ def publish(
 
     with voice_loading(settings, voice_name, synthesizer is None):
         from audionews.ingest.detect import read_article
-        from audionews.publish import history
 
         article = read_article(data, filename=filename, source_format=source_format)
         source_notices = article.notices
@@ -248,7 +248,7 @@ def publish(
             article = history.with_editor_notices(article, existing, kind, note)
         script = script_for_article(article, settings, voice_name=voice_name)
         staging_root = settings.instance_dir / "staging"
-        staging_root.mkdir(parents=True, exist_ok=True)
+        private_dir(staging_root, tighten=False)
         with tempfile.TemporaryDirectory(dir=staging_root) as staging:
             if existing is not None:
                 _seed_previous_mp3(
@@ -490,6 +490,7 @@ def preview(
     from audionews.publish.library import Library
     from audionews.speech.diff import diff_sentences
 
+    note = history.check_note(note)
     article = read_article(data, filename=filename, source_format=source_format)
     existing = Library(settings).find(slugify(slug or article.headline))
     if existing is not None:

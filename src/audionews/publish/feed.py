@@ -398,10 +398,15 @@ def _stamp_path(settings: Settings) -> Path:
     return settings.instance_dir / "feeds.generation"
 
 
+def _stamp(library: Library) -> str:
+    """Return what the rendered feeds depend on: the library's generation and the public URL."""
+    return f"{library.generation()} {library.settings.public_url}"
+
+
 def render_all(library: Library) -> list[Path]:
     """Render every feed to files under feed/, atomically, and remove feeds of empty categories."""
     settings = library.settings
-    generation = library.generation()
+    stamp = _stamp(library)
     write_cover(settings)
     written: list[Path] = []
     for spec in feed_specs(library):
@@ -411,12 +416,12 @@ def render_all(library: Library) -> list[Path]:
     for stale in (settings.feed_dir / "feeds").glob("*.xml"):
         if stale not in written:
             stale.unlink(missing_ok=True)
-    atomic_write(_stamp_path(settings), str(generation).encode())
+    atomic_write(_stamp_path(settings), stamp.encode())
     return written
 
 
 def ensure_rendered(library: Library, *, every: float = 0.0) -> None:
-    """Render the feeds if the library changed since they were last written.
+    """Render the feeds if the library or the public URL changed since they were last written.
 
     With `every` > 0 the check runs at most that often (seconds) per Library object: the web
     app uses 1 s, since publish renders the feeds itself and this check only repairs a publish
@@ -428,7 +433,7 @@ def ensure_rendered(library: Library, *, every: float = 0.0) -> None:
     library.feeds_checked_at = now
     stamp = _stamp_path(library.settings)
     try:
-        current = stamp.read_text() == str(library.generation())
+        current = stamp.read_text() == _stamp(library)
     except OSError:
         current = False
     if not current or not (library.settings.feed_dir / MAIN_FEED).exists():

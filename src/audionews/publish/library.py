@@ -55,7 +55,7 @@ from sqlalchemy.orm import (
 )
 from sqlalchemy.schema import CreateColumn
 
-from audionews.config import Settings
+from audionews.config import Settings, private_dir, private_file
 from audionews.errors import NotFoundError
 from audionews.models import BuildResult
 from audionews.naming import slugify
@@ -185,7 +185,11 @@ class EpisodeView:
         return next(r for r in self.revisions if r.number == self.revision)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the JSON contract of /api/episodes/<slug> and `audionews list --json`."""
+        """Return the JSON contract of /api/episodes/<slug> and `audionews list --json`.
+
+        It is public, so it names no editor: editors' login names would help guess passwords
+        (who edited what is in the editor's history and /api/v1/articles/<slug>/revisions).
+        """
         return {
             "slug": self.slug,
             "guid": self.guid,
@@ -221,7 +225,6 @@ class EpisodeView:
                     "number": r.number,
                     "kind": r.kind,
                     "note": r.note,
-                    "editor": r.editor,
                     "created": r.created.isoformat(),
                     "duration_s": round(r.duration_s, 3),
                     "mp3": r.files["mp3"].url if "mp3" in r.files else None,
@@ -444,7 +447,7 @@ def add_new_columns(engine: Engine, metadata: MetaData) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets gunicorn workers read while the CLI publishes; busy_timeout waits for the writer.
+    # WAL lets the server read while the CLI publishes; busy_timeout waits for the writer.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
@@ -458,8 +461,9 @@ class Library:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         url = settings.sqlalchemy_url
+        private_dir(settings.instance_dir)
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(url.removeprefix("sqlite:///")))
         self._sessions = sessionmaker(_engine(url), expire_on_commit=False)
         self.base_url = settings.public_url.rstrip("/")
         #: When feed.ensure_rendered last compared the feeds with the database (monotonic).
