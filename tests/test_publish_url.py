@@ -130,6 +130,27 @@ def test_cli_publishes_a_url_with_its_canonical_link(
     assert [e.slug for e in Library(intranet).list_episodes()] == [view.slug]
 
 
+def test_a_new_page_never_revises_another_sources_episode(
+    cli: Any, intranet: Settings, server: PageServer, tmp_path: Path
+) -> None:
+    pasted = tmp_path / "bridge.txt"
+    pasted.write_text("Bridge reopens after repairs\n\nA different story, pasted by hand.\n")
+    assert cli(intranet, "publish", str(pasted)).exit_code == 0
+    out = cli(intranet, "publish", server.url("/story"))
+    assert out.exit_code == 2
+    assert "an episode 'bridge-reopens-after-repairs' already exists from another source" in (
+        out.output
+    )
+    assert Library(intranet).get_episode("bridge-reopens-after-repairs").link == ""
+    queued = jobs.submit(intranet, "publish", url=server.url("/story"))
+    jobs.run_job(intranet, queued.id)
+    assert "already exists from another source" in jobs.get_job(intranet, queued.id).message
+    out = cli(intranet, "publish", server.url("/story"), "--slug", "bridge-from-the-site")
+    assert out.exit_code == 0, out.output
+    assert Library(intranet).get_episode("bridge-from-the-site").link == canonical(server)
+    assert Library(intranet).get_episode("bridge-reopens-after-repairs").revision == 1
+
+
 def test_cli_refuses_internal_addresses_by_default(
     cli: Any, fresh: Settings, server: PageServer
 ) -> None:

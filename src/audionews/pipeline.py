@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from audionews.audio.voices import find_voice, voice_for_language
 from audionews.config import Settings, private_dir
-from audionews.errors import AudionewsError, InputError, UnsupportedLanguageError
+from audionews.errors import AudionewsError, ConflictError, InputError, UnsupportedLanguageError
 from audionews.naming import slugify
 
 if TYPE_CHECKING:
@@ -309,11 +309,13 @@ class FetchedArticle:
     slug: str  # the episode already published from that link, else from the headline
 
 
-def fetch_article(url: str, settings: Settings) -> FetchedArticle:
+def fetch_article(url: str, settings: Settings, *, slug: str | None = None) -> FetchedArticle:
     """Fetch an article's web page and read it (FetchError or InputError when that fails).
 
     Only http/https, and no internal addresses unless `allow_private_urls` (net/fetch.py).
     A page published before (same canonical URL) keeps its episode: it becomes a revision.
+    Without a `slug`, a new page whose headline's slug belongs to an episode of another source
+    is refused (ConflictError): it must not silently become a revision of that one.
     """
     from audionews.ingest.detect import read_article
     from audionews.ingest.html import page_link
@@ -324,8 +326,19 @@ def fetch_article(url: str, settings: Settings) -> FetchedArticle:
     data = page.text.encode("utf-8")
     link = page_link(page.text, page.url)
     article = read_article(data, source_format="html")
-    published = Library(settings).find_by_link(link)
-    return FetchedArticle(data, link, published.slug if published else slugify(article.headline))
+    if slug:
+        return FetchedArticle(data, link, slugify(slug))
+    library = Library(settings)
+    published = library.find_by_link(link)
+    if published is not None:
+        return FetchedArticle(data, link, published.slug)
+    chosen = slugify(article.headline)
+    if library.find(chosen) is not None:
+        raise ConflictError(
+            f"an episode '{chosen}' already exists from another source: give this article "
+            "another slug (publish --slug), or correct that episode"
+        )
+    return FetchedArticle(data, link, chosen)
 
 
 def publish_url(
@@ -340,13 +353,13 @@ def publish_url(
     progress: Callable[[int, int], None] | None = None,
 ) -> PublishResult:
     """Fetch the article at `url` and publish it; its canonical URL becomes the episode's link."""
-    fetched = fetch_article(url, settings)
+    fetched = fetch_article(url, settings, slug=slug)
     return publish(
         fetched.data,
         settings,
         source_format="html",
         voice_name=voice_name,
-        slug=slug or fetched.slug,
+        slug=fetched.slug,
         category=category,
         editor=editor,
         link=fetched.link,
