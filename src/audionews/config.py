@@ -112,8 +112,8 @@ class Settings:
     )
     allow_private_urls: bool = _setting(
         False,
-        "Let `publish URL` fetch from loopback, private and link-local addresses (an intranet "
-        "CMS); off by default, so a URL field cannot reach internal services.",
+        "Let `publish URL`, the API and the editor fetch pages from loopback, private and "
+        "link-local addresses (an intranet CMS); off, a URL cannot reach internal services.",
     )
 
     @property
