@@ -91,6 +91,13 @@ def test_the_declared_charset_decodes_the_page(
     assert "<p>café</p>" in page.text
 
 
+def test_a_wrongly_declared_charset_is_followed_like_a_browser_does(server: PageServer) -> None:
+    """The declaration wins (as in browsers); bytes it cannot decode become U+FFFD, no error."""
+    server.route("/p", answer("<p>café</p>".encode("latin-1"), "text/html; charset=utf-8"))
+    page = fetch_page(server.url("/p"), allow_private=True)
+    assert page.encoding == "utf-8" and "<p>caf\ufffd</p>" in page.text
+
+
 def test_page_link_is_the_canonical_url_resolved_against_the_page() -> None:
     base = "https://news.example/2026/bridge?utm=x"
     canonical = (
