@@ -8,6 +8,7 @@ read the conventional unprefixed variable (DATABASE_URL, PUBLIC_URL, REDIS_URL).
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 import types
 import typing
@@ -26,6 +27,16 @@ DEFAULT_FEED_DIR = Path("feed")
 DEFAULT_VOICES_DIR = Path("voices")
 #: A reserved address (RFC 2606) that receives nothing: fine for the demo, `feed`/`serve` warn.
 DEFAULT_OWNER_EMAIL = "podcasts@example.org"
+#: Sites that may frame /embed/<slug> (CSP frame-ancestors). Any: the episodes are public (the
+#: feed and the audio already are), the embed has nothing to click but playback, so framing
+#: cannot trick a listener into an action (clickjacking), and oEmbed exists so that any CMS, a
+#: partner's or a syndicating site's, can show the player without asking first.
+DEFAULT_EMBED_ORIGINS: tuple[str, ...] = ("*",)
+#: One source of a frame-ancestors list: "*", 'self', or scheme://host[:port], where the host
+#: may start with "*." (any subdomain) and the port may be "*"; a trailing "/" is allowed.
+_EMBED_ORIGIN = re.compile(
+    r"\*|'self'|https?://(\*\.)?([a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(:(\d{1,5}|\*))?/?"
+)
 
 
 def _setting(default: Any, help: str, env: tuple[str, ...] = ()) -> Any:
@@ -97,6 +108,11 @@ class Settings:
         "http://127.0.0.1:8000", "Base of absolute URLs in feeds.", ("PUBLIC_URL",)
     )
     redis_url: str = _setting("", "Redis URL for background jobs; default SQLite.", ("REDIS_URL",))
+    embed_origins: tuple[str, ...] = _setting(
+        DEFAULT_EMBED_ORIGINS,
+        "Sites allowed to show /embed/<slug> in an iframe (CSP frame-ancestors), e.g. "
+        "['https://news.example', 'https://*.news.example']; '*' any site, [] none.",
+    )
 
     @property
     def clip_cache_dir(self) -> Path:
@@ -156,6 +172,7 @@ def load_settings(
     settings = Settings(**values)
     if settings.notices_position not in ("start", "end"):
         raise ConfigError("notices_position must be 'start' or 'end'")
+    settings = replace(settings, embed_origins=embed_origins(settings.embed_origins))
     if settings.podcast_guid:
         try:
             settings = replace(settings, podcast_guid=str(uuid.UUID(settings.podcast_guid)))
@@ -165,6 +182,25 @@ def load_settings(
                 "podcast:guid (like 917393e3-1b1e-5cef-ace4-edaa54e1f810) or unset it"
             ) from exc
     return settings
+
+
+def embed_origins(values: typing.Iterable[str]) -> tuple[str, ...]:
+    """Return frame-ancestors sources, lowercased without a trailing "/", or say what is wrong."""
+    result: list[str] = []
+    for value in values:
+        source = value.strip().lower()
+        if source == "'none'":
+            continue  # what CSP calls an empty list; [] says the same
+        if not _EMBED_ORIGIN.fullmatch(source):
+            raise ConfigError(
+                f"embed_origins entry {value!r} is not a site: give scheme and host, like "
+                "https://news.example (no path), '*' for any site, or [] to allow none"
+            )
+        if source.endswith("/"):
+            source = source[:-1]
+        if source not in result:
+            result.append(source)
+    return tuple(result)
 
 
 def _coerce(name: str, value: Any, hint: Any) -> Any:
@@ -178,6 +214,12 @@ def _coerce(name: str, value: Any, hint: Any) -> Any:
     try:
         if hint is Path:
             return Path(value)
+        if origin is tuple:
+            # A TOML array, or from the environment a list separated by spaces or commas.
+            items = value.replace(",", " ").split() if isinstance(value, str) else value
+            if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+                raise TypeError
+            return tuple(items)
         if origin is dict:
             if isinstance(value, str):
                 value = tomllib.loads(f"v = {value}")["v"]

@@ -21,15 +21,16 @@
     }
   };
 
-  // ---------------------------------------------------------------- copy buttons (home)
+  // ---------------------------------------------------------------- copy buttons (feed, embed code)
 
   document.querySelectorAll("[data-copy]").forEach(function (button) {
     var source = document.getElementById(button.getAttribute("data-copy"));
     var status = button.closest(".copy-field").querySelector("[data-copy-status]");
+    var message = button.getAttribute("data-copy-done") || "Address copied.";
     if (!source) { return; }
     button.hidden = false;
     button.addEventListener("click", function () {
-      var done = function () { status.textContent = "Address copied."; };
+      var done = function () { status.textContent = message; };
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(source.value).then(done, function () { fallbackCopy(source, done); });
       } else {
@@ -78,6 +79,26 @@
 
   // Text tracks stay available to the browser without drawing anything over the page.
   Array.prototype.forEach.call(audio.textTracks || [], function (track) { track.mode = "hidden"; });
+
+  // ---- toggles (the compact layout of /embed/<slug>): each shows or hides the panel it names
+
+  document.querySelectorAll("[data-toggle]").forEach(function (toggle) {
+    var panel = document.getElementById(toggle.getAttribute("aria-controls"));
+    if (!panel) { toggle.hidden = true; return; }
+    function show(open) {
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      panel.hidden = !open;
+    }
+    show(false);  // without this script the chapters and transcript are simply shown
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      show(open);
+      // Opened while playing, the transcript starts at the sentence being read.
+      if (open && transcript && panel.contains(transcript) && currentCue >= 0 && follow.checked) {
+        scrollCueIntoView(cues[currentCue].el);
+      }
+    });
+  });
 
   // ---- words and numbers
 
