@@ -15,7 +15,13 @@ import pytest
 from flask.testing import FlaskClient
 
 from audionews.web import create_app
-from audionews.web.embed import EMBED_HEIGHT, EMBED_WIDTH, OEmbedError, slug_from_url
+from audionews.web.embed import (
+    EMBED_HEIGHT,
+    EMBED_WIDTH,
+    NARROW_HEIGHT,
+    OEmbedError,
+    slug_from_url,
+)
 
 if TYPE_CHECKING:
     from browser.player_site import PlayerSite
@@ -94,6 +100,8 @@ def test_format_defaults_to_json_and_embed_addresses_work_too(
     ("maxwidth", "maxheight", "width", "height"),
     [
         ("480", None, 480, EMBED_HEIGHT),
+        ("320", None, 320, NARROW_HEIGHT),  # more rows of controls: taller
+        ("320", "500", 320, 500),
         (None, "250", EMBED_WIDTH, 250),
         ("300", "200", 300, 200),
         ("2000", "2000", EMBED_WIDTH, EMBED_HEIGHT),  # a maximum, not a wish to grow
@@ -214,8 +222,9 @@ def test_embed_page_is_the_compact_player_with_its_policy(
         assert page.xpath(f"//*[@id='{panel}'][@data-panel]")
     # One player, two layouts: every control of the full player is here, under one name each.
     full = lxml.html.fromstring(client.get(f"/episodes/{episode.slug}/").get_data(as_text=True))
-    actions = "//*[@data-controls]//*[@data-action]/@data-action"
-    assert page.xpath(actions) == full.xpath(actions)
+    for control in ("//*[@data-action]/@data-action", "//input/@id | //select/@id"):
+        assert sorted(page.xpath(control)) == sorted(full.xpath(control))
+    assert page.xpath("//details[@class='shortcuts']") and page.xpath("//*[@data-announcer]")
     # Shortened labels keep their whole name for screen readers (label in name).
     back = page.xpath("//button[@data-action='back']")[0]
     assert " ".join(back.text_content().split()) == "Back 15 seconds"

@@ -37,6 +37,9 @@ embed.context_processor(page_globals)
 #: transcript, which scroll inside the frame.
 EMBED_WIDTH = 640
 EMBED_HEIGHT = 400
+#: Below this width the controls wrap onto more rows, so a frame that narrow is made taller.
+NARROW_WIDTH = 480
+NARROW_HEIGHT = 560
 #: How long (seconds) a consumer may keep an oEmbed answer: the iframe's address never changes,
 #: only its title after a correction.
 OEMBED_CACHE_AGE = 3600
@@ -94,12 +97,11 @@ def embed_size(maxwidth: str | None = None, maxheight: str | None = None) -> Emb
     The page reflows down to 320 px and scrolls inside the frame when it is short, so any
     maximum is obeyed rather than refused.
     """
-    width = _pixels("maxwidth", maxwidth)
-    height = _pixels("maxheight", maxheight)
-    return EmbedSize(
-        width=min(EMBED_WIDTH, width) if width else EMBED_WIDTH,
-        height=min(EMBED_HEIGHT, height) if height else EMBED_HEIGHT,
-    )
+    most_wide = _pixels("maxwidth", maxwidth)
+    most_high = _pixels("maxheight", maxheight)
+    width = min(EMBED_WIDTH, most_wide) if most_wide else EMBED_WIDTH
+    height = EMBED_HEIGHT if width >= NARROW_WIDTH else NARROW_HEIGHT
+    return EmbedSize(width=width, height=min(height, most_high) if most_high else height)
 
 
 def _base(settings: Settings) -> str:
