@@ -387,6 +387,34 @@ def test_it_plays_and_follows_the_voice_without_moving_the_host_page(
     assert requested and all(url.startswith(sites.app_url + "/") for url in requested), requested
 
 
+# --------------------------------------------------------------------------- without JavaScript
+
+
+def test_without_javascript_the_frame_has_native_audio_chapters_and_transcript(
+    browser: Browser, sites: Sites
+) -> None:
+    ctx = browser.new_context(viewport=DESKTOP, java_script_enabled=False)
+    try:
+        page = ctx.new_page()
+        episode = _long_episode(sites)
+        sites.allowed.embed = sites.oembed(episode.slug)["html"]
+        page.goto(sites.allowed.url + "/")
+        frame = page.wait_for_selector("iframe").content_frame()
+        assert frame is not None
+        frame.wait_for_url(f"{sites.app_url}/embed/{episode.slug}")
+        frame.wait_for_load_state("load")
+        assert frame.locator("audio").get_attribute("controls") is not None
+        expect(frame.locator("audio")).to_be_visible()
+        expect(frame.locator("[data-controls]")).to_be_hidden()
+        expect(frame.locator("#more")).to_be_hidden()  # its controls need the script
+        links = frame.locator("ol[data-chapters] a")
+        assert links.count() == len(episode.chapters)
+        expect(links.nth(1)).to_be_visible()
+        expect(frame.locator("[data-transcript] .cue").first).to_be_visible()
+    finally:
+        ctx.close()
+
+
 # --------------------------------------------------------------------------- frame-ancestors
 
 
