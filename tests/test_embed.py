@@ -241,6 +241,11 @@ def test_embed_origins_become_frame_ancestors(player_site: PlayerSite) -> None:
     client = create_app(player_site.settings.with_overrides(embed_origins=origins)).test_client()
     policy = client.get("/embed/council-vote").headers["Content-Security-Policy"]
     assert policy.endswith("; frame-ancestors https://news.example https://*.news.example")
+    # The episode page says where the code it offers will work.
+    page = lxml.html.fromstring(client.get("/episodes/council-vote/").get_data(as_text=True))
+    box = page.xpath("//section[@class='embed-code']/p")
+    notes = [" ".join(p.text_content().split()) for p in box]
+    assert "Only these sites may show it: https://news.example, https://*.news.example." in notes
 
 
 # --------------------------------------------------------------------------- the episode page
@@ -261,6 +266,7 @@ def test_episode_page_links_oembed_and_offers_the_embed_code(
         response = client.get(href.removeprefix("http://127.0.0.1:8000"))
         assert response.status_code == 200
         assert response.mimetype == ("application/json" if "json" in media else "text/xml")
+    assert not [p for p in page.xpath("//section[@class='embed-code']/p") if "Only" in p.text]
     code = page.xpath("//textarea[@id='embed-code']")[0]
     assert page.xpath("//label[@for='embed-code']")
     assert code.text == _oembed(client, url=page_url)[1]["html"]

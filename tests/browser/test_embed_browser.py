@@ -387,6 +387,28 @@ def test_it_plays_and_follows_the_voice_without_moving_the_host_page(
     assert requested and all(url.startswith(sites.app_url + "/") for url in requested), requested
 
 
+def test_it_works_in_the_sandbox_wordpress_puts_around_discovered_embeds(
+    page: Page, sites: Sites
+) -> None:
+    # WordPress frames a provider it found by discovery with sandbox="allow-scripts": an opaque
+    # origin, so no storage; the player must still play.
+    episode = _long_episode(sites)
+    html = sites.oembed(episode.slug)["html"]
+    sites.allowed.embed = html.replace("<iframe ", '<iframe sandbox="allow-scripts" ', 1)
+    page.goto(sites.allowed.url + "/")
+    frame = page.wait_for_selector("iframe").content_frame()
+    assert frame is not None
+    frame.wait_for_url(f"{sites.app_url}/embed/{episode.slug}")
+    frame.wait_for_load_state("load")
+    assert frame.evaluate("() => window.origin") == "null"
+    expect(frame.locator("[data-controls]")).to_be_visible()
+    frame.evaluate("document.querySelector('audio').muted = true")
+    frame.locator("[data-action='play']").click()
+    _until(frame, "() => document.querySelector('audio').currentTime > 1")
+    frame.locator("[data-action='play']").click()
+    expect(frame.locator("[data-action='play']")).to_have_text("Play")
+
+
 # --------------------------------------------------------------------------- without JavaScript
 
 

@@ -219,6 +219,15 @@ def _oembed_url_global(episode: EpisodeView, format: str) -> str:
     return oembed_url(settings, episode, format) if settings.embed_origins else ""
 
 
+@embed.app_template_global("embed_sites")
+def _embed_sites_global() -> tuple[str, ...]:
+    """The sites that may frame the player, for the episode page; empty when any site may."""
+    origins = context.settings().embed_origins
+    if "*" in origins:
+        return ()
+    return tuple("this site" if o == "'self'" else o for o in origins)
+
+
 @embed.get("/embed/<slug>")
 def player_embed(slug: str) -> Response:
     """Show an episode's player alone, compact, to be framed by the sites in embed_origins."""
