@@ -180,6 +180,8 @@ def test_slug_from_url_accepts_a_public_url_with_a_path(player_site: PlayerSite)
     settings = player_site.settings.with_overrides(public_url="https://news.example/audio/")
     assert slug_from_url(settings, "https://news.example/audio/episodes/a-b/") == "a-b"
     assert slug_from_url(settings, "http://news.example/audio/embed/a-b") == "a-b"
+    proxied = {"host": "news.example", "root": ""}
+    assert slug_from_url(settings, "https://news.example/audio/embed/a-b", **proxied) == "a-b"
     here = {"host": "10.0.0.5:8000", "root": ""}
     assert slug_from_url(settings, "http://10.0.0.5:8000/embed/a-b", **here) == "a-b"
     for elsewhere in (

@@ -23,7 +23,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from markupsafe import Markup
 
 from audionews.config import Settings
-from audionews.errors import NotFoundError
+from audionews.errors import AudionewsError, NotFoundError
 from audionews.publish.library import EpisodeView
 from audionews.web import context
 from audionews.web.player import UI_LANGUAGE, episode_or_404, page_globals, read_transcript
@@ -56,12 +56,13 @@ _EMBED_POLICY = (
 )
 
 
-class OEmbedError(ValueError):
-    """A request /oembed cannot answer; `status` is the spec's HTTP status for it."""
+class OEmbedError(AudionewsError, ValueError):
+    """A request /oembed cannot answer; `http_status` is the spec's status for it (400, 404,
+    501). /oembed answers it itself, in JSON whatever the request accepts."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
-        self.status = status
+        self.http_status = status
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,9 @@ def slug_from_url(settings: Settings, url: str, host: str = "", root: str = "") 
         parts = urlsplit(url.strip())
     except ValueError:
         parts = None
-    roots = {public.netloc.lower(): public.path, host.lower(): root.rstrip("/")}
+    # The public URL's path wins where the request's host is the public one (a proxy that
+    # strips the path without saying so).
+    roots = {host.lower(): root.rstrip("/"), public.netloc.lower(): public.path}
     prefix = roots.get(parts.netloc.lower()) if parts and parts.netloc else None
     if parts is None or parts.scheme not in ("http", "https") or prefix is None:
         raise OEmbedError(404, f"{url!r} is not an episode of this site")
@@ -267,8 +270,8 @@ def oembed() -> Response:
             raise OEmbedError(404, f"{url!r} is not an episode of this site") from None
         response = writer(oembed_response(settings, episode, size))
     except OEmbedError as exc:
-        response = jsonify(error=str(exc), status=exc.status)
-        response.status_code = exc.status
+        response = jsonify(error=str(exc), status=exc.http_status)
+        response.status_code = exc.http_status
     # Public data, asked for by editors' browsers as well as by CMS servers.
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.cache_control.public = True
