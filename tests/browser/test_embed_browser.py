@@ -337,6 +337,21 @@ def test_toggles_open_chapters_and_transcript_that_seek_from_the_keyboard(
     assert _focused(page, frame)["controls"] == "transcript"
 
 
+def test_an_open_panels_toggle_stands_out_in_forced_colours(browser: Browser, sites: Sites) -> None:
+    ctx = browser.new_context(viewport=DESKTOP, forced_colors="active")
+    try:
+        page = ctx.new_page()
+        frame = _open(page, sites, sites.allowed, _long_episode(sites).slug)
+        toggle = frame.locator("[data-toggle][aria-controls='chapters']")
+        colour = "el => getComputedStyle(el).backgroundColor"
+        closed = toggle.evaluate(colour)
+        toggle.click()
+        expect(toggle).to_have_attribute("aria-expanded", "true")
+        assert toggle.evaluate(colour) != closed
+    finally:
+        ctx.close()
+
+
 def test_shortcuts_work_in_the_frame_and_not_on_the_host_page(page: Page, sites: Sites) -> None:
     episode = _long_episode(sites)
     frame = _open(page, sites, sites.allowed, episode.slug)
