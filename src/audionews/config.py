@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tomllib
 import types
 import typing
@@ -27,6 +28,16 @@ DEFAULT_FEED_DIR = Path("feed")
 DEFAULT_VOICES_DIR = Path("voices")
 #: A reserved address (RFC 2606) that receives nothing: fine for the demo, `feed`/`serve` warn.
 DEFAULT_OWNER_EMAIL = "podcasts@example.org"
+#: Sites that may frame /embed/<slug> (CSP frame-ancestors). Any: the episodes are public (the
+#: feed and the audio already are), the embed has nothing to click but playback, so framing
+#: cannot trick a listener into an action (clickjacking), and oEmbed exists so that any CMS, a
+#: partner's or a syndicating site's, can show the player without asking first.
+DEFAULT_EMBED_ORIGINS: tuple[str, ...] = ("*",)
+#: One source of a frame-ancestors list: "*", 'self', or scheme://host[:port], where the host
+#: may start with "*." (any subdomain) and the port may be "*"; a trailing "/" is allowed.
+_EMBED_ORIGIN = re.compile(
+    r"\*|'self'|https?://(\*\.)?([a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(:(\d{1,5}|\*))?/?"
+)
 
 
 def _setting(default: Any, help: str, env: tuple[str, ...] = ()) -> Any:
@@ -109,6 +120,11 @@ class Settings:
         30.0,
         "Seconds a client may take to send one request (headers and body) or stay idle "
         "between requests before `audionews serve` closes its connection.",
+    )
+    embed_origins: tuple[str, ...] = _setting(
+        DEFAULT_EMBED_ORIGINS,
+        "Sites allowed to show /embed/<slug> in an iframe (CSP frame-ancestors), e.g. "
+        "['https://news.example', 'https://*.news.example']; '*' any site, [] none.",
     )
 
     @property
@@ -209,6 +225,7 @@ def load_settings(
         raise ConfigError("notices_position must be 'start' or 'end'")
     if settings.request_timeout_s <= 0:
         raise ConfigError("request_timeout_s must be a positive number of seconds")
+    settings = replace(settings, embed_origins=embed_origins(settings.embed_origins))
     if settings.podcast_guid:
         try:
             settings = replace(settings, podcast_guid=str(uuid.UUID(settings.podcast_guid)))
@@ -258,6 +275,25 @@ def _configured(config_file: Path, environ: typing.Mapping[str, str]) -> dict[st
     return raw
 
 
+def embed_origins(values: typing.Iterable[str]) -> tuple[str, ...]:
+    """Return frame-ancestors sources, lowercased without a trailing "/", or say what is wrong."""
+    result: list[str] = []
+    for value in values:
+        source = value.strip().lower()
+        if source == "'none'":
+            continue  # what CSP calls an empty list; [] says the same
+        if not _EMBED_ORIGIN.fullmatch(source):
+            raise ConfigError(
+                f"embed_origins entry {value!r} is not a site: give scheme and host, like "
+                "https://news.example (no path), '*' for any site, or [] to allow none"
+            )
+        if source.endswith("/"):
+            source = source[:-1]
+        if source not in result:
+            result.append(source)
+    return tuple(result)
+
+
 def _coerce(name: str, value: Any, hint: Any) -> Any:
     """Convert a TOML or environment value to the field's type, or say what was expected."""
     origin = typing.get_origin(hint)
@@ -269,6 +305,12 @@ def _coerce(name: str, value: Any, hint: Any) -> Any:
     try:
         if hint is Path:
             return Path(value)
+        if origin is tuple:
+            # A TOML array, or from the environment a list separated by spaces or commas.
+            items = value.replace(",", " ").split() if isinstance(value, str) else value
+            if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+                raise TypeError
+            return tuple(items)
         if origin is dict:
             if isinstance(value, str):
                 value = tomllib.loads(f"v = {value}")["v"]
