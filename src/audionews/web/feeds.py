@@ -77,8 +77,12 @@ def _send(path: Path | None, max_age: int, immutable: bool = False) -> Response:
 
 @bp.get("/feed.xml")
 def main_feed() -> Response:
-    feeds.ensure_rendered(context.library(), every=FEED_CHECK_EVERY)
-    return _send(resolve_public(context.settings().feed_dir, feeds.MAIN_FEED), FEED_MAX_AGE)
+    # a render that fails (a full disk) keeps the last good feed, which is served meanwhile
+    current = feeds.ensure_rendered(context.library(), every=FEED_CHECK_EVERY)
+    path = resolve_public(context.settings().feed_dir, feeds.MAIN_FEED)
+    if path is None and not current:  # no good feed yet to fall back on
+        abort(503, description="The feed is being written: try again in a minute.")
+    return _send(path, FEED_MAX_AGE)
 
 
 @bp.get("/feeds/<name>.xml")
