@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from audionews import pipeline
 from audionews.cli import main
 from audionews.config import Settings
-from audionews.errors import NotFoundError
+from audionews.errors import ConflictError, NotFoundError
 from audionews.publish import feed, files
 from audionews.publish.library import Library
 from audionews.web import create_app
@@ -89,7 +89,9 @@ def test_unpublish_removes_from_feeds_and_site_but_keeps_history(fresh: Settings
     assert Library(fresh).source_of(SLUG) == short_article()  # private history kept
     client = create_app(fresh).test_client()
     assert client.get(result.episode.mp3.path).status_code == 404
-    back = publish(fresh, short_article())
+    with pytest.raises(ConflictError, match="audionews republish"):  # never implicit
+        publish(fresh, short_article())
+    back = pipeline.republish_episode(SLUG, fresh)
     assert back.action == "republished"
     assert back.episode.guid == result.episode.guid
     assert mp3.is_file()

@@ -393,7 +393,12 @@ def publish(
     voice_name: str | None,
     as_json: bool,
 ) -> None:
-    """Publish FILE as an episode (or a new revision of SLUG) and re-render the feeds."""
+    """Publish FILE as an episode (or a new revision of SLUG) and re-render the feeds.
+
+    Without --slug, the slug comes from the headline; if an episode with that slug has
+    another headline, nothing is published (use `audionews correct` or --slug). An
+    unpublished episode is put back only by `audionews republish`.
+    """
     from audionews import pipeline
 
     result = pipeline.publish(
@@ -432,10 +437,23 @@ def list_episodes(ctx: click.Context, as_json: bool) -> None:
 @click.argument("slug")
 @click.pass_context
 def unpublish(ctx: click.Context, slug: str) -> None:
-    """Remove SLUG from the feeds and the site; its revisions stay in the private library."""
+    """Remove SLUG from the feeds and the site; its revisions stay in the private library.
+
+    Waits for a job working on SLUG to finish first, so the job cannot bring it back.
+    """
     from audionews import pipeline
 
     click.echo(pipeline.unpublish(slug, _settings(ctx)).message)
+
+
+@main.command()
+@click.argument("slug")
+@click.pass_context
+def republish(ctx: click.Context, slug: str) -> None:
+    """Put the unpublished SLUG back in the feeds and on the site with its current revision."""
+    from audionews import pipeline
+
+    click.echo(pipeline.republish_episode(slug, _settings(ctx)).message)
 
 
 @main.command()
@@ -508,9 +526,8 @@ def correct(
 ) -> None:
     """Publish FILE as a corrected revision of SLUG; only changed sentences are re-spoken."""
     from audionews import pipeline
-    from audionews.publish.jobs import hold_article
 
-    with hold_article(_settings(ctx), slug), _progress_bar("Synthesizing") as progress:
+    with _progress_bar("Synthesizing") as progress:  # pipeline holds the article's lock
         result = pipeline.correct(
             slug,
             file.read_bytes(),
@@ -541,9 +558,8 @@ def regenerate(
 ) -> None:
     """Speak SLUG again as a new revision, e.g. after a lexicon change (cached sentences reused)."""
     from audionews import pipeline
-    from audionews.publish.jobs import hold_article
 
-    with hold_article(_settings(ctx), slug), _progress_bar("Synthesizing") as progress:
+    with _progress_bar("Synthesizing") as progress:  # pipeline holds the article's lock
         result = pipeline.regenerate(
             slug, _settings(ctx), revision=revision, editor=editor, progress=progress
         )

@@ -1,7 +1,10 @@
 """The episode library: episodes, their revisions and the public files each revision serves.
 
 Private state (source texts, scripts, history) lives in the database (SQLite under instance/ by
-default, any SQLAlchemy URL via DATABASE_URL); public files live under feed/episodes/<slug>/.
+default, any SQLAlchemy URL via DATABASE_URL); public files live under feed/episodes/<slug>/:
+the current revision's, and an earlier revision's for `revision_grace_minutes` after it was
+replaced. The files of earlier revisions and of unpublished episodes are kept privately in
+instance/history/<slug>/ (editors hear them in the history view).
 
 Read API (used by the feeds, the JSON API and the player pages)::
 
@@ -51,7 +54,7 @@ from sqlalchemy.orm import (
 )
 
 from audionews.config import Settings
-from audionews.errors import NotFoundError
+from audionews.errors import ConflictError, NotFoundError
 from audionews.models import BuildResult
 from audionews.naming import slugify
 
@@ -86,6 +89,14 @@ REVISION_KINDS = (
 )
 #: Revision kinds whose note is shown to listeners as a dated notice.
 NOTICE_KINDS = {"update": "update", "correction": "correction", "editors_note": "editors_note"}
+
+
+def unpublished_message(slug: str) -> str:
+    """Say that an episode is unpublished and how to put it back (never done implicitly)."""
+    return (
+        f"'{slug}' is unpublished: re-publishing is explicit, so run `audionews republish "
+        f'{slug}` (API: PUT /api/v1/articles/{slug} with "republish": true)'
+    )
 
 
 def revision_file_name(slug: str, number: int, kind: str) -> str:
@@ -179,7 +190,11 @@ class EpisodeView:
         return next(r for r in self.revisions if r.number == self.revision)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the JSON contract of /api/episodes/<slug> and `audionews list --json`."""
+        """Return the JSON contract of /api/episodes/<slug> and `audionews list --json`.
+
+        Public: "revisions" lists the current revision only (earlier ones, uncorrected, are
+        for editors: GET /api/v1/articles/<slug>/revisions and the editor's history).
+        """
         return {
             "slug": self.slug,
             "guid": self.guid,
@@ -220,6 +235,7 @@ class EpisodeView:
                     "mp3": r.files["mp3"].url if "mp3" in r.files else None,
                 }
                 for r in self.revisions
+                if r.number == self.revision
             ],
         }
 
@@ -418,8 +434,10 @@ class Library:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self._sessions = sessionmaker(_engine(url), expire_on_commit=False)
         self.base_url = settings.public_url.rstrip("/")
-        #: When feed.ensure_rendered last compared the feeds with the database (monotonic).
+        #: When feed.ensure_rendered last compared the feeds with the database (monotonic),
+        #: and whether the feeds on disk matched it then.
         self.feeds_checked_at = float("-inf")
+        self.feeds_current = True
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
@@ -434,12 +452,18 @@ class Library:
         return self.settings.feed_dir / "episodes"
 
     @property
-    def withdrawn_dir(self) -> Path:
-        """Return the private folder where files of unpublished episodes are kept."""
-        return self.settings.instance_dir / "withdrawn"
+    def history_dir(self) -> Path:
+        """Return the private folder holding one folder of files per episode that are off the
+        site: earlier revisions' files, and all files of an unpublished episode."""
+        return self.settings.instance_dir / "history"
 
     def episode_dir(self, slug: str) -> Path:
         return self.episodes_dir / slug
+
+    def private_dirs(self, slug: str) -> tuple[Path, ...]:
+        """Return where an episode's private files are: its history folder first, then the
+        folder unpublished episodes used before (instance/withdrawn/<slug>)."""
+        return (self.history_dir / slug, self.settings.instance_dir / "withdrawn" / slug)
 
     # ------------------------------------------------------------------ reads
 
@@ -531,11 +555,19 @@ class Library:
                 return 1
             return max(r.number for r in episode.revisions) + 1
 
-    def record_revision(self, new: NewRevision, *, now: datetime | None = None) -> EpisodeView:
-        """Record a revision whose files are in place and make it current, in one transaction."""
+    def record_revision(
+        self, new: NewRevision, *, now: datetime | None = None, republish: bool = False
+    ) -> EpisodeView:
+        """Record a revision whose files are in place and make it current, in one transaction.
+
+        A revision of an unpublished episode is refused (ConflictError) unless `republish`:
+        it would put the episode back in the feeds, which only an explicit action may do.
+        """
         now = _naive(now or utcnow())
         with self._session() as session, session.begin():
             episode = session.scalar(select(_Episode).where(_Episode.slug == new.slug))
+            if episode is not None and episode.withdrawn is not None and not republish:
+                raise ConflictError(unpublished_message(new.slug))
             if episode is None:
                 episode = _Episode(
                     slug=new.slug,

@@ -1,5 +1,6 @@
-"""Tables of the editor side: jobs, article locks, editors, API tokens, login attempts, and the
-sentences each revision was spoken from (for diffs). Same database as the library.
+"""Tables of the editor side: jobs, article locks, slug reservations, editors, API tokens, login
+attempts, and the sentences each revision was spoken from (for diffs). Same database as the
+library.
 
 Kept apart from library.py so the library's own tables and views stay as they are; the two share
 the engine (one per database URL per process), so SQLite's WAL and busy timeout apply here too.
@@ -61,6 +62,19 @@ class ArticleLock(Base):
     pid: Mapped[int] = mapped_column(Integer)
     host: Mapped[str] = mapped_column(String(200))
     heartbeat: Mapped[float] = mapped_column(Float)
+
+
+class SlugReservation(Base):
+    """A slug promised to a new article from the moment it is accepted until its job ends.
+
+    The primary key makes two acceptances of one slug impossible; the library's episode, once
+    recorded, holds the slug from then on (see jobs.submit and pipeline.publish).
+    """
+
+    __tablename__ = "slug_reservations"
+    slug: Mapped[str] = mapped_column(String(100), primary_key=True)
+    job_id: Mapped[int] = mapped_column(Integer, index=True)
+    created: Mapped[datetime] = mapped_column()
 
 
 class Editor(Base):

@@ -1,8 +1,12 @@
 """Token-authenticated JSON API for content systems: publish and correct articles, watch jobs.
 
     POST /api/v1/articles                     new article -> 202 + job (Location: the job);
-                                              409 when its slug is taken (PUT to correct it)
-    PUT  /api/v1/articles/<slug>              corrected article (kind, note) -> 202 + job
+                                              409 when its slug is taken by an episode or by
+                                              another new article accepted and not yet
+                                              published (PUT to correct it)
+    PUT  /api/v1/articles/<slug>              corrected article (kind, note) -> 202 + job;
+                                              409 if the episode is unpublished, unless
+                                              "republish": true puts it back in the feeds
     GET  /api/v1/articles/<slug>/revisions    every revision: who, when, why, what changed
     GET  /api/v1/jobs/<id>                    queued / running (done, total) / published / failed
 
@@ -91,9 +95,10 @@ def update_article(slug: str, client: str) -> tuple[Response, int]:
     kind = str(fields.get("kind") or "correction")
     if kind not in history.CORRECTION_KINDS:
         raise InputError(f"kind must be one of {', '.join(history.CORRECTION_KINDS)}")
+    republish = fields.get("republish") in (True, "true", "1", "yes", "on")
     queued = jobs.submit(
         context.settings(),
-        "correct",
+        jobs.REPUBLISH_ACTION if republish else "correct",
         slug=episode.slug,
         source=data,
         filename=filename,
