@@ -167,3 +167,23 @@ def test_put_to_an_unpublished_episode_is_409_unless_it_asks_to_republish(desk: 
     (view,) = Library(desk.settings).list_episodes()
     assert view.slug == slug and view.revision == 2
     assert view.mp3.url in (desk.settings.feed_dir / "feed.xml").read_text(encoding="utf-8")
+
+
+def test_the_editor_republishes_only_when_asked(desk: Desk) -> None:
+    from audionews import pipeline
+    from editor_helpers import post_form
+
+    slug = publish(desk.settings, short_article()).episode.slug
+    pipeline.unpublish(slug, desk.settings)
+    client = desk.login()
+    edit = f"/editor/episodes/{slug}/edit"
+    assert "This episode is unpublished" in client.get(edit).get_data(as_text=True)
+    fields = {"text": FIXED.decode(), "source_format": "", "kind": "correction", "note": "Day."}
+    refused = post_form(client, edit, {**fields, "action": "publish"})
+    assert refused.status_code == 400
+    assert 'href="#republish"' in refused.get_data(as_text=True)
+    assert Library(desk.settings).list_episodes() == []
+    done = post_form(client, edit, {**fields, "action": "publish", "republish": "yes"})
+    assert done.status_code == 303
+    (view,) = Library(desk.settings).list_episodes()
+    assert view.slug == slug and view.revision == 2

@@ -249,8 +249,9 @@ def _stamp_path(settings: Settings) -> Path:
 def render_all(library: Library) -> list[Path]:
     """Render every feed to files under feed/ and remove feeds of empty categories.
 
-    All feeds are replaced together or not at all (files.atomic_write_many): an OSError (a
-    full disk) leaves every feed as it was, and the stamp says they are stale.
+    All feeds, and the stamp saying which library state they show, are replaced together or
+    not at all (files.atomic_write_many): an OSError (a full disk) leaves every feed as it was,
+    and the stamp says they are stale.
     """
     settings = library.settings
     generation = library.generation()
@@ -258,12 +259,11 @@ def render_all(library: Library) -> list[Path]:
     rendered = [
         (settings.feed_dir / spec.path, render_feed(settings, spec)) for spec in feed_specs(library)
     ]
-    files.atomic_write_many(rendered)
+    files.atomic_write_many([*rendered, (_stamp_path(settings), str(generation).encode())])
     written = [path for path, _ in rendered]
     for stale in (settings.feed_dir / "feeds").glob("*.xml"):
         if stale not in written:
             stale.unlink(missing_ok=True)
-    atomic_write(_stamp_path(settings), str(generation).encode())
     return written
 
 

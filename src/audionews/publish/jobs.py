@@ -340,10 +340,13 @@ def submit(
 
 
 def slug_reserved_by(settings: Settings, slug: str) -> int:
-    """Return the job holding a reservation of `slug` for a new article, or 0."""
+    """Return the unfinished job holding a reservation of `slug` for a new article, or 0."""
     with store.session(settings) as s:
         held = s.get(store.SlugReservation, slug)
-        return held.job_id if held is not None else 0
+        if held is None:
+            return 0
+        owner = s.get(store.Job, held.job_id)
+        return held.job_id if owner is not None and not STATES.get(owner.state, True) else 0
 
 
 def _drop_finished_reservation(s: Any, slug: str) -> None:

@@ -238,11 +238,15 @@ def edit(slug: str) -> ResponseReturnValue:
     data, filename, source_format, errors = _article_from_form()
     kind, note = form.get("kind", ""), form.get("note", "").strip()
     errors.update(_correction_errors(kind, note))
+    republish = form.get("republish") == "yes"
+    if not episode.is_published and not republish:  # re-publishing is never implicit
+        errors["republish"] = "This episode is unpublished: tick the box to put it back."
     previewing = form.get("action") == "preview"
     if not previewing and not errors:
+        action = jobs.REPUBLISH_ACTION if republish else "correct"
         try:
             queued = jobs.submit(
-                context.settings(), "correct", slug=slug, source=data, filename=filename,
+                context.settings(), action, slug=slug, source=data, filename=filename,
                 source_format=source_format, kind=kind, note=note, editor=current_user.name,
             )  # fmt: skip
         except AudionewsError as exc:
