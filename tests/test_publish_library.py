@@ -89,8 +89,11 @@ def test_unpublish_removes_from_feeds_and_site_but_keeps_history(fresh: Settings
     assert Library(fresh).source_of(SLUG) == short_article()  # private history kept
     client = create_app(fresh).test_client()
     assert client.get(result.episode.mp3.path).status_code == 404
-    with pytest.raises(ConflictError, match="audionews republish"):  # never implicit
-        publish(fresh, short_article())
+    again = publish(fresh, short_article())  # never re-publishes implicitly
+    assert again.action == "unchanged" and "audionews republish" in again.message
+    assert Library(fresh).list_episodes() == []
+    with pytest.raises(ConflictError, match="audionews republish"):  # nor does a new revision
+        publish(fresh, short_article(" A changed sentence."))
     back = pipeline.republish_episode(SLUG, fresh)
     assert back.action == "republished"
     assert back.episode.guid == result.episode.guid

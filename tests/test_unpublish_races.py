@@ -128,7 +128,11 @@ def test_republish_is_explicit_and_brings_back_only_the_current_revision(
     article = Path(env["AUDIONEWS_INSTANCE_DIR"]).parent / "fixed.txt"
     article.write_bytes(FIXED)
     again = runner.invoke(main, ["publish", str(article)], env=env)
-    assert again.exit_code == 2 and "audionews republish" in again.output  # not implicit
+    assert again.exit_code == 0 and "nothing to do" in again.output  # not implicit
+    assert "audionews republish" in again.output and Library(fresh).list_episodes() == []
+    article.write_bytes(FIXED + b"\nOne more sentence for the record.\n")
+    changed = runner.invoke(main, ["publish", str(article)], env=env)
+    assert changed.exit_code == 2 and "audionews republish" in changed.output
     assert Library(fresh).list_episodes() == []
     back = runner.invoke(main, ["republish", first.slug], env=env)
     assert back.exit_code == 0 and "back in the feeds (revision 2)" in back.output

@@ -233,10 +233,8 @@ def publish(
     target = library.find(named) if named else library.find_by_source(source_hash)
     unchanged = target is not None and target.current.source_hash == source_hash
     if target is not None and unchanged and not (note or force):
-        if target.is_published:
+        if target.is_published or not republish:  # an unpublished one says how to put it back
             return PublishResult("unchanged", target)
-        if not republish:
-            raise ConflictError(_unpublished(target.slug))
         return republish_episode(target.slug, settings)
 
     with voice_loading(settings, voice_name, synthesizer is None):

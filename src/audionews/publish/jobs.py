@@ -119,7 +119,7 @@ def _correct(settings: Settings, job: store.Job, **common: Any) -> PublishResult
         note=job.note,
         filename=job.source_filename or None,
         source_format=job.source_format or None,
-        republish=job.action == "republish",
+        republish=job.action == REPUBLISH_ACTION,
         **common,
     )
 

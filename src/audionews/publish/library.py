@@ -256,7 +256,8 @@ class PublishResult:
             "created": f"published '{e.slug}' (revision 1, {e.duration_s:.0f} s): {e.mp3.url}",
             "revised": f"published revision {e.revision} of '{e.slug}': {e.mp3.url}",
             "unchanged": f"'{e.slug}' is unchanged (same source as revision {e.revision}): "
-            "nothing to do",
+            "nothing to do"
+            + ("" if e.is_published else f" (it is unpublished: `audionews republish {e.slug}`)"),
             "republished": f"'{e.slug}' is back in the feeds (revision {e.revision})",
             "unpublished": f"unpublished '{e.slug}': removed from the feeds and its files moved "
             f"off the site; its {len(e.revisions)} revision(s) are kept privately",
