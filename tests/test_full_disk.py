@@ -102,6 +102,10 @@ def test_full_disk_after_the_commit_keeps_the_last_good_feed_and_says_what_to_ru
     served = client.get("/feed.xml")
     assert served.status_code == 200 and served.data == good_feed
     assert _enclosures(served.data) == [first.mp3.url]
+    # running the command while the disk is still full says so, and changes nothing
+    out = CliRunner().invoke(main, ["feed"], env=cli_env)
+    assert out.exit_code == 2 and "last good feeds are still served" in out.output, out.output
+    assert (fresh.feed_dir / "feed.xml").read_bytes() == good_feed
     # space is freed: the command the message named writes the feeds
     disk.lift()
     out = CliRunner().invoke(main, ["feed"], env=cli_env)

@@ -34,8 +34,10 @@ REWRITTEN = short_article(
 
 
 class SlowVoice(FakeSynthesizer):
+    """The fake voice at 0.1 s a sentence: the rewritten correction takes over a second."""
+
     def synthesize(self, speech: str) -> np.ndarray:
-        time.sleep(0.05)
+        time.sleep(0.1)
         return super().synthesize(speech)
 
 
