@@ -193,3 +193,26 @@ def test_the_editor_republishes_only_when_asked(desk: Desk) -> None:
     assert done.status_code == 303
     (view,) = Library(desk.settings).list_episodes()
     assert view.slug == slug and view.revision == 2
+
+
+def test_two_threads_of_one_process_take_turns_on_an_article(fresh: Settings) -> None:
+    """Changes outside the queue (a command, a test) exclude each other like processes do."""
+    inside, most, entered = [0], [0], [0]
+    guard = threading.Lock()
+
+    def change() -> None:
+        with jobs.hold_article(fresh, "talks"):
+            with guard:
+                inside[0] += 1
+                entered[0] += 1
+                most[0] = max(most[0], inside[0])
+            time.sleep(0.3)
+            with guard:
+                inside[0] -= 1
+
+    threads = [threading.Thread(target=change) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert entered[0] == 2 and most[0] == 1

@@ -479,7 +479,14 @@ def _progress_writer(settings: Settings, job_id: int) -> Callable[[int, int], No
 
 def _owner(job_id: int) -> str:
     """Return who holds a lock: this host, this process, and the job (0: outside the queue)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{job_id}"
+    return _owner_of(socket.gethostname(), os.getpid(), job_id)
+
+
+def _owner_of(host: str, pid: int, job_id: int) -> str:
+    # Outside the queue the thread is named too: two threads of one process changing one
+    # article (a command, a test) must exclude each other like two processes do.
+    thread = "" if job_id else f":{threading.get_ident()}"
+    return f"{host}:{pid}:{job_id}{thread}"
 
 
 @contextmanager
@@ -567,7 +574,7 @@ def _article_lock(
 
 def _try_lock(settings: Settings, key: str, job_id: int, host: str, pid: int) -> bool:
     now = time.time()
-    owner = f"{host}:{pid}:{job_id}"  # as _owner(job_id) in the owning process
+    owner = _owner_of(host, pid, job_id)  # as _owner(job_id) in the owning thread
     try:
         with store.session(settings) as s:
             s.add(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -402,17 +403,23 @@ def _naive(value: datetime) -> datetime:
 
 
 _ENGINES: dict[str, Engine] = {}
+#: Two threads opening one new database at once would both create its tables (and one fail).
+_ENGINES_LOCK = threading.Lock()
 
 
 def _engine(url: str) -> Engine:
     """Return one engine per database URL per process (tests and workers share nothing else)."""
     engine = _ENGINES.get(url)
-    if engine is None:
-        engine = create_engine(url)
-        if url.startswith("sqlite"):
-            event.listen(engine, "connect", _sqlite_pragmas)
-        _Base.metadata.create_all(engine)
-        _ENGINES[url] = engine
+    if engine is not None:
+        return engine
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(url)
+        if engine is None:
+            engine = create_engine(url)
+            if url.startswith("sqlite"):
+                event.listen(engine, "connect", _sqlite_pragmas)
+            _Base.metadata.create_all(engine)
+            _ENGINES[url] = engine
     return engine
 
 

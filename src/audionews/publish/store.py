@@ -8,6 +8,7 @@ the engine (one per database URL per process), so SQLite's WAL and busy timeout 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -115,6 +116,7 @@ class RevisionSentences(Base):
 
 
 _READY: set[int] = set()
+_READY_LOCK = threading.Lock()
 
 
 def engine(settings: Settings) -> Engine:
@@ -122,8 +124,10 @@ def engine(settings: Settings) -> Engine:
     Library(settings)  # makes the folder and the library's own tables
     found = _engine(settings.sqlalchemy_url)
     if id(found) not in _READY:
-        Base.metadata.create_all(found)
-        _READY.add(id(found))
+        with _READY_LOCK:  # two threads at once would both create the tables
+            if id(found) not in _READY:
+                Base.metadata.create_all(found)
+                _READY.add(id(found))
     return found
 
 
