@@ -58,7 +58,7 @@ def test_revisions_keep_guid_and_get_new_enclosure_urls(fresh: Settings) -> None
     assert [r.kind for r in second.episode.revisions] == ["published", "correction"]
     assert second.episode.notices[0].kind == "correction"
     assert second.episode.notices[0].date is not None
-    # The first revision's files stay on disk until a later prune, for apps mid-download.
+    # The first revision's files stay public for revision_grace_minutes, for apps mid-download.
     assert (fresh.feed_dir / first.episode.mp3.path.lstrip("/")).is_file()
     assert_current(fresh, 2)
     assert Library(fresh).source_of(SLUG, 1) == short_article()

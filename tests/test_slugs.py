@@ -7,11 +7,15 @@ CLI publish that refuses an episode of the same slug with another headline.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from audionews import pipeline
 from audionews.audio.fake import FakeSynthesizer
@@ -19,7 +23,7 @@ from audionews.cli import main
 from audionews.config import Settings
 from audionews.errors import ConflictError
 from audionews.naming import slugify
-from audionews.publish import accounts, jobs
+from audionews.publish import accounts, files, jobs
 from audionews.publish.library import Library
 from editor_helpers import Desk
 from publish_helpers import PUBLIC_URL, publish
@@ -46,6 +50,14 @@ def test_headlines_in_any_script_get_their_own_slug() -> None:
     assert slugify("★ ☆ ★") == symbols and slugify("☆ ★ ☆") != symbols
     assert slugify("") == "article"
     assert len(slugify("Очень " * 40)) <= 60
+
+
+@examples(max_examples=300, deadline=None)
+@given(st.text())
+def test_every_text_gets_a_safe_slug(text: str) -> None:
+    slug = slugify(text)
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug) and len(slug) <= 60
+    assert files._SAFE_NAME.match(slug)  # a valid part of a public path
 
 
 @pytest.fixture
