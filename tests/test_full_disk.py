@@ -30,6 +30,10 @@ pytest_plugins = ["publish_fixtures"]
 
 SLUG = "bridge-reopens-after-repairs"
 REVISED = short_article(" A second paragraph changes the audio.")
+#: A revision whose row (source, script) needs new database pages.
+LONGER = short_article(
+    "".join(f" Crew {n} finished section {n} of the long walkway by the river." for n in range(60))
+)
 
 
 class FullDisk:
@@ -172,3 +176,37 @@ def test_a_job_whose_feeds_fail_reports_the_published_revision(
         jobs.use_synthesizer(None)
     assert job.state == "published" and job.revision == 2
     assert "feeds could not be written" in job.message and "audionews feed" in job.message
+
+
+def test_a_full_database_publishes_nothing_and_says_so(
+    fresh: Settings, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """SQLite's own limit makes the database full for real (SQLITE_FULL, as on a full disk)."""
+    from sqlalchemy import event, text
+
+    from audionews.publish.library import _engine
+
+    first = publish(fresh, short_article()).episode
+    engine = _engine(fresh.sqlalchemy_url)
+    with engine.connect() as connection:
+        pages = connection.execute(text("PRAGMA page_count")).scalar_one()
+
+    def no_more_pages(dbapi_connection: object, _record: object) -> None:
+        # not one page more: a revision (its source, script and sentences) needs new ones
+        dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")  # type: ignore[attr-defined]
+
+    event.listen(engine, "connect", no_more_pages)
+    engine.dispose()  # new connections get the limit
+    try:
+        source = tmp_path / "bridge.txt"
+        source.write_bytes(LONGER)
+        out = CliRunner().invoke(main, ["publish", str(source)], env=cli_env)
+    finally:
+        event.remove(engine, "connect", no_more_pages)
+        engine.dispose()
+    assert out.exit_code == 2 and out.output.count("\n") == 1, out.output
+    assert "database or disk is full" in out.output and "nothing was published" in out.output
+    view = Library(fresh).get_episode(SLUG)
+    assert view.revision == 1 and view.mp3.url == first.mp3.url
+    public = sorted(p.name for p in (fresh.feed_dir / "episodes" / SLUG).iterdir())
+    assert all(name.startswith(f"{SLUG}-r1.") for name in public), public

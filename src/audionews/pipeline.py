@@ -336,8 +336,14 @@ def _publish_locked(
             ),
             republish=republish,
         )
-    except BaseException:  # not recorded: its files would lie unlisted in the public folder
+    except BaseException as exc:  # not recorded: its files would lie unlisted in the public folder
         files.remove_revision(library.episode_dir(slug), installed)
+        if _disk_full(exc):
+            raise StorageError(
+                f"the database could not be written ({getattr(exc, 'orig', exc)}); nothing was "
+                "published and the previous revision is still served: free some disk space, "
+                "then run the same command again"
+            ) from exc
         raise
     history.record_sentences(settings, slug, view.revision, script.sentences())
     done = PublishResult("revised" if existing is not None else "created", view, result)
@@ -386,6 +392,13 @@ def _unpublished(slug: str) -> str:
     from audionews.publish.library import unpublished_message
 
     return unpublished_message(slug)
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """Return True for a database write that failed for want of space (SQLite: SQLITE_FULL)."""
+    from sqlalchemy.exc import OperationalError
+
+    return isinstance(exc, OperationalError) and "full" in str(exc.orig).lower()
 
 
 def _where(exc: OSError) -> str:
