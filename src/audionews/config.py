@@ -24,6 +24,8 @@ DEFAULT_FEED_DIR = Path("feed")
 #: Minutes an earlier revision's files stay public after a newer revision replaces it: a podcast
 #: app that read the feed just before (feeds are cached for 5 minutes) may still be downloading.
 DEFAULT_REVISION_GRACE_MINUTES = 30.0
+#: A year: longer is no grace period but a mistake (and would overflow date arithmetic).
+MAX_REVISION_GRACE_MINUTES = 365 * 24 * 60.0
 #: User-added Piper voices (*.onnx + *.onnx.json) and the pronunciation lexicon.
 DEFAULT_VOICES_DIR = Path("voices")
 
@@ -153,8 +155,8 @@ def load_settings(
     settings = Settings(**values)
     if settings.notices_position not in ("start", "end"):
         raise ConfigError("notices_position must be 'start' or 'end'")
-    if not settings.revision_grace_minutes >= 0:  # also refuses NaN
-        raise ConfigError("revision_grace_minutes must be 0 or more (minutes)")
+    if not 0 <= settings.revision_grace_minutes < MAX_REVISION_GRACE_MINUTES:  # NaN too
+        raise ConfigError("revision_grace_minutes must be 0 or more minutes, and less than a year")
     return settings
 
 

@@ -328,9 +328,9 @@ def submit(
             raise
         raise ConflictError(
             f"another new article with the slug '{slug}' was accepted moments ago and is being "
-            f"published (see /api/v1/jobs/{slug_reserved_by(settings, slug) or '...'}): give "
-            "this one another headline, or once that job is done correct it with "
-            f"PUT /api/v1/articles/{slug} (editor: /editor/episodes/{slug}/edit)"
+            f"published (job {slug_reserved_by(settings, slug) or '?'}): give this one another "
+            f"headline, or once that job is done correct it with PUT /api/v1/articles/{slug} "
+            f"(editor: /editor/episodes/{slug}/edit)"
         ) from None
     _enqueue(settings, job_id)
     return get_job(settings, job_id)
