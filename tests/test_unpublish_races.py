@@ -27,9 +27,10 @@ from publish_helpers import PUBLIC_URL, publish, short_article
 pytest_plugins = ["publish_fixtures", "editor_fixtures"]
 
 FIXED = short_article().replace(b"Monday morning", b"Tuesday morning")
-#: A correction with many new sentences, so the job is still building when unpublish comes.
+#: A correction with many new sentences (said in no other test, so none is in the shared clip
+#: cache), so the job is still building when unpublish comes.
 REWRITTEN = short_article(
-    "".join(f" Crew {n} finished section {n} of the walkway." for n in range(1, 13))
+    "".join(f" Painter {n} finished railing {n} of the footpath." for n in range(1, 13))
 )
 
 
