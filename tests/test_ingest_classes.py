@@ -617,6 +617,85 @@ CASES: tuple[Case, ...] = (
         ),
         dropped=(("We value your privacy", frozenset({DropKind.CONSENT})),),
     ),
+    Case(
+        # A photo gallery's controls between two halves of the story (a widget, not a label),
+        # a subheading that is a comments word ("Response"), a count-in-a-sentence comments
+        # label ("There are 3 comments").
+        "class-6-gallery-widget.txt",
+        C6,
+        headline="Harbor Line trams return after a winter of repairs",
+        once=("Harbor Line trams return after a winter of repairs",),
+        hears=(
+            "will carry passengers again on Monday after four months",
+            "should now take about nineteen minutes, four fewer than before the closure.",
+            "The last service of the evening will now leave the ferry terminal at 11:40 p.m.",
+            "Ticket machines at every stop now take contactless cards",
+            "Response from riders' groups was warm but cautious",
+            "so that the promised reliability can be checked by anyone who rides the line.",
+        ),
+        not_hears=(
+            "1 of 12",
+            "Full Screen",
+            "Autoplay",
+            "Skip Ad",
+            "View Photos",
+            "Inside the rebuilt Harbor Line",
+            "There are 3 comments",
+            "Tom Reyes",
+            "The buses took twice as long",
+            "Level platforms are great news",
+            "Council sets date for market hall vote",
+        ),
+        dropped=(("Autoplay", frozenset({DropKind.NAVIGATION})),),
+    ),
+    Case(
+        # A labelled box of other stories ("Most read in world news", kickers and headlines)
+        # between two halves of the story, longer than a "Related" link or two; a tip-line
+        # appeal under the tags.
+        "class-6-most-read-box.txt",
+        C6,
+        headline="Rare snowy owl spotted on a city rooftop draws crowds of birdwatchers",
+        byline="Callum Reid",
+        hears=(
+            "A snowy owl, a bird that almost never strays this far south",
+            "the lost parking fees were a small price",
+            "The owl appears to be healthy",
+            "A live camera on the roof will stream the owl",
+            "a pair of binoculars shows it better than a phone.",
+        ),
+        not_hears=(
+            "Most read in world news",
+            "RECORD BREAKER",
+            "Climber reaches summit of highest peak",
+            "Twins separated at birth",
+            "Wedding ring lost at sea",
+            "Do you have a story for us?",
+            "Daily Planet Media",
+        ),
+        dropped=(("Twins separated at birth meet for the first time in a supermarket", LINKS),),
+    ),
+    Case(
+        # A post that is a list and nothing else (release notes): no paragraph to find.
+        "class-6-release-notes.txt",
+        C6,
+        headline="Harbour Maps 4.2 is out",
+        once=("Harbour Maps 4.2 is out",),
+        hears=(
+            "Added offline maps for every coastal region",
+            "The chart loads twice as fast on older phones",
+            "Removed the old route format, which the app converts to the new one",
+        ),
+        not_hears=(
+            "Harbour Maps Blog",
+            "Powered by Tumblr",
+            "Newer Older",
+            "Official links",
+            "Harbour Maps on Mastodon",
+            "Help centre",
+            "Try our tide tables app",
+        ),
+        dropped=(("Harbour Maps on Mastodon", LINKS),),
+    ),
     # ------------------------------------------------------------------ class 7
     Case(
         "class-7-correction-aside.html",

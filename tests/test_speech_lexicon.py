@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from audionews.errors import ConfigError
 from audionews.speech.lexicon import Lexicon, load_lexicon
 
 
@@ -57,11 +56,15 @@ def test_load_file(tmp_path: Path) -> None:
         ('Lavrov = ""\n', "line 1"),
     ],
 )
-def test_invalid_file_names_the_line(tmp_path: Path, source: str, line: str) -> None:
+def test_invalid_entry_is_skipped_and_names_the_line(
+    tmp_path: Path, source: str, line: str
+) -> None:
     path = tmp_path / "lexicon.toml"
     path.write_text(source, encoding="utf-8")
-    with pytest.raises(ConfigError, match=line):
-        load_lexicon(path)
+    lexicon = load_lexicon(path)
+    (problem,) = lexicon.problems
+    assert f"{line}:" in str(problem) and "skipped" in str(problem)
+    assert lexicon.entries == ({} if 'Lavrov = ""' in source else {"Lavrov": "lahvrof"})
 
 
 def test_default_lexicon_file_is_valid() -> None:

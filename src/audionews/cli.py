@@ -112,6 +112,14 @@ def run() -> None:
     os._exit(code if isinstance(code, int) else 1 if code else 0)
 
 
+def _warn_about_lexicon(settings: Settings) -> None:
+    """Say which lines of the pronunciation lexicon are skipped (the rest is used)."""
+    from audionews.speech.lexicon import lexicon_path, load_lexicon
+
+    for problem in load_lexicon(lexicon_path(settings.voices_dir)).problems:
+        click.echo(f"audionews: warning: {problem}", err=True)
+
+
 ARTICLE = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 FORMAT = click.option(
     "--format",
@@ -143,6 +151,7 @@ def script(
     from audionews.speech.render import render_script
 
     article = read_article_file(file, source_format)
+    _warn_about_lexicon(_settings(ctx))
     planned = script_for_article(article, _settings(ctx), voice_name=voice_name)
     if as_json:
         _print_json(planned.to_dict())
@@ -178,18 +187,27 @@ def voices(ctx: click.Context, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the entries as a JSON object.")
 @click.pass_context
 def lexicon(ctx: click.Context, as_json: bool) -> None:
-    """List the pronunciation lexicon (voices/lexicon.toml): word -> respelling or [[phonemes]]."""
+    """List the pronunciation lexicon (voices/lexicon.toml): word -> respelling or [[phonemes]].
+
+    Lines that cannot be read are skipped when speaking; they are named here, one line each on
+    stderr, after the entries that are used, and the exit code is then 2.
+    """
     from audionews.speech.lexicon import lexicon_path, load_lexicon
 
     path = lexicon_path(_settings(ctx).voices_dir)
-    entries = load_lexicon(path).entries
+    found = load_lexicon(path)
     if as_json:
-        _print_json(entries)
-        return
-    if not entries:
-        click.echo(f"no entries ({path} is missing or empty)")
-    for word, spoken in entries.items():
-        click.echo(f"{word}\t{spoken}")
+        _print_json(found.entries)
+    elif not found.entries:
+        click.echo(f"no entries ({path} is missing, empty or unreadable)")
+    else:
+        click.echo(
+            "".join(f"{word}\t{spoken}\n" for word, spoken in found.entries.items()), nl=False
+        )
+    for problem in found.problems:
+        click.echo(f"audionews: error: {problem}", err=True)
+    if found.problems:
+        sys.exit(2)
 
 
 # ------------------------------------------------------------------ build, clip cache
@@ -254,6 +272,7 @@ def build(
             data = file.read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read {file}: {exc.strerror or exc}") from exc
+        _warn_about_lexicon(_settings(ctx))
         with _progress_bar("Synthesizing") as progress:
             result = pipeline.build(
                 data,
@@ -401,6 +420,7 @@ def publish(
     """
     from audionews import pipeline
 
+    _warn_about_lexicon(_settings(ctx))
     result = pipeline.publish(
         file.read_bytes(),
         _settings(ctx),
@@ -446,6 +466,15 @@ def unpublish(ctx: click.Context, slug: str) -> None:
     click.echo(pipeline.unpublish(slug, _settings(ctx)).message)
 
 
+def _warn_about_feed_settings(settings: Settings) -> None:
+    """Refuse feed settings no app accepts (exit 2); warn about the demo's placeholders."""
+    from audionews.publish.feed import settings_check, settings_warnings
+
+    settings_check(settings)
+    for warning in settings_warnings(settings):
+        click.echo(f"audionews: warning: {warning}", err=True)
+
+
 @main.command()
 @click.argument("slug")
 @click.pass_context
@@ -459,9 +488,13 @@ def republish(ctx: click.Context, slug: str) -> None:
 @main.command()
 @click.pass_context
 def feed(ctx: click.Context) -> None:
-    """Render feed/feed.xml and the per-category feeds from the library."""
+    """Render feed/feed.xml and the per-category feeds from the library.
+
+    Warns (once, on stderr) while owner_email is a placeholder that can receive no mail.
+    """
     from audionews import pipeline
 
+    _warn_about_feed_settings(_settings(ctx))
     for path in pipeline.render_feeds(_settings(ctx)):
         click.echo(f"wrote {path}")
 
@@ -472,10 +505,14 @@ def feed(ctx: click.Context) -> None:
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn workers.")
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
-    """Serve feeds, audio, pages and API with gunicorn (a production WSGI server)."""
+    """Serve feeds, audio, pages and API with gunicorn (a production WSGI server).
+
+    Warns (once, on stderr) while owner_email is a placeholder that can receive no mail.
+    """
     from audionews.web.serve import run_gunicorn
 
     settings = _settings(ctx)
+    _warn_about_feed_settings(settings)
     base = settings.public_url.rstrip("/")
     click.echo(f"feed:   {base}/feed.xml\nplayer: {base}/\nlistening on http://{host}:{port}")
     sys.exit(run_gunicorn(host, port, workers))
@@ -527,6 +564,7 @@ def correct(
     """Publish FILE as a corrected revision of SLUG; only changed sentences are re-spoken."""
     from audionews import pipeline
 
+    _warn_about_lexicon(_settings(ctx))
     with _progress_bar("Synthesizing") as progress:  # pipeline holds the article's lock
         result = pipeline.correct(
             slug,
@@ -559,6 +597,7 @@ def regenerate(
     """Speak SLUG again as a new revision, e.g. after a lexicon change (cached sentences reused)."""
     from audionews import pipeline
 
+    _warn_about_lexicon(_settings(ctx))
     with _progress_bar("Synthesizing") as progress:  # pipeline holds the article's lock
         result = pipeline.regenerate(
             slug, _settings(ctx), revision=revision, editor=editor, progress=progress
@@ -580,6 +619,7 @@ def worker(ctx: click.Context, workers: int) -> None:
     from audionews.publish.jobs import huey_for, run_worker
 
     settings = _settings(ctx)
+    _warn_about_lexicon(settings)
     queue = "Redis" if settings.redis_url else f"SQLite ({huey_for(settings).storage.filename})"
     click.echo(f"audionews worker: {workers} thread(s), queue in {queue}", err=True)
     run_worker(settings, workers=workers)

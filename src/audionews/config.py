@@ -11,6 +11,7 @@ import os
 import tomllib
 import types
 import typing
+import uuid
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ DEFAULT_REVISION_GRACE_MINUTES = 30.0
 MAX_REVISION_GRACE_MINUTES = 365 * 24 * 60.0
 #: User-added Piper voices (*.onnx + *.onnx.json) and the pronunciation lexicon.
 DEFAULT_VOICES_DIR = Path("voices")
+#: A reserved address (RFC 2606) that receives nothing: fine for the demo, `feed`/`serve` warn.
+DEFAULT_OWNER_EMAIL = "podcasts@example.org"
 
 
 def _setting(default: Any, help: str, env: tuple[str, ...] = ()) -> Any:
@@ -54,7 +57,11 @@ class Settings:
     publication: str = _setting("audionews", "Publication name: ID3 artist, feed author.")
     feed_title: str = _setting("audionews", "Podcast feed title (ID3 album).")
     feed_description: str = _setting("News articles read aloud.", "Podcast feed description.")
-    owner_email: str = _setting("podcasts@example.org", "itunes:owner e-mail of the feed.")
+    owner_email: str = _setting(
+        DEFAULT_OWNER_EMAIL,
+        "itunes:email and podcast:locked owner: where Apple and Podcast Index hosts send the "
+        "mail that proves you own the feed; the default is a placeholder that receives nothing.",
+    )
     feed_subcategory: str = _setting(
         "Daily News", "Apple Podcasts subcategory under News, e.g. 'Daily News', 'Politics'."
     )
@@ -64,6 +71,11 @@ class Settings:
     )
     feed_explicit: bool = _setting(False, "itunes:explicit of the feed and its episodes.")
     feed_locked: bool = _setting(True, "podcast:locked: refuse moves of the feed to other hosts.")
+    podcast_guid: str = _setting(
+        "",
+        "podcast:guid of the main feed (a UUID), e.g. the one it had at its old host; default: "
+        "assigned once from the first public URL and kept in the database.",
+    )
     proxy_hops: int = _setting(
         0, "Reverse proxies in front of the server whose X-Forwarded-* headers are trusted."
     )
@@ -155,6 +167,14 @@ def load_settings(
     settings = Settings(**values)
     if settings.notices_position not in ("start", "end"):
         raise ConfigError("notices_position must be 'start' or 'end'")
+    if settings.podcast_guid:
+        try:
+            settings = replace(settings, podcast_guid=str(uuid.UUID(settings.podcast_guid)))
+        except ValueError as exc:
+            raise ConfigError(
+                f"podcast_guid {settings.podcast_guid!r} is not a UUID: copy the feed's old "
+                "podcast:guid (like 917393e3-1b1e-5cef-ace4-edaa54e1f810) or unset it"
+            ) from exc
     if not 0 <= settings.revision_grace_minutes < MAX_REVISION_GRACE_MINUTES:  # NaN too
         raise ConfigError("revision_grace_minutes must be 0 or more minutes, and less than a year")
     return settings

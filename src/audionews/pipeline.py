@@ -14,6 +14,7 @@ import hashlib
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -225,9 +226,14 @@ def publish(
     and so is a slug reserved for a new article accepted by the API or the editor (unless this
     is that article's job, `job_id`). An unpublished episode changes only with `republish`.
     """
+    from audionews.ingest.rules import neutral_bidi
+    from audionews.publish import feed
     from audionews.publish.library import Library, PublishResult
 
+    feed.settings_check(settings)  # before any work: a bad feed setting must not half-publish
     library = Library(settings)
+    # What editors type is published like the article's own text: no unpaired bidi control.
+    note, category = neutral_bidi(note), neutral_bidi(category) if category else category
     source_hash = hashlib.sha256(data).hexdigest()
     named = slugify(slug) if slug else None
     target = library.find(named) if named else library.find_by_source(source_hash)
@@ -283,11 +289,12 @@ def _publish_locked(
 ) -> PublishResult:
     """Build and record a revision of `slug` while holding its lock (see `publish`)."""
     from audionews.publish import files, history
-    from audionews.publish.library import DEFAULT_CATEGORY, PublishResult, new_revision
+    from audionews.publish.library import DEFAULT_CATEGORY, NoticeView, PublishResult, new_revision
 
     settings = library.settings
     existing = library.find(slug)  # read again under the lock: a job or unpublish may have run
     _check_target(library, existing, article, slug, explicit_slug, republish, job_id)
+    source_notices = article.notices
     if existing is not None:
         article = history.with_editor_notices(article, existing, kind, note)
     script = script_for_article(article, settings, voice_name=voice_name)
@@ -322,20 +329,23 @@ def _publish_locked(
             "command again"
         ) from exc
     chosen = category or (existing.category if existing else "") or script.article.kicker
+    revision = new_revision(
+        result,
+        installed,
+        source=data,
+        source_filename=filename or "",
+        category=chosen or DEFAULT_CATEGORY,
+        kind=kind if existing is not None else "published",
+        note=note,
+        editor=editor,
+    )
+    # The script also speaks the editors' notes, but those live in the revisions (kind +
+    # note): recorded among the source's notices too, each would be listed twice.
+    revision = replace(
+        revision, notices=[NoticeView(str(n.kind), n.text, n.label) for n in source_notices]
+    )
     try:
-        view = library.record_revision(
-            new_revision(
-                result,
-                installed,
-                source=data,
-                source_filename=filename or "",
-                category=chosen or DEFAULT_CATEGORY,
-                kind=kind if existing is not None else "published",
-                note=note,
-                editor=editor,
-            ),
-            republish=republish,
-        )
+        view = library.record_revision(revision, republish=republish)
     except BaseException as exc:  # not recorded: its files would lie unlisted in the public folder
         files.remove_revision(library.episode_dir(slug), installed)
         if _disk_full(exc):

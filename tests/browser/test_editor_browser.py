@@ -115,3 +115,28 @@ def test_live_preview_shows_what_will_be_spoken_again(browser: Browser, server: 
         _check(page, "job page")
     finally:
         ctx.close()
+
+
+def test_a_broken_lexicon_line_is_shown_accessibly_and_removed(
+    browser: Browser, server: Server, player_site: PlayerSite
+) -> None:
+    from playwright.sync_api import expect
+
+    path = player_site.settings.voices_dir / "lexicon.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    before = path.read_bytes() if path.exists() else b""
+    path.write_bytes(before + b'"deck\x7f" = "dekk"\n')
+    ctx = browser.new_context()
+    try:
+        page = ctx.new_page()
+        _login(page, server)
+        page.goto(f"{server.url}/editor/lexicon")
+        problems = page.get_by_role("region", name="Lines of the lexicon file that are skipped")
+        expect(problems).to_contain_text("deck⟨U+007F⟩")
+        _check(page, "lexicon with a skipped line")
+        problems.get_by_role("button", name="Remove line").click()
+        expect(page.get_by_role("heading", name="Pronunciations", level=1)).to_be_visible()
+        expect(problems).to_have_count(0)
+        assert path.read_bytes() == before
+    finally:
+        ctx.close()

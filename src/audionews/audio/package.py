@@ -13,7 +13,7 @@ import hashlib
 import io
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -38,6 +38,7 @@ from mutagen.id3 import (
 from mutagen.id3._tags import save_frame
 
 from audionews.audio import ffmpeg
+from audionews.ingest.rules import neutral_bidi
 from audionews.models import Timeline
 
 MP3_SAMPLE_RATE = 44100
@@ -121,6 +122,14 @@ class _OrderedID3(ID3):
 def write_tags(path: Path, tags: Tags, timeline: Timeline) -> None:
     """Write ID3v2.3: text frames, provenance, chapters (CTOC then CHAPs in time order), art."""
     id3 = _OrderedID3()
+    tags = replace(  # players show these: no unpaired bidi control (see ingest/rules.py)
+        tags,
+        title=neutral_bidi(tags.title),
+        artist=neutral_bidi(tags.artist),
+        album=neutral_bidi(tags.album),
+        comment=neutral_bidi(tags.comment),
+        transcript="\n".join(map(neutral_bidi, tags.transcript.split("\n"))),
+    )
     language = ID3_LANGUAGES.get(tags.language, "und")
     id3.add(TIT2(encoding=3, text=[tags.title]))
     id3.add(TPE1(encoding=3, text=[tags.artist]))
@@ -150,7 +159,7 @@ def write_tags(path: Path, tags: Tags, timeline: Timeline) -> None:
                 end_time=_ms(mark.end),
                 start_offset=0xFFFFFFFF,  # "not set": players use the times
                 end_offset=0xFFFFFFFF,
-                sub_frames=[TIT2(encoding=3, text=[mark.title])],
+                sub_frames=[TIT2(encoding=3, text=[neutral_bidi(mark.title)])],
             )
         )
     id3.add(USLT(encoding=3, lang=language, desc="", text=tags.transcript))

@@ -1,7 +1,8 @@
 """Timeline -> WebVTT, SRT, Podcasting 2.0 JSON chapters and a plain-text transcript. Pure.
 
 Times come straight from the synthesis timeline, rounded to the millisecond. One cue per spoken
-sentence, so captions follow the voice exactly.
+sentence, so captions follow the voice exactly. Every text is published with its unpaired bidi
+controls neutralised (ingest/rules.neutral_bidi), whatever it came from.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import textwrap
 from collections.abc import Iterable
 from typing import Protocol
 
+from audionews.ingest.rules import neutral_bidi
 from audionews.models import Script, Timeline
 
 #: Caption line length that stays readable on a phone (BBC and Netflix guidelines use 37-42
@@ -30,14 +32,15 @@ def _clock(seconds: float, separator: str) -> str:
 
 def wrap_caption(text: str, width: int = MAX_LINE) -> list[str]:
     """Split caption text into lines of at most `width` characters, breaking between words."""
-    return textwrap.wrap(" ".join(text.split()), width, break_long_words=True) or [""]
+    text = neutral_bidi(" ".join(text.split()))
+    return textwrap.wrap(text, width, break_long_words=True) or [""]
 
 
 def to_webvtt(timeline: Timeline) -> str:
     """Return a WebVTT file with one cue per sentence and a `<v Section>` voice tag."""
     blocks = ["WEBVTT"]
     for number, cue in enumerate(timeline.cues, 1):
-        voice = f"<v {cue.section.translate(_ESCAPES)}>"
+        voice = f"<v {neutral_bidi(cue.section).translate(_ESCAPES)}>"
         lines = wrap_caption(cue.text)
         text = "\n".join(
             voice * (i == 0) + line.translate(_ESCAPES) for i, line in enumerate(lines)
@@ -62,7 +65,7 @@ def chapters_webvtt(chapters: Iterable[Span]) -> str:
     """Return a WebVTT chapters file (for <track kind="chapters">): one cue per chapter."""
     blocks = ["WEBVTT"]
     for number, chapter in enumerate(chapters, 1):
-        title = " ".join(chapter.title.split()).translate(_ESCAPES)
+        title = neutral_bidi(" ".join(chapter.title.split())).translate(_ESCAPES)
         times = f"{_clock(chapter.start, '.')} --> {_clock(chapter.end, '.')}"
         blocks.append(f"chapter-{number}\n{times}\n{title}")
     return "\n\n".join(blocks) + "\n"
@@ -85,7 +88,7 @@ def chapters_dict(timeline: Timeline) -> dict[str, object]:
             {
                 "startTime": round(mark.start, 3),
                 "endTime": round(mark.end, 3),
-                "title": mark.title,
+                "title": neutral_bidi(mark.title),
             }
             for mark in timeline.chapters
         ],
@@ -109,6 +112,10 @@ def to_text(source: Timeline | Script) -> str:
             (mark.title, ["\n".join(cue.text for cue in source.cues if cue.chapter_index == i)])
             for i, mark in enumerate(source.chapters)
         ]
+    chapters = [
+        (neutral_bidi(title), ["\n".join(map(neutral_bidi, p.split("\n"))) for p in paragraphs])
+        for title, paragraphs in chapters
+    ]
     parts = [
         f"{title}\n{'=' * len(title)}\n\n" + "\n\n".join(p for p in paragraphs if p)
         for title, paragraphs in chapters

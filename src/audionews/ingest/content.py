@@ -15,6 +15,7 @@ trigrams with trafilatura's text, and a teaser or a menu shares few.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from audionews.ingest.rules import trigrams, words
 
@@ -51,6 +52,25 @@ class MainText:
         return len(own & self.trigrams) / len(own)
 
 
+def _words_within(element: Any, short: set[tuple[str, ...]]) -> list[str]:
+    """Return the words of `element`'s text (tails inside it included), in order, adding every
+    inner element and tail of fewer than three words to `short`.
+
+    One pass from the leaves up: joining each element's itertext() anew cost as much as
+    trafilatura's own extraction on deeply nested bodies.
+    """
+    found = words(element.text or "")
+    for child in element:
+        inner = _words_within(child, short)
+        tail = words(child.tail or "")
+        for piece in (inner, tail):
+            if 0 < len(piece) < 3:
+                short.add(tuple(piece))
+        found += inner
+        found += tail
+    return found
+
+
 def main_text(html: str) -> MainText | None:
     """Return the page's main text, or None when trafilatura finds no article in it."""
     # Imported here: trafilatura and its date and URL helpers cost ~0.25 s to import, which a
@@ -70,13 +90,15 @@ def main_text(html: str) -> MainText | None:
         return None
     grams: set[tuple[str, ...]] = set()
     short: set[tuple[str, ...]] = set()
-    for element in body.iterdescendants():
-        # Text after an element (its tail: "<head>...</head>The price of ...") is text too.
-        for tokens in (words(" ".join(element.itertext())), words(element.tail or "")):
+    total = len(words(body.text or ""))
+    # A block's trigrams are among its parent's, so the top-level blocks give them all, with the
+    # text after each (its tail: "<head>...</head>The price of ...").
+    for element in body:
+        for tokens in (_words_within(element, short), words(element.tail or "")):
             if 0 < len(tokens) < 3:
                 short.add(tuple(tokens))
             grams |= trigrams(tokens)
-    total = len(words(" ".join(body.itertext())))
+            total += len(tokens)
     if total < MIN_CONTENT_WORDS:
         return None
     return MainText(frozenset(grams), frozenset(short), total)

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -276,7 +277,7 @@ def parse_html(text: str) -> Article:
         # The article's header (kicker, standfirst, byline) sits around the headline, which
         # may lie outside the block that holds the body text.
         root = _common_ancestor(root, headline_node)
-    walker = _Walker(parts, root, main=main, prose=prose)
+    walker = _Walker(parts, root, _Matches(body), main=main, prose=prose)
     walker.headline_id = headline_node.mem_id if headline_node is not None else None
     _drop_outside(body, root, parts)
     walker.walk(root, depth=0)
@@ -465,6 +466,31 @@ class Prose:
             node = best
 
 
+@dataclass
+class _Matches:
+    """Which elements match a CSS selector or hold an element that does, found once per page.
+
+    The walker asks "does this element hold a block / a list / a <time>?" of every element: a
+    selectolax query per element parses the selector anew each time and cost more than the walk
+    itself, so each selector is run once over the page and its matches' ancestors remembered.
+    """
+
+    scope: LexborNode
+    found: dict[str, set[int]] = field(default_factory=dict)
+
+    def __call__(self, node: LexborNode, selector: str) -> bool:
+        """Say what `node.css_first(selector) is not None` says (the node itself included)."""
+        ids = self.found.get(selector)
+        if ids is None:
+            ids = self.found[selector] = set()
+            for match in self.scope.css(selector):
+                ancestor: LexborNode | None = match
+                while ancestor is not None and ancestor.mem_id not in ids:
+                    ids.add(ancestor.mem_id)
+                    ancestor = ancestor.parent
+        return node.mem_id in ids
+
+
 def _body_signature(node: LexborNode) -> tuple[str, str] | None:
     """Return (tag, class) of a block whose class names a body ("article-body"), else None."""
     classes = node.attributes.get("class") or ""
@@ -570,14 +596,24 @@ def _drop_reason(node: LexborNode, *, inside: bool = False) -> tuple[DropKind, s
         return DROP_ROLES[role]
     if tag == "footer":
         return (DropKind.LEGAL, "article footer")
-    tokens, compact = _class_words(node)
-    if not compact:
+    _, compact = _class_words(node)
+    hint = _furniture_hint(compact) if compact else None
+    if hint is None or _is_key_points_box(node):
         return None
-    if _notice_kind(compact) is not None or _is_key_points_box(node):
+    return hint.kind, hint.reason
+
+
+# Pages repeat a few class strings on many elements ("teaser-item" on every teaser): the answer
+# for a class string is kept for the next element.
+@functools.lru_cache(maxsize=4096)
+def _furniture_hint(compact: str) -> Hint | None:
+    """Return the first furniture hint that class/id words `compact` match (None for a notice)."""
+    if _notice_kind(compact) is not None:
         return None
+    tokens = set(_TOKEN_SPLIT_RE.split(compact))
     for hint in HINTS:
         if tokens & hint.tokens or any(s in compact for s in hint.substrings):
-            return hint.kind, hint.reason
+            return hint
     return None
 
 
@@ -590,6 +626,7 @@ def _class_words(node: LexborNode) -> tuple[set[str], str]:
     return set(_TOKEN_SPLIT_RE.split(compact)) - {""}, compact
 
 
+@functools.lru_cache(maxsize=4096)
 def _notice_kind(compact: str) -> NoticeKind | None:
     for kind, hints in NOTICE_HINTS:
         if any(hint in compact for hint in hints):
@@ -657,6 +694,7 @@ class _Walker:
 
     parts: ArticleParts
     root: LexborNode
+    matches: _Matches
     main: MainText | None = None  # the page's main text, when trafilatura found one
     prose: Prose | None = None
     in_body: int = 0  # inside this many blocks that look like the body's (Prose.bodies)
@@ -676,12 +714,13 @@ class _Walker:
                 self.inline.append(child.text(deep=False) or "")
             elif tag.startswith(("-", "_", "!")):
                 continue
-            elif tag not in BLOCK_TAGS and child.css_first(_BLOCK_SELECTOR) is None:
-                caption = rules.leading_credit(_text(child))
+            elif tag not in BLOCK_TAGS and not self.matches(child, _BLOCK_SELECTOR):
+                text = child.text(deep=True, separator="")
+                opens = "(" in text or "[" in text  # how every credit that opens a caption opens
+                caption = rules.leading_credit(rules.clean_text(text)) if opens else None
                 if caption is not None:  # "<em>(Photo: J. Roe) Cranes over the site.</em>"
                     self.parts.add_caption(caption, _text(child))
                 elif not self._header_role(child):
-                    text = child.text(deep=True, separator="")
                     self.inline.append(text)
                     if tag == "a":
                         self.link_chars += len(text.strip())
@@ -737,7 +776,12 @@ class _Walker:
         # An element holding the article is never a kicker, byline or summary box either.
         if not holds_article and self._header_role(node):
             return
-        if not holds_article and tag not in ("ul", "ol") and _is_key_points_box(node):
+        if (
+            not holds_article
+            and tag not in ("ul", "ol")
+            and self.matches(node, "li")
+            and _is_key_points_box(node)
+        ):
             self._key_points_box(node)
         elif tag == "h1" or tag in HEADING_TAGS:
             self._heading(node)
@@ -755,7 +799,7 @@ class _Walker:
             for block in re.split(r"\n\s*\n", node.text(deep=True, separator="")):
                 if block.strip():
                     self.paragraph(rules.clean_text(block))
-        elif depth > MAX_DEPTH or node.css_first(_BLOCK_SELECTOR) is None:
+        elif depth > MAX_DEPTH or not self.matches(node, _BLOCK_SELECTOR):
             text = _text(node)
             if text:
                 self.paragraph(text)
@@ -783,7 +827,7 @@ class _Walker:
         if node.attributes.get("itemprop") == "description":
             tokens.add("description")
         text = _text(node)
-        if not text or (node.css_first("p, ul, ol") is not None and len(node.css("p")) > 1):
+        if not text or (self.matches(node, "p, ul, ol") and len(node.css("p")) > 1):
             return False
         if tokens & KICKER_HINTS and not self.parts.kicker and rules.word_count(text) <= 6:
             if self.parts.headline and self.after_headline:
@@ -794,7 +838,7 @@ class _Walker:
             self.parts.standfirsts.append(text)
             self.after_headline = False
             return True
-        if tokens & BYLINE_HINTS or node.css_first("[rel=author]") is not None:
+        if tokens & BYLINE_HINTS or self.matches(node, "[rel=author]"):
             return self._byline(node, text)
         return False
 
@@ -816,6 +860,8 @@ class _Walker:
     def _note_time(self, node: LexborNode) -> None:
         """Remember the first <time datetime> as a fallback publication date."""
         if self.time_datetime:
+            return
+        if not self.matches(node, "time[datetime]"):
             return
         time = node if node.tag == "time" else node.css_first("time[datetime]")
         if time is not None and time.attributes.get("datetime"):

@@ -26,15 +26,59 @@ from audionews.models import Caption, DropKind, NoticeKind
 LINE_BREAK = "\ue000"
 BLANK_LINE_RE = re.compile(rf"{LINE_BREAK}\s*{LINE_BREAK}")
 _SPACES_RE = re.compile(rf"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000{LINE_BREAK}]+")
-#: Characters that are invisible on the page: zero-width marks, BOM, soft hyphen, controls.
-_INVISIBLE_RE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Characters that are invisible on the page and mean nothing: zero-width space and word
+#: joiner, BOM, soft hyphen, controls. The zero-width non-joiner and joiner (U+200C, U+200D)
+#: stay: they are part of emoji sequences (👩‍💻) and of Persian and Indic words.
+_INVISIBLE_RE = re.compile(r"[\u200b\u2060\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAKS_RE = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 
 
 def clean_text(text: str) -> str:
-    """Return `text` on one line: invisible characters removed, runs of spaces collapsed."""
+    """Return `text` on one line: invisible characters removed, runs of spaces collapsed,
+    unpaired bidi controls neutralised (see neutral_bidi)."""
     text = _INVISIBLE_RE.sub("", text.replace("\n", " "))
-    return _SPACES_RE.sub(" ", text).strip()
+    return neutral_bidi(_SPACES_RE.sub(" ", text).strip())
+
+
+#: Bidi embeddings and overrides (LRE, RLE, LRO, RLO), closed by PDF; isolates (LRI, RLI,
+#: FSI), closed by PDI (Unicode UAX #9).
+_BIDI_EMBEDS = frozenset("\u202a\u202b\u202d\u202e")
+_BIDI_ISOLATES = frozenset("\u2066\u2067\u2068")
+_PDF, _PDI = "\u202c", "\u2069"
+_BIDI_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def neutral_bidi(text: str) -> str:
+    """Return `text` without the bidi controls that are not closed in it (or close nothing).
+
+    An override left open (a lone U+202E) reverses everything after it on screen: in a podcast
+    app's list, a player's title or a caption, text can then show other than it reads, a known
+    way to disguise a headline. Paired controls (mixed Arabic or Hebrew and Latin text) stay
+    as written; marks (LRM, RLM, ALM) are not controls of this kind and stay too.
+    """
+    if _BIDI_RE.search(text) is None:
+        return text
+    open_at: list[tuple[int, bool]] = []  # (index, is an isolate)
+    unpaired: set[int] = set()
+    for index, char in enumerate(text):
+        if char in _BIDI_EMBEDS or char in _BIDI_ISOLATES:
+            open_at.append((index, char in _BIDI_ISOLATES))
+        elif char == _PDF:
+            if open_at and not open_at[-1][1]:
+                open_at.pop()
+            else:  # nothing to close, or an isolate is open: UAX #9 ignores this PDF
+                unpaired.add(index)
+        elif char == _PDI:
+            if not any(isolate for _, isolate in open_at):
+                unpaired.add(index)
+                continue
+            while True:  # a PDI closes its isolate and any embedding left open inside it
+                opened, isolate = open_at.pop()
+                if isolate:
+                    break
+                unpaired.add(opened)
+    unpaired.update(index for index, _ in open_at)
+    return "".join(char for index, char in enumerate(text) if index not in unpaired)
 
 
 #: Links an embedded post leaves in its text ("... done. pic.twitter.com/Qx7bL2"): not words.
@@ -459,6 +503,7 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
         r"(?: (?:now|today|here|to .{1,60}))?"
         r"|(?:donate|contribute) (?:to|and) (?:support|help|keep).{0,150}"
         r"|(?:have|got) a (?:news )?tip\??.{0,150}"
+        r"|(?:do you )?(?:have|got) a story (?:for us|to share|we should (?:know|cover))\?.{0,150}"
         r"|(?:send|submit) (?:us )?(?:a |your )?(?:news )?tips?\b.{0,150}"
         r"|(?:like|liked|enjoy|enjoyed|love|loved) (?:this|the) (?:story|article|post|piece)\?"
         r".{0,150}"
@@ -474,9 +519,16 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
     ),
 )
 
-#: A label may end with a colon ("Related stories:" titles the list of links under it).
-_BOILERPLATE_RES = tuple(
-    (rule, re.compile(rf"(?:{rule.pattern})\s*[:：]?", re.IGNORECASE)) for rule in BOILERPLATE_RULES
+#: All the rules as one pattern, tried in their order (a fullmatch takes the first alternative
+#: that matches the whole line), each a named group: one regex call per line instead of one per
+#: rule, for the walker asks this of every line of a page. A label may end with a colon
+#: ("Related stories:" titles the list of links under it).
+_BOILERPLATE_RE = re.compile(
+    "|".join(
+        rf"(?P<rule{index}>(?:{rule.pattern})\s*[:：]?)"
+        for index, rule in enumerate(BOILERPLATE_RULES)
+    ),
+    re.IGNORECASE,
 )
 #: Boilerplate is a short line; longer text is never furniture (the cookie rule is the longest).
 MAX_BOILERPLATE_CHARS = 450
@@ -492,10 +544,10 @@ def match_boilerplate(text: str) -> BoilerplateRule | None:
     """Return the rule that makes the whole of `text` page furniture, or None."""
     if len(text) > MAX_BOILERPLATE_CHARS:
         return None
-    for rule, pattern in _BOILERPLATE_RES:
-        if pattern.fullmatch(text):
-            return rule
-    return None
+    match = _BOILERPLATE_RE.fullmatch(text)
+    if match is None:
+        return None
+    return BOILERPLATE_RULES[int(str(match.lastgroup).removeprefix("rule"))]
 
 
 # --------------------------------------------------------------------------- bylines

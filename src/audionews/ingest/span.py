@@ -38,12 +38,23 @@ BYLINE_GAP = 3
 #: A run of prose this long is an article: a comments label after it ends the article; in a
 #: page's header ("12 comments" beside the byline) the same label is just a link.
 MIN_ARTICLE_WORDS = 100
+#: A page whose body is a list (release notes, a listicle) has at least this many items.
+MIN_LIST_ITEMS = 8
 #: A shorter story ends at a comments label when commenters' lines follow within this many lines.
 MIN_SHORT_ARTICLE_WORDS = 30
 COMMENT_LOOKAHEAD = 3
 #: A labelled box of at most this many lines inside the body ("Related" and two headlines) does
-#: not end it.
+#: not end it; nor does one of at most MAX_LONG_BOX_LINES ("Most read" and five teasers) between
+#: two runs of MIN_JOINED_WORDS in MIN_JOINED_LINES lines each.
 MAX_BOX_LINES = 6
+MAX_LONG_BOX_LINES = 12
+#: Two runs of paragraphs are one body across a gap (a photo gallery's buttons, a table, a list)
+#: when each holds this many words in this many lines of at least this many words on average
+#: (teasers' blurbs are shorter), and the gap is at most this many lines.
+MIN_JOINED_WORDS = 200
+MIN_JOINED_LINES = 3
+MIN_JOINED_LINE_WORDS = 35
+MAX_JOINED_GAP_LINES = 60
 #: A run of one prose line (a footer's contact paragraph, a teaser's blurb) weighs this share
 #: of its words against a story of paragraphs.
 LONE_LINE_WEIGHT = 0.5
@@ -53,7 +64,7 @@ _TITLE_SEPARATOR_RE = re.compile(r"\s+[|–—•·:-]\s+")
 #: Labels of a comments section: after an article-sized run of prose, nothing is the story.
 COMMENTS_LABEL_RE = re.compile(
     r"(?:(?:\d[\d,.]*\s*k?\s+)?(?:comments?|responses?|replies|reactions)(?:\s*\(\d+\))?"
-    r"(?: (?:to|on) .{1,200})?"
+    r"(?: (?:to|on) .{1,200})?|there (?:are|is) \d[\d,.]* (?:comments?|responses?|replies)"
     r"|(?:leave|post|add|write|view|show|load|read|see) (?:a |the |all |\d+ )?"
     r"(?:comments?|reply|replies|responses?)(?: .{0,40})?"
     r"|(?:reader|readers['’]?|user|top|top rated|most liked|featured|latest) (?:comments|reactions"
@@ -78,13 +89,17 @@ SECTION_LABEL_RE = re.compile(
     r"(?: (?:for you|from [\w .&'’-]{1,40}))?"
     r"|(?:you|we think you) (?:may|might|will|would) (?:also )?(?:like|enjoy|be interested in)"
     r"(?: (?:these|this|reading))?|(?:most|more) (?:read|popular|viewed|shared|watched|emailed)"
-    r"(?: (?:stories|articles|news|today|this week|now))?|recommended(?: for you)?"
+    r"(?: (?:stories|articles|news|today|this week|now))?(?: in [\w &'’-]{1,40})?"
+    r"|recommended(?: for you)?"
     r"|(?:what )?to read next|read (?:this )?next|up next|keep reading|don['’]t miss"
     r"|(?:from|around) (?:around )?the web|sponsored (?:stories|links|content)|promoted stories"
     r"|editor['’]?s['’]? (?:picks|choice))\s*[:：]?",
     re.IGNORECASE,
 )
 MAX_LABEL_CHARS = 200
+#: A comments label of one singular word, which is as often a subheading or a table's column.
+#: ("Reply" is not: under each comment, it is the comments' surest sign.)
+_BARE_LABEL_RE = re.compile(r"(?:comment|response|reaction)\s*[:：]?", re.IGNORECASE)
 _COUNT_RE = re.compile(r"\d[\d,.]*\s*[kKmM]?")
 
 
@@ -118,6 +133,12 @@ class Span:
     start: int
     end: int
     title_line: bool = False  # lines[0] is the page's <title>, repeated by the headline below
+    #: lines[a:b] inside the span that are not the article: a widget between two of its parts.
+    holes: tuple[tuple[int, int], ...] = ()
+
+    def reads(self, index: int) -> bool:
+        """Say whether lines[index] is part of the article."""
+        return self.start <= index < self.end and not any(a <= index < b for a, b in self.holes)
 
 
 def find_span(lines: list[str]) -> Span:
@@ -128,14 +149,14 @@ def find_span(lines: list[str]) -> Span:
     body = _main_run(lines, prose)
     if body is None:
         return Span(0, len(lines))
-    first, last = body
+    first, last, holes = body
     recurring = _recurring_title(lines, first)
     title_line = recurring is not None  # lines[0] is the page's title: never the kicker
     start = recurring if recurring is not None else _headline_before(lines, first)
     kicker = start - 1
     if kicker >= int(title_line) and _is_kicker(lines, kicker):
         start = kicker
-    return Span(start, last + 1, title_line=title_line)
+    return Span(start, last + 1, title_line=title_line, holes=holes)
 
 
 @dataclass
@@ -154,11 +175,15 @@ class _Run:
         return self.words if self.lines > 1 else self.words * LONE_LINE_WEIGHT
 
 
-def _main_run(lines: list[str], prose: list[bool]) -> tuple[int, int] | None:
-    """Return the first and last line of the article's body, or None if there is no prose.
+def _main_run(
+    lines: list[str], prose: list[bool]
+) -> tuple[int, int, tuple[tuple[int, int], ...]] | None:
+    """Return the first and last line of the article's body and the holes in it, or None if
+    there is no prose.
 
     The body is the run with the most words, joined with its neighbours where only a short
-    block under a section label separates them (a "Related" box inside the article).
+    block under a section label separates them (a "Related" box inside the article), or a
+    widget between two runs of paragraphs: the widget's lines are a hole, not read.
     """
     runs: list[_Run] = []
     run: _Run | None = None
@@ -185,6 +210,9 @@ def _main_run(lines: list[str], prose: list[bool]) -> tuple[int, int] | None:
             listing = listing or line.endswith((":", "："))
             if cost > MAX_GAP_COST:
                 run = None
+    listed = _longest_list(lines)
+    if listed is not None and (not runs or max(r.weight for r in runs) < listed.words):
+        return listed.first, listed.last, ()  # a changelog or a listicle: the list is the body
     if not runs:
         return None
     best = max(range(len(runs)), key=lambda i: runs[i].weight)
@@ -193,7 +221,33 @@ def _main_run(lines: list[str], prose: list[bool]) -> tuple[int, int] | None:
         low -= 1
     while high + 1 < len(runs) and _joins(runs[high], runs[high + 1]):
         high += 1
-    return runs[low].first, runs[high].last
+    holes = tuple(
+        (before.last + 1, after.first)
+        for before, after in zip(runs[low:high], runs[low + 1 : high + 1], strict=True)
+    )
+    return runs[low].first, runs[high].last, holes
+
+
+def _longest_list(lines: list[str]) -> _Run | None:
+    """Return the longest block of marked list items ("+ Added ...", "1. ...") if it holds an
+    article's words (MIN_ARTICLE_WORDS) in at least MIN_LIST_ITEMS items, else None."""
+    best: _Run | None = None
+    run: _Run | None = None
+    for index, line in enumerate(lines):
+        item = rules.strip_list_marker(line)
+        if item is None:
+            run = None
+            continue
+        if run is None:
+            run = _Run(index, index)
+        run.last = index
+        run.words += rules.word_count(item)
+        run.lines += 1
+        if best is None or run.words > best.words:
+            best = run
+    if best is None or best.words < MIN_ARTICLE_WORDS or best.lines < MIN_LIST_ITEMS:
+        return None
+    return best
 
 
 def _ends_article(lines: list[str], index: int, runs: list[_Run], run: _Run | None) -> bool:
@@ -207,16 +261,33 @@ def _ends_article(lines: list[str], index: int, runs: list[_Run], run: _Run | No
     if following and _COUNT_RE.fullmatch(following[0]):
         return False  # "Comments:" over "1664" in a block of stats, not the comments
     longest = max([r.weight for r in runs] + [run.weight if run else 0])
+    commenters = any(is_comments_label(line) or rules.is_date_line(line) for line in following)
+    if _BARE_LABEL_RE.fullmatch(lines[index].strip(" []()")):
+        # A subheading is followed by its paragraph, a comments label by commenters' names.
+        opens_prose = bool(following) and is_prose(following[0])
+        return longest >= MIN_SHORT_ARTICLE_WORDS and commenters and not opens_prose
     if longest >= MIN_ARTICLE_WORDS:
         return True
-    return longest >= MIN_SHORT_ARTICLE_WORDS and any(
-        is_comments_label(line) or rules.is_date_line(line) for line in following
-    )
+    return longest >= MIN_SHORT_ARTICLE_WORDS and commenters
 
 
 def _joins(before: _Run, after: _Run) -> bool:
-    """Say whether two runs are one body with a short labelled box between them."""
-    return before.by_label and after.first - before.last - 1 <= MAX_BOX_LINES
+    """Say whether two runs are one body: a short labelled box between them ("Related" and two
+    headlines), or a gap that is no label between two runs of paragraphs (a widget, a table)."""
+    gap = after.first - before.last - 1
+    if before.by_label:
+        return gap <= MAX_BOX_LINES or (
+            gap <= MAX_LONG_BOX_LINES and _is_story(before) and _is_story(after)
+        )
+    return gap <= MAX_JOINED_GAP_LINES and _is_paragraphs(before) and _is_paragraphs(after)
+
+
+def _is_story(run: _Run) -> bool:
+    return run.words >= MIN_JOINED_WORDS and run.lines >= MIN_JOINED_LINES
+
+
+def _is_paragraphs(run: _Run) -> bool:
+    return _is_story(run) and run.words >= MIN_JOINED_LINE_WORDS * run.lines
 
 
 def _gap_cost(line: str) -> float:

@@ -67,6 +67,7 @@ _TITLE_SMALL_WORDS = frozenset(
 #: Why lines outside the article's span (span.py) are not read.
 BEFORE_REASON = "page before the article: menus and teasers"
 AFTER_REASON = "page after the article: related stories, comments, footer"
+WIDGET_REASON = "between two parts of the article: a gallery, player or box"
 #: A reporter's title on its own line under the byline.
 REPORTER_TITLE = rules.BoilerplateRule(DropKind.METADATA, "byline", "")
 #: A short line in a run of them at the top of the page: a menu entry.
@@ -96,7 +97,8 @@ def parse_text(text: str) -> Article:
     lines = _logical_lines(text)
     span = find_span(lines)
     _drop_outside(lines, span, parts)
-    units = [_classify(line) for line in _without_repeats(lines[span.start : span.end], parts)]
+    inside = [line for index, line in enumerate(lines) if span.reads(index)]
+    units = [_classify(line) for line in _without_repeats(inside, parts)]
     start = _read_header(units, parts)
     _read_body(units[start:], parts)
     return parts.build()
@@ -117,7 +119,7 @@ def _without_repeats(lines: list[str], parts: ArticleParts) -> list[str]:
 def _drop_outside(lines: list[str], span: Span, parts: ArticleParts) -> None:
     """Record the page's lines before and after the article as dropped, with why."""
     for index, line in enumerate(lines):
-        if span.start <= index < span.end:
+        if span.reads(index):
             continue
         line = rules.strip_list_marker(line) or line
         rule = rules.match_boilerplate(line)
@@ -127,6 +129,8 @@ def _drop_outside(lines: list[str], span: Span, parts: ArticleParts) -> None:
             parts.drop(DropKind.NAVIGATION, line, "page title")
         elif index < span.start:
             parts.drop(DropKind.NAVIGATION, line, BEFORE_REASON)
+        elif index < span.end:
+            parts.drop(DropKind.NAVIGATION, line, WIDGET_REASON)
         else:
             parts.drop(DropKind.PROMOTION, line, AFTER_REASON)
 

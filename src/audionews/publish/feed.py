@@ -9,14 +9,19 @@ even if a publish died between its database commit and its feed render. A render
 
 from __future__ import annotations
 
+import copy
+import ipaddress
 import logging
 import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 from email.utils import format_datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from lxml import etree
 from lxml.builder import E
@@ -25,6 +30,7 @@ from audionews import __version__
 from audionews.audio.package import default_cover
 from audionews.config import Settings
 from audionews.errors import ConfigError
+from audionews.ingest.rules import neutral_bidi
 from audionews.publish import files
 from audionews.publish.files import atomic_copy, atomic_write, xml_safe
 from audionews.publish.library import EpisodeView, Library
@@ -48,6 +54,14 @@ APPLE_NEWS_SUBCATEGORIES = (
     "Sports News",
     "Tech News",
 )
+#: Apple Podcasts: an item's <description> may use only these tags (in a CDATA section), up to
+#: this many bytes; <content:encoded> keeps the richer show notes (bold notices).
+APPLE_DESCRIPTION_TAGS = ("p", "ol", "ul", "li", "a")
+APPLE_DESCRIPTION_BYTES = 4000
+#: Domains that can never receive mail: RFC 2606 and RFC 6761 (and their subdomains). The
+#: default owner_email is one, so the demo runs, and `feed` and `serve` warn while it is.
+RESERVED_DOMAINS = ("example", "test", "invalid", "localhost", "example.com", "example.net",
+                    "example.org")  # fmt: skip
 MAIN_FEED = "feed.xml"
 CATEGORY_FEED = "feeds/{slug}.xml"
 COVER_NAME = "cover.png"
@@ -63,10 +77,46 @@ def _q(prefix: str, name: str) -> str:
     return f"{{{NAMESPACES[prefix]}}}{name}"
 
 
+def _cdata(html: str) -> etree.CDATA:
+    """Wrap HTML in a CDATA section (as Apple asks); "]]>" may not appear in one, "]]&gt;"
+    means the same in HTML text and attributes."""
+    return etree.CDATA(xml_safe(html).replace("]]>", "]]&gt;"))
+
+
 def podcast_guid(feed_url: str) -> str:
     """Return the Podcasting 2.0 podcast:guid of a feed URL (scheme and trailing slash dropped)."""
     bare = feed_url.split("://", 1)[-1].rstrip("/")
     return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
+
+
+def is_local_url(url: str) -> bool:
+    """Say whether `url` names this machine (localhost, 127.0.0.1, ::1): no one else's app
+    can have subscribed to a feed there."""
+    host = (urlsplit(url).hostname or "").rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def channel_guid(library: Library, path: str) -> str:
+    """Return the podcast:guid of the feed at `path`: assigned once and kept.
+
+    The guid is computed from the feed's URL the first time the feed is rendered at a public
+    address and stored in the library, so a later move to another domain or a CDN keeps it
+    (apps that follow the Podcast Index see the same podcast). The `podcast_guid` setting pins
+    the main feed's guid (and is kept from then on). While the public URL is this machine's
+    (the `make run` demo), the guid is computed but not kept.
+    """
+    settings = library.settings
+    if path == MAIN_FEED and settings.podcast_guid:
+        return library.keep_feed_guid(path, settings.podcast_guid, replace=True)
+    computed = podcast_guid(feed_url(settings, path))
+    if is_local_url(settings.public_url):
+        return library.stored_feed_guid(path) or computed
+    return library.keep_feed_guid(path, computed)
 
 
 def clock(seconds: float, millis: bool = False) -> str:
@@ -82,10 +132,15 @@ def clock(seconds: float, millis: bool = False) -> str:
 def _sub(
     parent: etree._Element, tag: str, text: str | None = None, /, **attrs: str
 ) -> etree._Element:
-    element = etree.SubElement(parent, tag, {k: xml_safe(v) for k, v in attrs.items()})
+    element = etree.SubElement(parent, tag, {k: _shown(v) for k, v in attrs.items()})
     if text is not None:
-        element.text = xml_safe(text)
+        element.text = _shown(text)
     return element
+
+
+def _shown(text: str) -> str:
+    """Return text as a feed may carry it: valid XML, no unpaired bidi control (settings too)."""
+    return neutral_bidi(xml_safe(text))
 
 
 @dataclass(frozen=True)
@@ -95,32 +150,105 @@ class FeedSpec:
     path: str  # relative to feed_dir and to the site root: "feed.xml", "feeds/politics.xml"
     title: str
     episodes: Sequence[EpisodeView]
+    guid: str  # podcast:guid, see channel_guid
 
 
 def feed_url(settings: Settings, path: str) -> str:
     return f"{settings.public_url.rstrip('/')}/{path}"
 
 
-def item_html(episode: EpisodeView) -> str:
-    """Return the HTML shown in podcast apps: standfirst, notices, chapters, links."""
+def _item_blocks(episode: EpisodeView) -> list[etree._Element]:
+    """Return the blocks of an item's show notes: notices, standfirst, chapters, links (last)."""
     parts: list[etree._Element] = []
     for notice in episode.notices:
         dated = f" ({notice.date:%d %B %Y})" if notice.date else ""
         label = notice.label or notice.kind.replace("_", " ").capitalize()
         text = notice.text if notice.text.startswith(label) else f"{label}{dated}: {notice.text}"
-        parts.append(E.p(E.strong(xml_safe(text))))
+        parts.append(E.p(E.strong(_shown(text))))
     if episode.standfirst:
-        parts.append(E.p(xml_safe(episode.standfirst)))
+        parts.append(E.p(_shown(episode.standfirst)))
     if episode.chapters:
         parts.append(E.p("Chapters:"))
-        parts.append(
-            E.ul(*(E.li(f"{clock(c.start)} {xml_safe(c.title)}") for c in episode.chapters))
-        )
+        parts.append(E.ul(*(E.li(f"{clock(c.start)} {_shown(c.title)}") for c in episode.chapters)))
     links = [E.a("Listen on the web", href=episode.page_url)]
     if "html" in episode.files:
         links += [" · ", E.a("Read the transcript", href=episode.files["html"].url)]
     parts.append(E.p(*links))
-    return "".join(etree.tostring(p, encoding="unicode", method="html") for p in parts)
+    return parts
+
+
+def _html(element: etree._Element) -> str:
+    return etree.tostring(element, encoding="unicode", method="html")
+
+
+def item_html(episode: EpisodeView) -> str:
+    """Return the show notes for <content:encoded>: any HTML, notices in bold."""
+    return "".join(_html(p) for p in _item_blocks(episode))
+
+
+def apple_description(episode: EpisodeView) -> str:
+    """Return the show notes for <description> as Apple allows them (APPLE_DESCRIPTION_*).
+
+    The rich notes lose every other tag (their text stays) and every attribute but a link's
+    href; if they are longer than the limit, the links stay and the blocks before them are cut
+    where the limit falls (a list keeps its first items, a paragraph its first words).
+    """
+    blocks = [_apple_block(b) for b in _item_blocks(episode)]
+    *body, links = (_html(b) for b in blocks)
+    budget = APPLE_DESCRIPTION_BYTES - _size(links)
+    kept: list[str] = []
+    for html, block in zip(body, blocks, strict=False):
+        if _size(html) <= budget:
+            kept.append(html)
+            budget -= _size(html)
+            continue
+        cut = _cut_to(block, budget)
+        if cut:
+            kept.append(cut)
+        break
+    return "".join(kept) + links
+
+
+def _apple_block(block: etree._Element) -> etree._Element:
+    block = copy.deepcopy(block)
+    for element in block.iter():
+        keep = ("href",) if element.tag == "a" else ()
+        for name in [n for n in element.attrib if n not in keep]:
+            del element.attrib[name]
+    etree.strip_tags(
+        block, *{el.tag for el in block.iter()} - set(APPLE_DESCRIPTION_TAGS) - {block.tag}
+    )
+    return block
+
+
+def _size(html: str) -> int:
+    return len(html.encode("utf-8"))
+
+
+def _cut_to(block: etree._Element, budget: int) -> str:
+    """Return the longest start of `block` (whole list items, or whole words and "…") that fits
+    in `budget` bytes, or "" when nothing useful does."""
+    if block.tag in ("ul", "ol"):
+        items = list(block)
+        for item in items:
+            block.remove(item)
+        html = ""
+        for item in items:
+            block.append(item)
+            if _size(_html(block)) > budget:
+                block.remove(item)
+                break
+            html = _html(block)
+        return html
+    words = "".join(block.itertext()).split()
+    low, high = 0, len(words)  # binary search on the number of words kept
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _size(_html(E(block.tag, " ".join(words[:middle]) + " …"))) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    return _html(E(block.tag, " ".join(words[:low]) + " …")) if low else ""
 
 
 def render_feed(settings: Settings, spec: FeedSpec) -> bytes:
@@ -155,7 +283,7 @@ def render_feed(settings: Settings, spec: FeedSpec) -> bytes:
     _sub(category, _q("itunes", "category"), text=settings.feed_subcategory)
     _sub(channel, _q("itunes", "explicit"), "true" if settings.feed_explicit else "false")
     _sub(channel, _q("itunes", "type"), "episodic")
-    _sub(channel, _q("podcast", "guid"), podcast_guid(self_url))
+    _sub(channel, _q("podcast", "guid"), spec.guid)
     _sub(
         channel,
         _q("podcast", "locked"),
@@ -170,9 +298,8 @@ def render_feed(settings: Settings, spec: FeedSpec) -> bytes:
 def _item(channel: etree._Element, episode: EpisodeView, cover_url: str) -> None:
     item = _sub(channel, "item")
     _sub(item, "title", episode.title)
-    html = item_html(episode)
-    _sub(item, "description", html)
-    _sub(item, _q("content", "encoded"), html)
+    _sub(item, "description").text = _cdata(apple_description(episode))
+    _sub(item, _q("content", "encoded")).text = _cdata(item_html(episode))
     _sub(item, "link", episode.page_url)
     _sub(item, "guid", episode.guid, isPermaLink="false")
     _sub(item, "pubDate", format_datetime(episode.published.astimezone(UTC)))
@@ -205,6 +332,15 @@ def _item(channel: etree._Element, episode: EpisodeView, cover_url: str) -> None
 
 def settings_check(settings: Settings) -> None:
     """Refuse feed settings that Apple would reject, saying what is allowed."""
+    try:
+        parsed = Address(addr_spec=settings.owner_email)
+    except (ValueError, IndexError, HeaderParseError):
+        parsed = None
+    if parsed is None or not parsed.username or "." not in parsed.domain:
+        raise ConfigError(
+            f"owner_email {settings.owner_email!r} is not an e-mail address: set the address "
+            "that answers for the podcast (itunes:email and the podcast:locked owner)"
+        )
     if settings.feed_subcategory not in APPLE_NEWS_SUBCATEGORIES:
         raise ConfigError(
             f"feed_subcategory {settings.feed_subcategory!r} is not one of Apple's News "
@@ -212,17 +348,34 @@ def settings_check(settings: Settings) -> None:
         )
 
 
+def settings_warnings(settings: Settings) -> list[str]:
+    """Return what is wrong but allowed in the feed settings (the demo's placeholders), one
+    line each, for `audionews feed` and `serve` to say once."""
+    domain = settings.owner_email.rpartition("@")[2].lower().rstrip(".")
+    if any(domain == d or domain.endswith(f".{d}") for d in RESERVED_DOMAINS):
+        return [
+            f"owner_email is {settings.owner_email}, a reserved address that can receive "
+            "nothing: it is published as itunes:email and as the podcast:locked owner, where "
+            "Apple Podcasts and Podcast Index hosts send the mail that proves you own the feed "
+            "(to list it, or to move it). Set owner_email (instance/config.toml or "
+            "AUDIONEWS_OWNER_EMAIL)."
+        ]
+    return []
+
+
 def feed_specs(library: Library) -> list[FeedSpec]:
     """Return the main feed and one feed per category."""
     settings = library.settings
     episodes = library.list_episodes()
-    specs = [FeedSpec(MAIN_FEED, settings.feed_title, episodes)]
+    specs = [FeedSpec(MAIN_FEED, settings.feed_title, episodes, channel_guid(library, MAIN_FEED))]
     for category in library.categories():
+        path = CATEGORY_FEED.format(slug=category.slug)
         specs.append(
             FeedSpec(
-                CATEGORY_FEED.format(slug=category.slug),
+                path,
                 f"{settings.feed_title}: {category.label}",
                 [e for e in episodes if e.category_slug == category.slug],
+                channel_guid(library, path),
             )
         )
     return specs

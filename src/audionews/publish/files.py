@@ -22,6 +22,7 @@ from typing import IO
 from lxml import etree
 from lxml.builder import E
 
+from audionews.ingest.rules import neutral_bidi
 from audionews.models import Timeline
 from audionews.publish.library import (
     FILE_KINDS,
@@ -40,6 +41,10 @@ _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
 def xml_safe(text: str) -> str:
     """Return `text` without the control characters that make XML invalid."""
     return _NOT_XML.sub("", text)
+
+
+def _shown(text: str) -> str:
+    return neutral_bidi(xml_safe(text))
 
 
 def write_durably(handle: IO[bytes], data: bytes, path: Path) -> None:
@@ -236,14 +241,14 @@ def _clock(seconds: float) -> str:
 
 def transcript_html(timeline: Timeline, title: str, language: str) -> bytes:
     """Return a standalone HTML transcript: chapter headings, then timed paragraphs."""
-    title = xml_safe(title)
+    title = _shown(title)
     body = E.body(E.h1(title))
     for index, chapter in enumerate(timeline.chapters):
-        section = E.section(E.h2(f"{xml_safe(chapter.title)} ({_clock(chapter.start)})"))
+        section = E.section(E.h2(f"{_shown(chapter.title)} ({_clock(chapter.start)})"))
         cues = [c for c in timeline.cues if c.chapter_index == index]
         for cue in cues:
             section.append(
-                E.p(E.span(f"[{_clock(cue.start)}] ", {"class": "time"}), xml_safe(cue.text))
+                E.p(E.span(f"[{_clock(cue.start)}] ", {"class": "time"}), _shown(cue.text))
             )
         body.append(section)
     document = E.html(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select
 
 from audionews.config import Settings
+from audionews.ingest.rules import neutral_bidi
 from audionews.models import Article, Notice, NoticeKind, Sentence
 from audionews.publish import store
 from audionews.publish.library import NOTICE_KINDS, EpisodeView, Library, RevisionView
@@ -36,13 +37,13 @@ def with_editor_notices(article: Article, episode: EpisodeView, kind: str, note:
 
     Newest first, as the episode page and the feed list them.
     """
-    earlier = [
-        Notice(NoticeKind(n.kind), "", n.text)
+    earlier = [  # notes recorded before bidi controls were neutralised get it here
+        Notice(NoticeKind(n.kind), "", neutral_bidi(n.text))
         for n in episode.notices
         if n.date is not None and n.kind in {str(k) for k in NoticeKind}
     ]
     new = (
-        [Notice(NoticeKind(NOTICE_KINDS[kind]), "", note.strip())]
+        [Notice(NoticeKind(NOTICE_KINDS[kind]), "", neutral_bidi(note.strip()))]
         if (note.strip() and kind in NOTICE_KINDS)
         else []
     )

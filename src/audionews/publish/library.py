@@ -45,6 +45,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -343,6 +344,15 @@ class _State(_Base):
     generation: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class _FeedGuid(_Base):
+    """The podcast:guid of each feed, assigned once, so moving the feed to another host keeps
+    the podcast the same podcast (Podcasting 2.0: the guid never changes)."""
+
+    __tablename__ = "feed_guids"
+    path: Mapped[str] = mapped_column(String(200), primary_key=True)  # "feed.xml", "feeds/x.xml"
+    guid: Mapped[str] = mapped_column(String(36))
+
+
 class _Episode(_Base):
     __tablename__ = "episodes"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -553,7 +563,30 @@ class Library:
                     return row
             raise NotFoundError(f"episode '{slug}' has no revision {number}")
 
+    def stored_feed_guid(self, path: str) -> str | None:
+        """Return the podcast:guid kept for the feed at `path`, or None if none was assigned."""
+        with self._session() as session:
+            row = session.get(_FeedGuid, path)
+            return row.guid if row else None
+
     # ------------------------------------------------------------------ writes
+
+    def keep_feed_guid(self, path: str, guid: str, *, replace: bool = False) -> str:
+        """Keep `guid` as the feed's podcast:guid unless one is kept already (or `replace`);
+        return the one kept. Two renders at once keep the same one."""
+        for _attempt in range(2):
+            try:
+                with self._session() as session, session.begin():
+                    row = session.get(_FeedGuid, path)
+                    if row is None:
+                        session.add(_FeedGuid(path=path, guid=guid))
+                        return guid
+                    if replace:
+                        row.guid = guid
+                    return row.guid
+            except IntegrityError:  # another process inserted it first: read theirs
+                continue
+        raise RuntimeError(f"could not keep a podcast:guid for {path}")
 
     def next_revision_number(self, slug: str) -> int:
         """Return the number the next revision of `slug` will get (1 for a new episode)."""
@@ -680,6 +713,10 @@ class Library:
             for r in revisions
             if r.kind in NOTICE_KINDS and r.note and r.number <= e.current_revision
         ]
+        # Revisions recorded by older versions also hold each editor's note among the
+        # source's notices; it is the same notice, listed once.
+        told = {(n.kind, n.text) for n in editor_notices}
+        source_notices = [n for n in source_notices if (n.kind, n.text) not in told]
         return EpisodeView(
             slug=e.slug,
             guid=e.guid,

@@ -1,23 +1,37 @@
 """Edit the pronunciation lexicon (voices/lexicon.toml), hear an entry, find where it is said.
 
-The file format and matching rules are speech/lexicon.py's; this module writes the file
-(files.atomic_write, so a reader never sees half of it), synthesizes a short preview WAV, and lists
-the published episodes whose current script contains a term, to re-publish them.
+The file format and matching rules are speech/lexicon.py's; this module edits the file line by
+line (an edited entry is written by tomli-w, a TOML writer; comments and lines it cannot read
+stay as they are until an editor removes them) and writes it with files.atomic_write, so a
+reader never sees half of it. It also synthesizes a short preview WAV, and lists the published
+episodes whose current script contains a term, to re-publish them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
 import wave
 from typing import TYPE_CHECKING
 
+import tomli_w
+
 from audionews.config import Settings
-from audionews.errors import InputError
+from audionews.errors import ConfigError, InputError
 from audionews.publish.files import atomic_write
 from audionews.publish.library import Library
-from audionews.speech.lexicon import Lexicon, lexicon_path, load_lexicon
+from audionews.speech.lexicon import (
+    FORBIDDEN_CHARS,
+    Lexicon,
+    LexiconLine,
+    LexiconProblem,
+    lexicon_path,
+    load_lexicon,
+    parse_lines,
+    text_problem,
+)
 from audionews.speech.normalize import speech_sentences
 
 if TYPE_CHECKING:
@@ -30,9 +44,14 @@ _PHONEMES = re.compile(r"^\[\[.+\]\]$", re.S)
 
 
 def entries(settings: Settings) -> dict[str, str]:
-    """Return the lexicon's entries, sorted case-insensitively."""
+    """Return the lexicon's entries, sorted case-insensitively (broken lines are left out)."""
     found = load_lexicon(lexicon_path(settings.voices_dir)).entries
     return dict(sorted(found.items(), key=lambda kv: kv[0].lower()))
+
+
+def problems(settings: Settings) -> tuple[LexiconProblem, ...]:
+    """Return the lines of the lexicon file that are skipped, with why."""
+    return load_lexicon(lexicon_path(settings.voices_dir)).problems
 
 
 def check_entry(word: str, spoken: str) -> dict[str, str]:
@@ -40,42 +59,99 @@ def check_entry(word: str, spoken: str) -> dict[str, str]:
     errors = {}
     if not word.strip() or len(word) > MAX_WORD or "\n" in word:
         errors["word"] = f"Enter the word or phrase as written (one line, at most {MAX_WORD})."
+    elif text_problem(word):
+        errors["word"] = f"The word cannot be saved: {text_problem(word)}. Type it again."
     if not spoken.strip() or len(spoken) > MAX_SPOKEN or "\n" in spoken:
         errors["spoken"] = (
             "Enter how to say it: a respelling such as goo-TEH-resh, or phonemes in double "
             f"brackets such as [[ ɡuˈtɛʁɛʃ ]] (one line, at most {MAX_SPOKEN})."
         )
+    elif text_problem(spoken):
+        errors["spoken"] = f"The pronunciation cannot be saved: {text_problem(spoken)}."
     elif spoken.strip().startswith("[[") and not _PHONEMES.match(spoken.strip()):
         errors["spoken"] = "Phonemes must be written between [[ and ]]."
     return errors
 
 
 def save_entry(settings: Settings, word: str, spoken: str) -> None:
-    """Add or replace one entry and write the lexicon file atomically."""
+    """Add or replace one entry and write the lexicon file atomically.
+
+    The entry keeps its line; other lines (comments, broken entries) stay as they are.
+    """
     errors = check_entry(word, spoken)
     if errors:
         raise InputError(" ".join(errors.values()))
-    found = entries(settings)
-    found[word.strip()] = spoken.strip()
-    _write(settings, found)
+    word, spoken = word.strip(), spoken.strip()
+    lines = _lines(settings)
+    new = _entry_line(word, spoken)
+    at = next((i for i, line in enumerate(lines) if line.entry and line.entry[0] == word), None)
+    raws = [line.raw for line in lines] or [HEADER.encode()]
+    if at is None:
+        raws.append(new)
+    else:
+        raws[at] = new
+    _write(settings, raws)
 
 
 def remove_entry(settings: Settings, word: str) -> None:
     """Delete one entry (nothing happens if it is not there)."""
-    found = entries(settings)
-    if found.pop(word, None) is not None:
-        _write(settings, found)
+    lines = _lines(settings)
+    kept = [line.raw for line in lines if not (line.entry and line.entry[0] == word.strip())]
+    if len(kept) != len(lines):
+        _write(settings, kept)
 
 
-def _write(settings: Settings, found: dict[str, str]) -> None:
+def line_digest(text: str) -> str:
+    """Return a short fingerprint of a line, so a form can name it without carrying its
+    (possibly invisible) characters."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def shown(text: str) -> str:
+    """Return a line with its invisible control characters written out, e.g. "⟨U+007F⟩"."""
+    return FORBIDDEN_CHARS.sub(lambda m: f"⟨U+{ord(m.group(0)):04X}⟩", text)
+
+
+def remove_line(settings: Settings, number: int, digest: str) -> None:
+    """Delete line `number` of the lexicon file if it still is the line `digest` names."""
+    lines = _lines(settings)
+    if not 1 <= number <= len(lines) or line_digest(lines[number - 1].text) != digest:
+        raise InputError(
+            f"line {number} of the lexicon has changed since the page was shown: look again"
+        )
+    _write(settings, [line.raw for i, line in enumerate(lines, 1) if i != number])
+
+
+#: First line of a lexicon file the editor creates.
+HEADER = "# Pronunciations: word = respelling or [[ phonemes ]] (see speech/lexicon.py)"
+
+
+def _lines(settings: Settings) -> list[LexiconLine]:
     path = lexicon_path(settings.voices_dir)
-    # JSON strings are valid TOML basic strings, so json.dumps quotes keys and values safely
-    lines = ["# Pronunciations: word = respelling or [[ phonemes ]] (see speech/lexicon.py)\n"]
-    lines += [
-        f"{json.dumps(k, ensure_ascii=False)} = {json.dumps(v, ensure_ascii=False)}\n"
-        for k, v in found.items()
-    ]
-    atomic_write(path, "".join(lines).encode("utf-8"))
+    try:
+        return parse_lines(path.read_bytes())
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def _entry_line(word: str, spoken: str) -> bytes:
+    # tomli_w quotes and escapes the key and value as TOML requires (our own quoting once let
+    # a U+007F through unescaped, which made the whole file unreadable)
+    return tomli_w.dumps({word: spoken}).rstrip("\n").encode("utf-8")
+
+
+def _write(settings: Settings, raws: list[bytes]) -> None:
+    """Write the file's lines, each as it was unless edited, atomically (a failed write
+    leaves the previous file)."""
+    path = lexicon_path(settings.voices_dir)
+    try:
+        atomic_write(path, b"".join(raw + b"\n" for raw in raws))
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write {path}: {exc.strerror or exc}; the lexicon is unchanged"
+        ) from exc
 
 
 def preview_speech(settings: Settings, sentence: str, word: str, spoken: str) -> str:

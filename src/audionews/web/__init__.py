@@ -13,11 +13,13 @@ import importlib
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template_string, request
+from markupsafe import Markup
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from audionews.config import Settings, load_settings
 from audionews.errors import AudionewsError
+from audionews.ingest.rules import neutral_bidi
 from audionews.publish.library import Library
 from audionews.web.context import LIBRARY_KEY, SETTINGS_KEY
 
@@ -43,6 +45,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.url_map.merge_slashes = False  # "//etc/passwd" is a 404, not a redirect to a guess
+    app.jinja_env.finalize = _shown  # every {{ value }} of every page
     app.extensions[SETTINGS_KEY] = settings
     app.config["AUDIONEWS_SETTINGS"] = settings
     app.extensions[LIBRARY_KEY] = Library(settings)
@@ -74,6 +77,14 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.register_error_handler(AudionewsError, _audionews_error)
     app.register_error_handler(NotFound, _not_found)
     return app
+
+
+def _shown(value: Any) -> Any:
+    """Return a template value without unpaired bidi controls (an open U+202E would show the
+    rest of the page's line reversed); markup stays markup."""
+    if isinstance(value, Markup):
+        return Markup(neutral_bidi(str(value)))
+    return neutral_bidi(value) if isinstance(value, str) else value
 
 
 def _wants_json() -> bool:

@@ -360,23 +360,36 @@ def lexicon() -> ResponseReturnValue:
     errors: dict[str, str] = {}
     saved = ""
     word, spoken = form.get("word", "").strip(), form.get("spoken", "").strip()
-    if request.method == "POST":
+    action = form.get("action")
+    if request.method == "POST" and action == "remove":  # needs only the word it names
+        pronunciations.remove_entry(settings, word)
+    elif request.method == "POST" and action == "remove_line":  # a line the lexicon skips
+        number = request.form.get("line", type=int)
+        if number is None:
+            abort(400)
+        try:
+            pronunciations.remove_line(settings, number, request.form.get("digest", ""))
+        except AudionewsError as exc:
+            errors = {"problems": str(exc)}
+    elif request.method == "POST":
         errors = pronunciations.check_entry(word, spoken)
-        if not errors and form.get("action") == "save":
+        if not errors and action == "save":
             pronunciations.save_entry(settings, word, spoken)
             saved = word
-        elif not errors and form.get("action") == "remove":
-            pronunciations.remove_entry(settings, word)
     affected = pronunciations.episodes_saying(settings, saved) if saved else []
     return _render(
         "editor/lexicon.html",
         400 if errors else 200,
         entries=pronunciations.entries(settings),
+        problems=[
+            (p.line, pronunciations.shown(p.text), p.message, pronunciations.line_digest(p.text))
+            for p in pronunciations.problems(settings)
+        ],
         form=form,
         errors=errors,
         saved=saved,
         affected=affected,
-        preview_ready=request.method == "POST" and form.get("action") == "preview" and not errors,
+        preview_ready=request.method == "POST" and action == "preview" and not errors,
     )
 
 
