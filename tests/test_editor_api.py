@@ -94,7 +94,7 @@ def test_bad_requests_say_why(desk: Desk, token: str) -> None:
     client = desk.client()
     cases = [
         ({"text": ""}, 400, "empty"),
-        ({"text": "x", "format": "pdf"}, 400, "format must be"),
+        ({"text": "x", "format": "pdf"}, 400, "'format' must be"),
     ]
     for body, status, words in cases:
         response = client.post("/api/v1/articles", headers=_auth(token), json=body)

@@ -123,6 +123,16 @@ def test_source_format_overrides_extension() -> None:
         ("12 comments", DropKind.NAVIGATION),
         ("5 min read", DropKind.METADATA),
         ("Reporting by Jane Doe; Editing by Mark Potter", DropKind.METADATA),
+        ("Do you have a story for us? Email the news desk.", DropKind.PROMOTION),
+        # A gallery's numbered slide with a long caption, read with the page's main text.
+        (
+            "12/50 Ferry operator doubles its fleet The harbour's ferry operator has ordered six"
+            " new boats, doubling a fleet that has carried commuters across the bay since 1952."
+            " The company said the electric boats would cut its fuel bill by half and let it add"
+            " a late service on Fridays and Saturdays from the spring, when the first two of the"
+            " new vessels arrive from the yard in Norway after their trials at sea are done.",
+            DropKind.CAPTION,
+        ),
     ],
 )
 def test_boilerplate_lines(line: str, kind: DropKind) -> None:

@@ -174,6 +174,11 @@ def test_put_to_an_unpublished_episode_is_409_unless_it_asks_to_republish(desk: 
     (view,) = Library(desk.settings).list_episodes()
     assert view.slug == slug and view.revision == 2
     assert view.mp3.url in (desk.settings.feed_dir / "feed.xml").read_text(encoding="utf-8")
+    # the field is checked like every other: a new article has nothing to put back
+    posted = client.post("/api/v1/articles", headers=auth, json={**body, "republish": True})
+    assert posted.status_code == 400 and posted.get_json()["field"] == "republish"
+    typo = client.put(f"/api/v1/articles/{slug}", headers=auth, json={**body, "republish": 1})
+    assert typo.status_code == 400 and typo.get_json()["field"] == "republish"
 
 
 def test_the_editor_republishes_only_when_asked(desk: Desk) -> None:

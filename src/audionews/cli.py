@@ -509,10 +509,12 @@ def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
 
     Warns (once, on stderr) while owner_email is a placeholder that can receive no mail.
     """
+    from audionews.web.auth import secret_key
     from audionews.web.serve import run_gunicorn
 
     settings = _settings(ctx)
     _warn_about_feed_settings(settings)
+    secret_key(settings)  # made (or refused, in one line) before the workers start
     base = settings.public_url.rstrip("/")
     click.echo(f"feed:   {base}/feed.xml\nplayer: {base}/\nlistening on http://{host}:{port}")
     sys.exit(run_gunicorn(host, port, workers))
@@ -638,7 +640,10 @@ def editors() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.pass_context
 def editors_add(ctx: click.Context, name: str, password_stdin: bool) -> None:
-    """Add editor NAME (or set a new password); prompts for the password twice."""
+    """Add editor NAME, or set a new password (which logs NAME out everywhere).
+
+    Prompts for the password twice.
+    """
     from audionews.publish import accounts
 
     if password_stdin:
@@ -666,7 +671,7 @@ def editors_list(ctx: click.Context) -> None:
 @click.argument("name")
 @click.pass_context
 def editors_remove(ctx: click.Context, name: str) -> None:
-    """Remove editor NAME; revisions they made keep their name."""
+    """Remove editor NAME and end their sessions; revisions they made keep their name."""
     from audionews.publish import accounts
 
     accounts.remove_editor(_settings(ctx), name)

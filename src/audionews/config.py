@@ -79,6 +79,11 @@ class Settings:
     proxy_hops: int = _setting(
         0, "Reverse proxies in front of the server whose X-Forwarded-* headers are trusted."
     )
+    session_hours: float = _setting(
+        12.0,
+        "Hours an editor stays logged in; logging out, a new password or removing the editor "
+        "ends their sessions at once.",
+    )
     default_language: str = _setting(
         "en", "Language assumed when detection is unsure (ISO 639-1 code)."
     )
@@ -175,6 +180,8 @@ def load_settings(
                 f"podcast_guid {settings.podcast_guid!r} is not a UUID: copy the feed's old "
                 "podcast:guid (like 917393e3-1b1e-5cef-ace4-edaa54e1f810) or unset it"
             ) from exc
+    if not settings.session_hours > 0:
+        raise ConfigError("session_hours must be a number of hours above 0, e.g. 12")
     if not 0 <= settings.revision_grace_minutes < MAX_REVISION_GRACE_MINUTES:  # NaN too
         raise ConfigError("revision_grace_minutes must be 0 or more minutes, and less than a year")
     return settings

@@ -18,6 +18,14 @@ class InputError(AudionewsError, ValueError):
     """The article cannot be read: not UTF-8, binary, empty, nothing but boilerplate."""
 
 
+class FieldError(InputError):
+    """A field of an API request is missing, unknown, or of the wrong type or value."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"field {field!r} {message}")
+        self.field = field
+
+
 class UnsupportedLanguageError(AudionewsError, ValueError):
     """The article's language has no installed voice."""
 

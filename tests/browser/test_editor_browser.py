@@ -140,3 +140,59 @@ def test_a_broken_lexicon_line_is_shown_accessibly_and_removed(
         assert path.read_bytes() == before
     finally:
         ctx.close()
+
+
+def test_a_failed_login_takes_focus_to_the_errors_and_names_them_in_the_title(
+    browser: Browser, server: Server
+) -> None:
+    ctx = browser.new_context()
+    try:
+        page = ctx.new_page()
+        page.goto(f"{server.url}/editor/login")
+        page.get_by_label("Name").fill("ana")
+        page.get_by_label("Password").fill("not the password")
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_load_state("load")
+        assert page.title().startswith("Error: Log in")
+        focused = page.evaluate(
+            "() => [document.activeElement.className, document.activeElement.innerText]"
+        )
+        assert focused[0] == "error-summary" and "The name or the password is wrong." in focused[1]
+        page.keyboard.press("Tab")  # the next stop is the link to the field in error
+        assert page.evaluate("() => document.activeElement.getAttribute('href')") == "#password"
+        _login(page, server)
+        assert not page.title().startswith("Error")
+    finally:
+        ctx.close()
+
+
+#: Editor pages that hold a table, with the table's name.
+TABLE_PAGES = {
+    "/editor/": ["Published episodes", "Recent jobs"],
+    "/editor/lexicon": ["Entries"],
+}
+
+
+def test_at_320_px_tables_scroll_in_their_own_region(browser: Browser, server: Server) -> None:
+    ctx = browser.new_context(viewport={"width": 320, "height": 640})
+    try:
+        page = ctx.new_page()
+        _login(page, server)
+        page.goto(f"{server.url}/editor/lexicon")
+        page.get_by_label("Word or phrase as written").fill("Councillor Oyelaran-Whitcombe")
+        page.get_by_label("How to say it").fill("COUN-sil-or oh-yeh-LAH-ran WIT-come")
+        page.get_by_role("button", name="Save").click()
+        page.wait_for_load_state("load")
+        paths = [*TABLE_PAGES, "/editor/new", f"/editor/episodes/{SLUG}/edit",
+                 f"/editor/episodes/{SLUG}/history"]  # fmt: skip
+        for path in paths:
+            page.goto(server.url + path)
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert width <= 320, f"{path} is {width} px wide at 320 px"
+            for name in TABLE_PAGES.get(path, []):
+                region = page.get_by_role("region", name=name)
+                assert region.get_attribute("tabindex") == "0"  # reachable to scroll by keys
+                assert region.locator("table").count() == 1
+            _check(page, f"{path} at 320 px")
+    finally:
+        ctx.close()

@@ -473,7 +473,7 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
     BoilerplateRule(
         DropKind.CAPTION,
         "photo gallery caption",
-        r"(?:image|photo|picture|slide)?\s*\d{1,3}\s*(?:of|/)\s*\d{1,3}\s+(?-i:[A-Z“\"]).{1,400}",
+        r"(?:image|photo|picture|slide)?\s*\d{1,3}\s*(?:of|/)\s*\d{1,3}\s+(?-i:[A-Z“\"]).{1,700}",
     ),
     BoilerplateRule(
         DropKind.CAPTION,
@@ -530,8 +530,9 @@ _BOILERPLATE_RE = re.compile(
     ),
     re.IGNORECASE,
 )
-#: Boilerplate is a short line; longer text is never furniture (the cookie rule is the longest).
-MAX_BOILERPLATE_CHARS = 450
+#: Boilerplate is a short line; longer text is never furniture (a gallery's numbered slide
+#: caption is the longest).
+MAX_BOILERPLATE_CHARS = 720
 
 
 def heads_links(text: str) -> bool:

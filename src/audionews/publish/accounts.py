@@ -1,9 +1,24 @@
-"""Editor accounts, API tokens and the login rate limit, stored in the library database.
+"""Editor accounts and sessions, API tokens and the login throttle, in the library database.
 
-Passwords are hashed with scrypt (werkzeug's generate_password_hash); tokens are random, shown
-once, and stored as SHA-256 (a token is already high-entropy, so a fast hash is enough and lets
-us look it up). Failed logins are counted per client over a window: after LOGIN_MAX_FAILURES
-within LOGIN_WINDOW_S the client must wait.
+Passwords are hashed with scrypt (werkzeug's generate_password_hash); tokens and session ids are
+random, and stored as SHA-256 (they are already high-entropy, so a fast hash is enough and lets
+us look them up). A session lasts `session_hours`; logging out ends it, and a new password or
+removing the editor ends all of theirs.
+
+The login throttle slows guessing down without locking the right password out. Every password
+check is counted, before it is made, against the account and against the client's address
+(LOGIN_FREE_PER_ACCOUNT and LOGIN_FREE_PER_ADDRESS checks go ahead at once); past those, each
+further check on that key must wait twice as long as the last (LOGIN_FIRST_DELAY_S, doubling,
+at most LOGIN_MAX_DELAY_S), and an attempt that comes too early is refused without a check and
+without being counted. A right password clears its account's count and takes back its own
+count from the address; counts are forgotten LOGIN_WINDOW_S after a key's last attempt.
+
+Counting happens in the database, so every gunicorn worker (and every process) shares it, and
+each reservation is one compare-and-set UPDATE: parallel attempts cannot all read the same
+count and go ahead. Flask-Limiter was measured for this and does not fit: its storages are
+memory (one per worker), Redis, Memcached or MongoDB, none the SQLite database we run on by
+default; it counts a failure only after the response (30 parallel wrong passwords were all
+checked), and past its limit it refuses the right password too.
 """
 
 from __future__ import annotations
@@ -15,8 +30,10 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from audionews.config import Settings
@@ -25,8 +42,18 @@ from audionews.publish import store
 
 PASSWORD_METHOD = "scrypt"
 MIN_PASSWORD_LENGTH = 10
-LOGIN_MAX_FAILURES = 5
+#: Password checks that go ahead at once, per account and per client address (the address
+#: allows more: editors behind one proxy share it, and its counts are not cleared by a login).
+LOGIN_FREE_PER_ACCOUNT = 5
+LOGIN_FREE_PER_ADDRESS = 20
+#: The wait before the next check once the free ones are used; it doubles with each further one.
+LOGIN_FIRST_DELAY_S = 1.0
+LOGIN_MAX_DELAY_S = 60.0
+#: A key's count is forgotten this long after its last attempt.
 LOGIN_WINDOW_S = 15 * 60.0
+#: Compare-and-set rounds before a reservation gives up (each one lost means another attempt
+#: was counted meanwhile).
+_RESERVE_ROUNDS = 100
 TOKEN_PREFIX = "an_"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 
@@ -74,6 +101,8 @@ def add_editor(settings: Settings, name: str, password: str) -> AccountView:
             s.add(row)
         else:
             row.password_hash = hashed
+            # a new password ends every session opened with the old one
+            s.execute(delete(store.EditorSession).where(store.EditorSession.editor == name))
         return AccountView(row.name, row.created.replace(tzinfo=UTC))
 
 
@@ -89,6 +118,7 @@ def remove_editor(settings: Settings, name: str) -> None:
     with store.session(settings) as s:
         if not s.execute(delete(store.Editor).where(store.Editor.name == name)).rowcount:  # type: ignore[attr-defined]
             raise NotFoundError(f"no editor {name!r}: see `audionews editors list`")
+        s.execute(delete(store.EditorSession).where(store.EditorSession.editor == name))
 
 
 def editor_exists(settings: Settings, name: str) -> bool:
@@ -98,36 +128,154 @@ def editor_exists(settings: Settings, name: str) -> bool:
 
 def check_password(settings: Settings, name: str, password: str) -> bool:
     """Return True when `password` is the editor's password."""
-    with store.session(settings) as s:
-        hashed = s.scalar(select(store.Editor.password_hash).where(store.Editor.name == name))
+    hashed = None
+    if _NAME.fullmatch(name):  # no query for names no editor can have (NUL, megabytes of text)
+        with store.session(settings) as s:
+            hashed = s.scalar(select(store.Editor.password_hash).where(store.Editor.name == name))
     ok = check_password_hash(hashed or _dummy_hash(), password)
     return ok and hashed is not None
 
 
-# --------------------------------------------------------------------------- login rate limit
+# --------------------------------------------------------------------------- sessions
 
 
-def login_blocked(settings: Settings, client: str, now: float | None = None) -> bool:
-    """Return True when `client` failed to log in too often lately."""
-    since = (now or time.time()) - LOGIN_WINDOW_S
+def open_session(settings: Settings, name: str, now: float | None = None) -> str:
+    """Start a session for editor `name` and return its id (for the session cookie)."""
+    now = time.time() if now is None else now
+    session_id = secrets.token_urlsafe(32)
     with store.session(settings) as s:
-        count = s.scalar(
-            select(func.count(store.LoginAttempt.id)).where(
-                store.LoginAttempt.client == client, store.LoginAttempt.at > since
+        s.execute(delete(store.EditorSession).where(store.EditorSession.expires <= now))
+        s.add(
+            store.EditorSession(
+                id_hash=_digest(session_id),
+                editor=name,
+                created=now,
+                expires=now + settings.session_hours * 3600,
             )
         )
-    return (count or 0) >= LOGIN_MAX_FAILURES
+    return session_id
 
 
-def record_login(settings: Settings, client: str, ok: bool, now: float | None = None) -> None:
-    """Count a failed login for `client`; a success clears its count."""
-    now = now or time.time()
+def session_editor(settings: Settings, session_id: str, now: float | None = None) -> str | None:
+    """Return the editor of a live session, or None when it ended, expired or is unknown."""
+    now = time.time() if now is None else now
     with store.session(settings) as s:
-        if ok:
-            s.execute(delete(store.LoginAttempt).where(store.LoginAttempt.client == client))
-        else:
-            s.add(store.LoginAttempt(client=client, at=now))
-            s.execute(delete(store.LoginAttempt).where(store.LoginAttempt.at < now - 86400))
+        return s.scalar(
+            select(store.Editor.name)
+            .join(store.EditorSession, store.EditorSession.editor == store.Editor.name)
+            .where(
+                store.EditorSession.id_hash == _digest(session_id),
+                store.EditorSession.expires > now,
+            )
+        )
+
+
+def close_session(settings: Settings, session_id: str) -> None:
+    """End one session (logout): its cookie stops working at once."""
+    with store.session(settings) as s:
+        s.execute(
+            delete(store.EditorSession).where(store.EditorSession.id_hash == _digest(session_id))
+        )
+
+
+# --------------------------------------------------------------------------- login throttle
+
+
+def _login_keys(name: str, address: str) -> tuple[tuple[str, int], ...]:
+    """Return the throttle keys of a login attempt with their free checks."""
+    # names no editor can have share one key: guessing them can never succeed anyway
+    account = name if _NAME.fullmatch(name) else "(not a valid name)"
+    return (
+        (f"account:{account}", LOGIN_FREE_PER_ACCOUNT),
+        (f"address:{address[:150]}", LOGIN_FREE_PER_ADDRESS),
+    )
+
+
+def _delay(failures: int, free: int) -> float:
+    """Return the wait after the `failures`-th counted check of a key with `free` free ones."""
+    if failures < free:
+        return 0.0
+    return min(LOGIN_FIRST_DELAY_S * 2 ** min(failures - free, 32), LOGIN_MAX_DELAY_S)
+
+
+def _reserve(settings: Settings, key: str, free: int, now: float) -> float:
+    """Count one check against `key` and return 0.0, or return the seconds left to wait.
+
+    A refusal only reads, so a flood of early attempts costs the database no writes.
+    """
+    table = store.LoginThrottle
+    for _ in range(_RESERVE_ROUNDS):
+        try:
+            with store.session(settings) as s:
+                row = s.get(table, key)
+                if row is None:
+                    # a new key: forget the keys nobody tried for a while, so they do not pile up
+                    s.execute(delete(table).where(table.last < now - LOGIN_WINDOW_S))
+                    s.add(table(key=key, failures=1, last=now, next_allowed=now + _delay(1, free)))
+                    return 0.0  # the commit fails (IntegrityError) if another made it first
+                failures = row.failures if row.last > now - LOGIN_WINDOW_S else 0
+                if failures >= free and row.next_allowed > now:
+                    return row.next_allowed - now
+                changed = s.execute(
+                    update(table)
+                    .where(table.key == key, table.version == row.version)
+                    .values(
+                        failures=failures + 1,
+                        last=now,
+                        next_allowed=now + _delay(failures + 1, free),
+                        version=row.version + 1,
+                    )
+                    .execution_options(synchronize_session=False)
+                ).rowcount  # type: ignore[attr-defined]
+                if changed:
+                    return 0.0
+        except IntegrityError:
+            pass
+    return LOGIN_FIRST_DELAY_S  # so many attempts at once that it is too busy to count: wait
+
+
+def _uncount(settings: Settings, key: str, *, clear: bool = False) -> None:
+    """Take back one counted check of `key` (or, with `clear`, all of them)."""
+    table = store.LoginThrottle
+    values: dict[str, Any] = {"version": table.version + 1}
+    values.update(
+        {"failures": 0, "next_allowed": 0.0} if clear else {"failures": table.failures - 1}
+    )
+    with store.session(settings) as s:
+        s.execute(
+            update(table)
+            .where(table.key == key, table.failures > 0)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def begin_login(settings: Settings, name: str, address: str, now: float | None = None) -> float:
+    """Reserve a password check for `name` from `address`.
+
+    Return 0.0 when the check may go ahead (it counts as failed until `finish_login` says it
+    was right, so a crash in between counts too), else the seconds to wait before trying again.
+    """
+    now = time.time() if now is None else now
+    reserved: list[str] = []
+    for key, free in _login_keys(name, address):
+        wait = _reserve(settings, key, free, now)
+        if wait > 0:
+            for done in reserved:  # refused without a check: nothing to count
+                _uncount(settings, done)
+            return wait
+        reserved.append(key)
+    return 0.0
+
+
+def finish_login(settings: Settings, name: str, address: str, ok: bool) -> None:
+    """After a reserved check: a right password clears the account's count and takes back its
+    own count from the address (other guesses from there still count); a wrong one stays."""
+    if not ok:
+        return
+    (account, _), (client, _) = _login_keys(name, address)
+    _uncount(settings, account, clear=True)
+    _uncount(settings, client)
 
 
 # --------------------------------------------------------------------------- API tokens

@@ -194,7 +194,9 @@ class EpisodeView:
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON contract of /api/episodes/<slug> and `audionews list --json`.
 
-        Public: "revisions" lists the current revision only (earlier ones, uncorrected, are
+        It is public, so it names no editor: editors' login names would help guess passwords
+        (who edited what is in the editor's history and /api/v1/articles/<slug>/revisions).
+        And "revisions" lists the current revision only (earlier ones, uncorrected, are
         for editors: GET /api/v1/articles/<slug>/revisions and the editor's history).
         """
         return {
@@ -231,7 +233,6 @@ class EpisodeView:
                     "number": r.number,
                     "kind": r.kind,
                     "note": r.note,
-                    "editor": r.editor,
                     "created": r.created.isoformat(),
                     "duration_s": round(r.duration_s, 3),
                     "mp3": r.files["mp3"].url if "mp3" in r.files else None,

@@ -1,6 +1,6 @@
-"""Tables of the editor side: jobs, article locks, slug reservations, editors, API tokens, login
-attempts, and the sentences each revision was spoken from (for diffs). Same database as the
-library.
+"""Tables of the editor side: jobs, article locks, slug reservations, editors and their
+sessions, API tokens, the login throttle, and the sentences each revision was spoken from (for
+diffs). Same database as the library.
 
 Kept apart from library.py so the library's own tables and views stay as they are; the two share
 the engine (one per database URL per process), so SQLite's WAL and busy timeout apply here too.
@@ -95,13 +95,30 @@ class ApiToken(Base):
     last_used: Mapped[datetime | None] = mapped_column(nullable=True, default=None)
 
 
-class LoginAttempt(Base):
-    """Failed logins, counted per client address over a window (see accounts.py)."""
+class EditorSession(Base):
+    """A logged-in editor: the session cookie carries a random id whose hash is the key here,
+    so deleting the row ends the session wherever the cookie is (see accounts.py)."""
 
-    __tablename__ = "login_attempts"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    client: Mapped[str] = mapped_column(String(200), index=True)
-    at: Mapped[float] = mapped_column(Float, index=True)
+    __tablename__ = "editor_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the id
+    editor: Mapped[str] = mapped_column(String(100), index=True)
+    created: Mapped[float] = mapped_column(Float)
+    expires: Mapped[float] = mapped_column(Float, index=True)
+
+
+class LoginThrottle(Base):
+    """Password checks counted per key ("account:<name>", "address:<ip>"; see accounts.py).
+
+    `version` grows with every change, so a reservation is one compare-and-set UPDATE: two
+    workers reading the same count cannot both go ahead on it.
+    """
+
+    __tablename__ = "login_throttle"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last: Mapped[float] = mapped_column(Float, default=0.0, index=True)  # last counted attempt
+    next_allowed: Mapped[float] = mapped_column(Float, default=0.0)
+    version: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class RevisionSentences(Base):

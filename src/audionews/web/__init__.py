@@ -18,7 +18,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from audionews.config import Settings, load_settings
-from audionews.errors import AudionewsError
+from audionews.errors import AudionewsError, FieldError
 from audionews.ingest.rules import neutral_bidi
 from audionews.publish.library import Library
 from audionews.web.context import LIBRARY_KEY, SETTINGS_KEY
@@ -91,9 +91,9 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def _error(status: int, title: str, message: str) -> tuple[Response | str, int]:
+def _error(status: int, title: str, message: str, **extra: str) -> tuple[Response | str, int]:
     if _wants_json():
-        return jsonify(error=message, status=status), status
+        return jsonify(error=message, status=status, **extra), status
     page = render_template_string(
         _ERROR_PAGE, status=status, title=title, heading=title, message=message
     )
@@ -101,7 +101,8 @@ def _error(status: int, title: str, message: str) -> tuple[Response | str, int]:
 
 
 def _audionews_error(exc: AudionewsError) -> tuple[Response | str, int]:
-    return _error(exc.http_status, "Something is wrong", str(exc))
+    extra = {"field": exc.field} if isinstance(exc, FieldError) else {}
+    return _error(exc.http_status, "Something is wrong", str(exc), **extra)
 
 
 def _not_found(_exc: NotFound) -> tuple[Response | str, int]:

@@ -1,24 +1,31 @@
 """Editor logins (Flask-Login), CSRF (Flask-WTF), session cookies, and API bearer tokens.
 
 The session cookie is HttpOnly and SameSite=Lax always, and Secure whenever the public URL is
-https (plain http is for localhost development only). The signing key lives in
+https (plain http is for localhost development only). It names a server-side session
+(accounts.open_session) that logging out, a new password or removing the editor deletes, and
+that ends after `session_hours`, like the cookie's signature and its CSRF token. Logging in
+starts a new cookie session (new CSRF token). The signing key lives in
 <instance_dir>/secret_key, made on first use, readable by the owner only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
+from datetime import timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, jsonify, request
-from flask_login import LoginManager, UserMixin
+from flask import Flask, Response, jsonify, request, session
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
 from audionews.config import Settings
+from audionews.errors import ConfigError
 from audionews.publish import accounts
 from audionews.web import context
 
@@ -30,37 +37,84 @@ _READY_KEY = "audionews.auth"
 
 
 class EditorUser(UserMixin):
-    """A logged-in editor; the id is the editor's name."""
+    """A logged-in editor. Flask-Login keeps `get_id()` in the session cookie: here that is the
+    id of a server-side session (accounts.open_session), never the name, so ending the session
+    in the database logs the cookie out wherever it is."""
 
-    def __init__(self, name: str) -> None:
-        self.id = name
+    def __init__(self, name: str, session_id: str) -> None:
+        self.name = name
+        self.session_id = session_id
 
-    @property
-    def name(self) -> str:
-        return str(self.id)
+    def get_id(self) -> str:
+        return self.session_id
 
 
 @login_manager.user_loader
-def _load_user(name: str) -> EditorUser | None:
-    # a removed editor's session stops working at the next request
-    return EditorUser(name) if accounts.editor_exists(context.settings(), name) else None
+def _load_user(session_id: str) -> EditorUser | None:
+    # a session that was closed (logout, new password, editor removed) or expired is no login
+    name = accounts.session_editor(context.settings(), session_id)
+    return EditorUser(name, session_id) if name is not None else None
+
+
+def log_in(name: str) -> None:
+    """Log editor `name` in on a new session: a fresh cookie session, so a new CSRF token too
+    (whatever a visitor's cookie held before login, including a planted session, is dropped)."""
+    session.clear()
+    session.permanent = True  # the cookie ends with the server-side session, not before
+    login_user(EditorUser(name, accounts.open_session(context.settings(), name)))
+
+
+def log_out() -> None:
+    """End the current editor's session on the server and forget the cookie's contents."""
+    user = current_user
+    if user.is_authenticated:
+        accounts.close_session(context.settings(), user.session_id)
+    logout_user()
+    session.clear()
+
+
+#: Shortest signing key accepted from instance/secret_key (we write 64 hex digits).
+MIN_SECRET_CHARS = 32
 
 
 def secret_key(settings: Settings) -> str:
-    """Return the app's signing key, creating instance/secret_key (mode 0600) the first time."""
+    """Return the app's signing key, creating instance/secret_key (mode 0600) the first time.
+
+    The key is written to a temporary file, synced, then linked to its name: the name never
+    points at an empty or half-written key, even after a crash, and when two workers start at
+    once the first link wins and both use that key. A key file that is empty or too short is
+    refused (ConfigError) rather than used: an empty key would sign nothing.
+    """
     path: Path = settings.instance_dir / "secret_key"
     try:
-        return path.read_text(encoding="ascii").strip()
+        return _read_secret(path)
     except FileNotFoundError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
+    fd, temporary = tempfile.mkstemp(prefix=".secret_key.", dir=path.parent)  # mode 0600
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another worker made it first: use theirs
-        return path.read_text(encoding="ascii").strip()
-    with os.fdopen(fd, "w", encoding="ascii") as f:
-        f.write(key)
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(secrets.token_hex(32))
+            f.flush()
+            os.fsync(f.fileno())
+        with contextlib.suppress(FileExistsError):  # another worker made it first: use theirs
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> str:
+    try:
+        key = path.read_text(encoding="ascii").strip()
+    except UnicodeDecodeError:
+        key = ""
+    if len(key) < MIN_SECRET_CHARS:
+        raise ConfigError(
+            f"{path} holds no usable key (empty or shorter than {MIN_SECRET_CHARS} characters, "
+            "perhaps from a crash while it was written): delete it and start again to make a "
+            "new one (editors then log in again)"
+        )
     return key
 
 
@@ -82,8 +136,10 @@ def init_app(app: Flask) -> None:
         # checked by the editor blueprint on every unsafe request, not app-wide: the token API
         # carries no cookies and the public pages have no forms
         WTF_CSRF_CHECK_DEFAULT=False,
-        # a token lives as long as the session: an editor may spend hours on one correction
-        WTF_CSRF_TIME_LIMIT=None,
+        # a session and its CSRF token last `session_hours` (an editor may spend hours on one
+        # correction); the signed cookie itself is refused after that too
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
+        WTF_CSRF_TIME_LIMIT=int(settings.session_hours * 3600),
     )
     login_manager.login_view = "editor.login"
     login_manager.login_message = "Log in to use the editor."

@@ -8,6 +8,7 @@ request a valid CSRF token (else 400). Publishing runs as a background job (publ
 
 from __future__ import annotations
 
+import math
 from pathlib import PurePath
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -25,7 +26,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.datastructures import FileStorage
@@ -49,6 +50,8 @@ editor.record_once(lambda state: auth.init_app(cast(Flask, state.app)))
 UI_LANGUAGE = "en"
 #: Largest article accepted from a form or an upload.
 MAX_ARTICLE_BYTES = 1_000_000
+#: Longest note to listeners a correction may carry.
+MAX_NOTE_CHARS = 1000
 #: Upload extensions -> the ingest format they are read as (the CLI's table).
 UPLOAD_FORMATS = EXTENSIONS
 #: Format choices in the forms ("" = detect from the content).
@@ -58,6 +61,9 @@ FORMAT_CHOICES = {
     "html": "HTML",
     "markdown": "Markdown",
 }
+#: Largest id a database row can have (SQLite and PostgreSQL store 64-bit signed integers): a
+#: larger one in a URL is a 404, not an overflow inside the database driver.
+MAX_ROW_ID = 2**63 - 1
 #: Endpoints that work without a login.
 PUBLIC_ENDPOINTS = {"editor.login", "editor.static"}
 
@@ -111,9 +117,16 @@ def _client() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    """Return `target` if it is a path inside the editor (no open redirects), else the index."""
-    parts = urlsplit(target or "")
-    if target and not parts.scheme and not parts.netloc and parts.path.startswith("/editor/"):
+    """Return `target` if it is a path inside the editor (no open redirects), else the index.
+
+    Only printable ASCII without backslashes is kept: CR/LF would split the Location header
+    (werkzeug refuses it with an error, a 500), and browsers read "\\" as "/", so
+    "/editor/\\..\\" could leave the editor.
+    """
+    target = target or ""
+    parts = urlsplit(target)
+    printable = target.isascii() and target.isprintable() and "\\" not in target
+    if printable and not parts.scheme and not parts.netloc and parts.path.startswith("/editor/"):
         return target
     return url_for("editor.index")
 
@@ -127,13 +140,19 @@ def login() -> ResponseReturnValue:
     errors: dict[str, str] = {}
     name = request.form.get("name", "").strip()
     if request.method == "POST":
-        if accounts.login_blocked(settings, _client()):
-            errors["password"] = "Too many failed attempts. Wait 15 minutes, then try again."
-            return _render("editor/login.html", 429, errors=errors, name=name)
+        wait = accounts.begin_login(settings, name, _client())
+        if wait > 0:
+            seconds = math.ceil(wait)
+            errors["password"] = (
+                f"Too many failed attempts. Wait {seconds} second{'s' if seconds > 1 else ''}, "
+                "then try again."
+            )
+            page, status = _render("editor/login.html", 429, errors=errors, name=name)
+            return page, status, {"Retry-After": str(seconds)}
         ok = accounts.check_password(settings, name, request.form.get("password", ""))
-        accounts.record_login(settings, _client(), ok)
+        accounts.finish_login(settings, name, _client(), ok)
         if ok:
-            login_user(auth.EditorUser(name))
+            auth.log_in(name)
             return redirect(_safe_next(request.args.get("next")))
         errors["password"] = "The name or the password is wrong."
     return _render("editor/login.html", 401 if errors else 200, errors=errors, name=name)
@@ -141,7 +160,7 @@ def login() -> ResponseReturnValue:
 
 @editor.post("/logout")
 def logout() -> ResponseReturnValue:
-    logout_user()
+    auth.log_out()
     return redirect(url_for("editor.login"))
 
 
@@ -158,12 +177,12 @@ def index() -> ResponseReturnValue:
     )
 
 
-@editor.get("/jobs/<int:job_id>")
+@editor.get(f"/jobs/<int(max={MAX_ROW_ID}):job_id>")
 def job(job_id: int) -> ResponseReturnValue:
     return _render("editor/job.html", job=jobs.get_job(context.settings(), job_id))
 
 
-@editor.get("/jobs/<int:job_id>.json")
+@editor.get(f"/jobs/<int(max={MAX_ROW_ID}):job_id>.json")
 def job_json(job_id: int) -> ResponseReturnValue:
     return jobs.get_job(context.settings(), job_id).to_dict()
 
@@ -271,8 +290,8 @@ def _correction_errors(kind: str, note: str) -> dict[str, str]:
         errors["kind"] = "Choose what kind of change this is."
     if not note:
         errors["note"] = "Write the note listeners will hear and read, e.g. what was corrected."
-    elif len(note) > 1000:
-        errors["note"] = "Keep the note under 1000 characters."
+    elif len(note) > MAX_NOTE_CHARS:
+        errors["note"] = f"Keep the note under {MAX_NOTE_CHARS} characters."
     return errors
 
 

@@ -10,29 +10,125 @@
     GET  /api/v1/articles/<slug>/revisions    every revision: who, when, why, what changed
     GET  /api/v1/jobs/<id>                    queued / running (done, total) / published / failed
 
-An article is sent as JSON {"text": ..., "format": "text|html|markdown", "kind", "note"}, as a
+An article is sent as JSON {"text": ..., "format": "text|html|markdown", "kind", "note",
+"republish" (PUT only: true puts an unpublished episode back)}, as a
 multipart upload (field "file", same other fields), or as the raw body with Content-Type
 text/plain, text/html or text/markdown (kind and note then go in the query string).
+Fields are checked against a JSON Schema (FIELDS_SCHEMA, JSON_SCHEMA): a missing, unknown or
+mistyped field is a 400 whose JSON names it ({"error": ..., "status": 400, "field": "text"}).
 Every call needs 'Authorization: Bearer <token>' (audionews tokens add), else 401.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import PurePath
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 
-from audionews.errors import InputError
+from audionews.errors import FieldError, InputError
 from audionews.publish import history, jobs
 from audionews.web import auth, context
-from audionews.web.editor import FORMAT_CHOICES, MAX_ARTICLE_BYTES, UPLOAD_FORMATS
+from audionews.web.editor import (
+    FORMAT_CHOICES,
+    MAX_ARTICLE_BYTES,
+    MAX_NOTE_CHARS,
+    MAX_ROW_ID,
+    UPLOAD_FORMATS,
+)
 
 bp = Blueprint("editor_api", __name__, url_prefix="/api/v1")
 bp.record_once(lambda state: auth.csrf.exempt(bp))
 
 #: Raw body media types -> ingest format.
 BODY_FORMATS = {"text/plain": "text", "text/html": "html", "text/markdown": "markdown"}
+
+#: The fields of an article however they come (a JSON body, a multipart form, or the query
+#: string of a raw body). Unknown fields are refused rather than ignored, so a typo ("notes")
+#: is an error and not a correction published without its note.
+FIELDS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "format": {"enum": list(FORMAT_CHOICES)},
+        "kind": {"enum": list(history.CORRECTION_KINDS)},
+        "note": {"type": "string", "maxLength": MAX_NOTE_CHARS},
+        # PUT only: put an unpublished episode back in the feeds (never done implicitly);
+        # a form or query string sends it as text
+        "republish": {"enum": [True, False, "true", "false"]},
+    },
+    "additionalProperties": False,
+}
+#: A JSON body also carries the article's text, which must be a string (never null or a number,
+#: which str() would publish as an episode titled "None").
+JSON_SCHEMA: dict[str, Any] = {
+    **FIELDS_SCHEMA,
+    "properties": {"text": {"type": "string"}, **FIELDS_SCHEMA["properties"]},
+    "required": ["text"],
+}
+_VALIDATORS = {id(schema): Draft202012Validator(schema) for schema in (FIELDS_SCHEMA, JSON_SCHEMA)}
+#: Python types of parsed JSON -> their JSON names, for messages.
+JSON_TYPES = {
+    type(None): "null",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    str: "a string",
+    list: "an array",
+    dict: "an object",
+}
+
+
+def _check_fields(fields: Any, schema: dict[str, Any]) -> dict[str, Any]:
+    """Return `fields` if they match `schema`, else raise FieldError naming the first bad one."""
+    if not isinstance(fields, dict):
+        raise InputError('send a JSON object: {"text": "...", "format": "text"}')
+    found = best_match(_VALIDATORS[id(schema)].iter_errors(fields))
+    if found is None:
+        for field, value in fields.items():
+            if isinstance(value, str) and not _is_unicode(value):
+                raise FieldError(field, "holds a lone surrogate (\\ud800-\\udfff): send valid text")
+        return fields
+    allowed = list(schema["properties"])
+    if found.validator == "required":
+        missing = next(name for name in schema["required"] if name not in fields)
+        raise FieldError(missing, "is missing: send the article in it")
+    if found.validator == "additionalProperties":
+        unknown = next(name for name in fields if name not in allowed)
+        raise FieldError(unknown, f"is not a field: send only {', '.join(allowed)}")
+    field = str(found.path[0])
+    value = fields[field]
+    if found.validator == "enum":
+        choices = ", ".join(repr(c) for c in found.validator_value)
+        raise FieldError(field, f"must be one of {choices}, not {_json(value)}")
+    if found.validator == "maxLength":
+        raise FieldError(field, f"must have at most {found.validator_value} characters")
+    raise FieldError(field, f"must be a string, not {JSON_TYPES.get(type(value), 'that')}")
+
+
+def _is_unicode(text: str) -> bool:
+    """Return True unless `text` holds a lone surrogate, which JSON allows ("\\ud800") but no
+    UTF-8 file or database column can store."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, str) else JSON_TYPES.get(type(value), "that")
+
+
+def _json_body() -> Any:
+    """Parse the request body as JSON; bad or too deeply nested JSON is the client's error."""
+    try:
+        return json.loads(request.get_data())
+    except (ValueError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise InputError(f"the body is not valid JSON ({reason})") from None
 
 
 def _article() -> tuple[bytes, str, str, dict[str, Any]]:
@@ -41,10 +137,8 @@ def _article() -> tuple[bytes, str, str, dict[str, Any]]:
         raise InputError(f"the article is larger than {MAX_ARTICLE_BYTES // 1000} kB")
     fields: dict[str, Any]
     if request.is_json:
-        fields = request.get_json(silent=True) or {}
-        if not isinstance(fields, dict):
-            raise InputError('send a JSON object: {"text": "...", "format": "text"}')
-        data, filename = str(fields.get("text", "")).encode("utf-8"), ""
+        fields = _check_fields(_json_body(), JSON_SCHEMA)
+        data, filename = fields.pop("text").encode("utf-8"), ""
     elif request.files.get("file") is not None:
         upload = request.files["file"]
         suffix = PurePath(upload.filename or "").suffix.lower()
@@ -55,9 +149,8 @@ def _article() -> tuple[bytes, str, str, dict[str, Any]]:
     else:
         data, filename = request.get_data(), ""
         fields = {"format": BODY_FORMATS.get(request.mimetype, ""), **request.args.to_dict()}
+    _check_fields(fields, FIELDS_SCHEMA)
     source_format = str(fields.get("format") or "")
-    if source_format not in FORMAT_CHOICES:
-        raise InputError(f"format must be one of {', '.join(k for k in FORMAT_CHOICES if k)}")
     if not data.strip():
         raise InputError("the article is empty: send its text")
     if len(data) > MAX_ARTICLE_BYTES:
@@ -74,7 +167,9 @@ def _accepted(job: jobs.JobView) -> tuple[Response, int]:
 @bp.post("/articles")
 @auth.token_required
 def create_article(client: str) -> tuple[Response, int]:
-    data, filename, source_format, _fields = _article()
+    data, filename, source_format, fields = _article()
+    if "republish" in fields:
+        raise FieldError("republish", "is for PUT /api/v1/articles/<slug>, not a new article")
     queued = jobs.submit(
         context.settings(),
         "publish",
@@ -93,9 +188,7 @@ def update_article(slug: str, client: str) -> tuple[Response, int]:
     episode = context.library().get_episode(slug, include_withdrawn=True)
     data, filename, source_format, fields = _article()
     kind = str(fields.get("kind") or "correction")
-    if kind not in history.CORRECTION_KINDS:
-        raise InputError(f"kind must be one of {', '.join(history.CORRECTION_KINDS)}")
-    republish = fields.get("republish") in (True, "true", "1", "yes", "on")
+    republish = fields.get("republish") in (True, "true")
     queued = jobs.submit(
         context.settings(),
         jobs.REPUBLISH_ACTION if republish else "correct",
@@ -123,7 +216,7 @@ def revisions(slug: str, client: str) -> Response:
     )
 
 
-@bp.get("/jobs/<int:job_id>")
+@bp.get(f"/jobs/<int(max={MAX_ROW_ID}):job_id>")
 @auth.token_required
 def job(job_id: int, client: str) -> Response:
     return jsonify(jobs.get_job(context.settings(), job_id).to_dict())

@@ -7,6 +7,12 @@
     return field ? field.value : "";
   }
 
+  // A page that comes back with errors: move focus to their summary, so a screen reader reads
+  // it at once (its role=alert alone is often not spoken when the page has just loaded) and
+  // Tab leads to the first field in error.
+  var summary = document.querySelector(".error-summary");
+  if (summary) summary.focus();
+
   // Job pages: follow the job until it ends; announce state changes only, not every sentence.
   var job = document.querySelector("[data-job-url]");
   if (job) {
