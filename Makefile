@@ -21,11 +21,15 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 install: $(INSTALLED)
 
 ## run: install, publish the bundled samples with the real voice (the clip cache makes a second
-## run instant; unchanged files are skipped), then serve feeds, audio and pages with gunicorn
-## and run a job worker (audionews worker) alongside for the editor's and the API's publishes
+## run instant; unchanged files are skipped), then serve feeds, audio and pages with waitress
+## and run a job worker (audionews worker) alongside for the editor's and the API's publishes.
+## Publishes, worker and server share one public URL: PUBLIC_URL if set (or public_url in
+## instance/config.toml), else the address served, as `audionews serve --print-url` says.
 run: install
-	@for f in samples/*; do $(BIN)/audionews publish "$$f" || exit $$?; done
-	@$(BIN)/audionews worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@url=$$($(BIN)/audionews serve --host $(HOST) --port $(PORT) --print-url) || exit $$?; \
+		export PUBLIC_URL="$$url"; \
+		for f in samples/*; do $(BIN)/audionews publish "$$f" || exit $$?; done; \
+		$(BIN)/audionews worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(BIN)/audionews serve --host $(HOST) --port $(PORT)
 
 # The Podcast Index feed parser (podcast-partytime) for tests/test_feed_clients.py, installed

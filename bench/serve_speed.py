@@ -1,10 +1,12 @@
 """Measure, side by side in one run, how fast the app serves feeds and audio vs. nginx.
 
 Publishes the bundled samples with the fake voice (real MP3s) into a temporary library, then
-serves the same feed/ folder twice on loopback: with `audionews serve`'s gunicorn command, and
-with nginx (the physical ceiling for static files; python's http.server if nginx is missing).
-wrk loads each for a few seconds per case: /feed.xml full, /feed.xml answered 304, and a 64 KiB
-ranged MP3 request. Prints requests/second and the ratio app/static per case.
+serves the same feed/ folder on loopback: with `audionews serve` (waitress), with the gunicorn
+gthread command it replaced (2 workers x 8 threads, when gunicorn is installed), and with nginx
+(the physical ceiling for static files; python's http.server if nginx is missing). wrk loads
+each for a few seconds per case: /feed.xml full, /feed.xml answered 304, and a 64 KiB ranged MP3
+request. Then each app server holds 500 half-sent requests while /healthz is timed. Prints
+requests/second, the ratio app/static per case, and the /healthz times.
 
     .venv/bin/python bench/serve_speed.py [--seconds 5] [--connections 8]
 
@@ -14,6 +16,7 @@ Loopback only, bounded in time. Installs wrk and nginx from Debian if they are m
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import re
 import shutil
@@ -33,7 +36,9 @@ from audionews import pipeline
 from audionews.audio.fake import FakeSynthesizer
 from audionews.config import Settings
 from audionews.publish.library import Library
-from audionews.web.serve import gunicorn_command
+
+SLOW_CLIENTS = 500
+HALF_SENT = b"GET /feed.xml HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: slow"
 
 ROOT = Path(__file__).resolve().parent.parent
 RANGE = "bytes=100000-165535"  # 64 KiB from the middle, as a seeking player asks
@@ -156,6 +161,40 @@ def cases(base: str, mp3_path: str) -> list[tuple[str, str, dict[str, str], int]
     ]
 
 
+def serve_command(port: int) -> list[str]:
+    return [sys.executable, "-m", "audionews", "serve", "--host", "127.0.0.1", "--port", str(port)]
+
+
+def gunicorn_command(port: int, workers: int) -> list[str] | None:
+    """Return the gunicorn gthread command `audionews serve` used to run, if gunicorn is here."""
+    if importlib.util.find_spec("gunicorn") is None:
+        return None
+    return [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
+            str(workers), "--worker-class", "gthread", "--threads", "8",
+            "audionews.web:create_app()"]  # fmt: skip
+
+
+def healthz_beside_slow_clients(base: str) -> float:
+    """Return seconds /healthz takes while SLOW_CLIENTS half-sent requests are held open."""
+    port = int(base.rsplit(":", 1)[1])
+    sockets = []
+    try:
+        for _ in range(SLOW_CLIENTS):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            sockets.append(sock)
+            sock.sendall(HALF_SENT)
+        time.sleep(0.5)
+        started = time.monotonic()
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=10).close()
+        except OSError:
+            return float("inf")
+        return time.monotonic() - started
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 def measure(base: str, mp3_path: str, seconds: int, connections: int) -> dict[str, float]:
     results = {}
     for name, url, headers, expected in cases(base, mp3_path):
@@ -191,10 +230,19 @@ def main() -> None:
             "AUDIONEWS_FEED_DIR": str(settings.feed_dir),
             "PUBLIC_URL": app_base,
         }
-        app_cmd = gunicorn_command("127.0.0.1", app_port, args.workers)
-        print(f"app:    {' '.join(app_cmd[2:])}")
-        with running(app_cmd, f"{app_base}/healthz", env):
-            app = measure(app_base, episode.mp3.path, args.seconds, args.connections)
+        apps: dict[str, dict[str, float]] = {}
+        healthz: dict[str, float] = {}
+        commands = {
+            "audionews serve": serve_command(app_port),
+            "gunicorn gthread": gunicorn_command(app_port, args.workers),
+        }
+        for name, app_cmd in commands.items():
+            if app_cmd is None:
+                continue
+            print(f"{name}: {' '.join(app_cmd[2:])}", flush=True)
+            with running(app_cmd, f"{app_base}/healthz", env):
+                apps[name] = measure(app_base, episode.mp3.path, args.seconds, args.connections)
+                healthz[name] = healthz_beside_slow_clients(app_base)
 
         static_base = f"http://127.0.0.1:{static_port}"
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -224,9 +272,15 @@ def main() -> None:
         f"\nwrk, 1 thread, {args.connections} connections, {args.seconds} s per case, "
         f"{os.cpu_count()} cores shared by client and server"
     )
-    print(f"{'case':<24} {'gunicorn req/s':>15} {static_name + ' req/s':>15} {'ratio':>7}")
-    for name, value in app.items():
-        print(f"{name:<24} {value:>15.0f} {static[name]:>15.0f} {value / static[name]:>7.2f}")
+    names = list(apps)
+    print(f"{'case':<24}" + "".join(f"{n + ' req/s':>24}" for n in [*names, static_name])
+          + "".join(f"{n[:9] + '/static':>18}" for n in names))  # fmt: skip
+    for case, value in static.items():
+        row = "".join(f"{apps[n][case]:>24.0f}" for n in names) + f"{value:>24.0f}"
+        print(f"{case:<24}{row}" + "".join(f"{apps[n][case] / value:>18.2f}" for n in names))
+    for name, seconds in healthz.items():
+        shown = "no answer in 10 s" if seconds == float("inf") else f"{seconds * 1000:.0f} ms"
+        print(f"/healthz beside {SLOW_CLIENTS} half-sent requests, {name}: {shown}")
 
 
 if __name__ == "__main__":

@@ -220,7 +220,7 @@ def test_feed_warns_once_while_the_owner_email_is_the_placeholder(fresh: Setting
 def test_serve_warns_once_before_it_starts(
     fresh: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("audionews.web.serve.run_gunicorn", lambda host, port, workers: 0)
+    monkeypatch.setattr("audionews.web.serve.run", lambda settings, host, port, threads: 0)
     out = CliRunner().invoke(main, ["serve"], env=_cli_env(fresh))
     assert out.exit_code == 0, out.output
     assert out.stderr.count("warning") == 1 and "podcasts@example.org" in out.stderr

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
+import io
+
+import podcastparser
 import pytest
 
 from publish_helpers import Site
@@ -57,6 +61,59 @@ def test_range_past_the_end_is_416(site: Site) -> None:
     response = site.client().get(url, headers={"Range": f"bytes={len(body) + 10}-"})
     assert response.status_code == 416
     assert response.headers["Content-Range"] == f"bytes */{len(body)}"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "bytes=0-1,5-6",  # several ranges: we may answer with the whole file, and do
+        "bytes=0-0, -1",
+        "items=0-5",  # a unit we do not know: must be ignored
+        "bytes=abc",  # not a range at all
+        "bytes=5-2",
+    ],
+)
+def test_ranges_we_do_not_serve_get_the_whole_file(site: Site, header: str) -> None:
+    url, body = _mp3(site)
+    response = site.client().get(url, headers={"Range": header})
+    assert response.status_code == 200
+    assert response.data == body and "Content-Range" not in response.headers
+
+
+def _feed_paths(site: Site) -> list[str]:
+    return ["/feed.xml", f"/feeds/{site.episodes[0].category_slug}.xml"]
+
+
+def test_feeds_are_gzipped_for_clients_that_accept_it(site: Site) -> None:
+    client = site.client()
+    for path in _feed_paths(site):
+        plain = client.get(path)
+        assert "Content-Encoding" not in plain.headers
+        packed = client.get(path, headers={"Accept-Encoding": "gzip, deflate, br"})
+        assert packed.status_code == 200 and packed.headers["Content-Encoding"] == "gzip"
+        assert gzip.decompress(packed.data) == plain.data
+        assert len(packed.data) < len(plain.data) / 2
+        assert int(packed.headers["Content-Length"]) == len(packed.data)
+        assert packed.headers["Content-Type"] == plain.headers["Content-Type"]
+        for response in (plain, packed):
+            assert "Accept-Encoding" in response.headers["Vary"]
+            assert response.cache_control == plain.cache_control
+        assert packed.headers["ETag"] != plain.headers["ETag"]  # two forms, two ETags
+        assert podcastparser.parse(path, io.BytesIO(gzip.decompress(packed.data)))["episodes"]
+
+
+def test_gzipped_feeds_answer_304_and_head(site: Site) -> None:
+    client = site.client()
+    gz = {"Accept-Encoding": "gzip"}
+    for path in _feed_paths(site):
+        packed = client.get(path, headers=gz)
+        etag, modified = packed.headers["ETag"], packed.headers["Last-Modified"]
+        assert client.get(path, headers={**gz, "If-None-Match": etag}).status_code == 304
+        assert client.get(path, headers={**gz, "If-Modified-Since": modified}).status_code == 304
+        head = client.head(path, headers=gz)
+        assert head.data == b"" and head.headers["Content-Length"] == str(len(packed.data))
+        refused = client.get(path, headers={"Accept-Encoding": "gzip;q=0, identity"})
+        assert "Content-Encoding" not in refused.headers
 
 
 def test_conditional_requests_give_304_for_audio_and_feeds(site: Site) -> None:

@@ -1,75 +1,39 @@
-"""The real server: `audionews serve`'s gunicorn command on a free loopback port."""
+"""The real server: `audionews serve` on a free loopback port."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import time
+import gzip
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from email.message import Message
 
 import pytest
 
-from audionews.web.serve import gunicorn_command
+from live_server import serving
 from publish_helpers import Site
 
 pytest_plugins = ["publish_fixtures"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def live(site: Site) -> Iterator[str]:
-    """Run gunicorn over the test site and return its base URL."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "AUDIONEWS_INSTANCE_DIR": str(site.settings.instance_dir),
-        "AUDIONEWS_FEED_DIR": str(site.settings.feed_dir),
-        "PUBLIC_URL": site.settings.public_url,
-    }
-    process = subprocess.Popen(
-        gunicorn_command("127.0.0.1", port, 1),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("gunicorn did not start") from None
-                time.sleep(0.1)
+    """Run `audionews serve` over the test site and return its base URL."""
+    with serving(site.settings) as base:
         yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
 
 
-def _open(url: str, method: str = "GET", **headers: str) -> tuple[int, dict[str, str], bytes]:
+def _open(url: str, method: str = "GET", **headers: str) -> tuple[int, Message, bytes]:
+    """Return status, headers (names in any case, as HTTP allows) and body of one request."""
     request = urllib.request.Request(url, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, dict(response.headers), response.read()
+            return response.status, response.headers, response.read()
     except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers), exc.read()
+        return exc.code, exc.headers, exc.read()
 
 
-def test_gunicorn_serves_ranges_heads_and_304(site: Site, live: str) -> None:
+def test_server_serves_ranges_heads_and_304(site: Site, live: str) -> None:
     episode = site.episodes[0]
     body = (site.settings.feed_dir / episode.mp3.path.lstrip("/")).read_bytes()
     url = live + episode.mp3.path
@@ -86,3 +50,16 @@ def test_gunicorn_serves_ranges_heads_and_304(site: Site, live: str) -> None:
     assert status == 304
     status, _, _ = _open(live + "/episodes/%2e%2e/%2e%2e/instance/audionews.db")
     assert status == 404
+
+
+def test_server_sends_feeds_gzipped_and_ignores_ranges_it_does_not_serve(
+    site: Site, live: str
+) -> None:
+    feed = (site.settings.feed_dir / "feed.xml").read_bytes()
+    status, headers, data = _open(live + "/feed.xml", **{"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(data) == feed
+    episode = site.episodes[0]
+    body = (site.settings.feed_dir / episode.mp3.path.lstrip("/")).read_bytes()
+    status, headers, data = _open(live + episode.mp3.path, Range="bytes=0-1,5-6")
+    assert status == 200 and data == body

@@ -1,4 +1,4 @@
-"""The login throttle: counted atomically per account and per address, across gunicorn workers;
+"""The login throttle: counted atomically per account and per address, across server processes;
 it slows guessing down and never locks the right password out. Editors' names stay private."""
 
 from __future__ import annotations
@@ -6,11 +6,7 @@ from __future__ import annotations
 import http.cookiejar
 import json
 import math
-import os
 import re
-import signal
-import socket
-import subprocess
 import threading
 import time
 import urllib.error
@@ -23,8 +19,8 @@ import pytest
 
 from audionews.config import Settings
 from audionews.publish import accounts
-from audionews.web.serve import gunicorn_command
 from editor_helpers import PASSWORD, Desk, post_form
+from live_server import serving
 from publish_helpers import publish, short_article
 
 pytest_plugins = ["publish_fixtures", "editor_fixtures"]
@@ -38,49 +34,16 @@ def _login(desk: Desk, name: str, password: str) -> int:
     return int(response.status_code)  # type: ignore[attr-defined]
 
 
-# --------------------------------------------------------------------------- real gunicorn
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+# --------------------------------------------------------------------------- real servers
 
 
 @pytest.fixture
-def gunicorn(fresh: Settings) -> Iterator[str]:
-    """Run `audionews serve`'s gunicorn with two workers over a library with editor 'ana'."""
+def servers(fresh: Settings) -> Iterator[list[str]]:
+    """Run two `audionews serve` processes over one library with editor 'ana': two machines'
+    worth of threads racing for the same account's checks."""
     accounts.add_editor(fresh, "ana", PASSWORD)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "AUDIONEWS_INSTANCE_DIR": str(fresh.instance_dir),
-        "AUDIONEWS_FEED_DIR": str(fresh.feed_dir),
-        "PUBLIC_URL": base,  # plain http: the session cookie is not Secure-only
-    }
-    process = subprocess.Popen(
-        gunicorn_command("127.0.0.1", port, 2),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("gunicorn did not start") from None
-                time.sleep(0.1)
-        yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
+    with serving(fresh, public_url=False) as first, serving(fresh, public_url=False) as second:
+        yield [first, second]  # plain http: the session cookie is not Secure-only
 
 
 class _Browser:
@@ -106,8 +69,8 @@ class _Browser:
             return exc.code
 
 
-def test_parallel_guesses_get_five_checks_across_gunicorn_workers(gunicorn: str) -> None:
-    browsers = [_Browser(gunicorn) for _ in range(PARALLEL)]
+def test_parallel_guesses_get_five_checks_across_server_processes(servers: list[str]) -> None:
+    browsers = [_Browser(servers[i % len(servers)]) for i in range(PARALLEL)]
     start = threading.Barrier(PARALLEL)
     codes: list[int] = []
 
@@ -127,8 +90,10 @@ def test_parallel_guesses_get_five_checks_across_gunicorn_workers(gunicorn: str)
     # 5 checks, and one more each time a wait (1 s, 2 s, ...) passed during the burst, which
     # only a machine too busy to answer 30 logins in a second sees
     assert accounts.LOGIN_FREE_PER_ACCOUNT <= checks <= 5 + int(math.log2(1 + elapsed)), elapsed
-    time.sleep(accounts.LOGIN_FIRST_DELAY_S + 0.1)
-    assert _Browser(gunicorn).log_in("ana", PASSWORD) == 200  # redirected to the editor
+    # the wait after the last check: the first delay, doubled for each check past the free ones
+    extra = checks - accounts.LOGIN_FREE_PER_ACCOUNT
+    time.sleep(min(accounts.LOGIN_MAX_DELAY_S, accounts.LOGIN_FIRST_DELAY_S * 2**extra) + 0.2)
+    assert _Browser(servers[0]).log_in("ana", PASSWORD) == 200  # redirected to the editor
 
 
 # --------------------------------------------------------------------------- in-process
@@ -164,8 +129,13 @@ def test_a_login_does_not_clear_guesses_at_another_account(desk: Desk) -> None:
 
 def test_one_address_gets_twenty_checks_across_accounts(desk: Desk) -> None:
     for number in range(accounts.LOGIN_FREE_PER_ADDRESS):
+        last = time.monotonic()
         assert _login(desk, f"editor{number}", WRONG) == 401
-    assert _login(desk, "someone-else", WRONG) == 429
+    asked = time.monotonic()
+    code = _login(desk, "someone-else", WRONG)
+    # the next check waits a second after the last one; a machine so busy that the last check
+    # alone took that long has already waited it
+    assert code == 429 or asked - last >= accounts.LOGIN_FIRST_DELAY_S
 
 
 def test_waits_double_up_to_the_cap_and_are_forgotten(fresh: Settings) -> None:
@@ -200,7 +170,7 @@ def test_editors_names_are_not_public(desk: Desk) -> None:
 
 
 def test_names_no_editor_can_have_are_refused_and_throttled_together(desk: Desk) -> None:
-    for name in ("ana\x00", "x" * 100_000, "ana\n\x00", " "):
+    for name in ("ana\x00", "x" * 10_000, "ana\n\x00", " "):  # within the form's size limit
         assert _login(desk, name, PASSWORD) == 401
     assert _login(desk, "\x00", WRONG) == 401
     assert _login(desk, "another\x00", WRONG) == 429  # the sixth try at an impossible name

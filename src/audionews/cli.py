@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from audionews import __version__
-from audionews.config import Settings, load_settings
+from audionews.config import Settings, configured_names, load_settings
 from audionews.errors import AudionewsError, InputError
 
 if TYPE_CHECKING:
@@ -502,22 +502,43 @@ def feed(ctx: click.Context) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn workers.")
+@click.option(
+    "--threads",
+    default=lambda: _serve_module().THREADS,  # lazy: importing waitress slows every command
+    show_default="8",
+    type=click.IntRange(min=1),
+    help="Threads running the app (connections are read and written without a thread each).",
+)
+@click.option(
+    "--print-url",
+    is_flag=True,
+    help="Print the public URL the server would put in links, and exit.",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
-    """Serve feeds, audio, pages and API with gunicorn (a production WSGI server).
+def serve(ctx: click.Context, host: str, port: int, threads: int, print_url: bool) -> None:
+    """Serve feeds, audio, pages and API with waitress, safe against slow clients.
 
-    Warns (once, on stderr) while owner_email is a placeholder that can receive no mail.
+    Without a configured public_url (PUBLIC_URL), links in the feeds and pages name the
+    address served, http://HOST:PORT.
     """
     from audionews.web.auth import secret_key
-    from audionews.web.serve import run_gunicorn
 
+    serving = _serve_module()
     settings = _settings(ctx)
+    if "public_url" not in configured_names():
+        settings = settings.with_overrides(public_url=serving.served_url(host, port))
+    if print_url:
+        click.echo(settings.public_url)
+        return
     _warn_about_feed_settings(settings)
-    secret_key(settings)  # made (or refused, in one line) before the workers start
-    base = settings.public_url.rstrip("/")
-    click.echo(f"feed:   {base}/feed.xml\nplayer: {base}/\nlistening on http://{host}:{port}")
-    sys.exit(run_gunicorn(host, port, workers))
+    secret_key(settings)  # made (or refused, in one line) before the server starts
+    sys.exit(serving.run(settings, host, port, threads))
+
+
+def _serve_module() -> Any:
+    from audionews.web import serve
+
+    return serve
 
 
 # ------------------------------------------------------------------ corrections (issue 6)
@@ -549,7 +570,11 @@ def _report(result: Any, as_json: bool) -> None:
     show_default=True,
     help="What the note is; it is announced with this label.",
 )
-@click.option("--note", default="", help="Note read to listeners and shown in the feed.")
+@click.option(
+    "--note",
+    default="",
+    help="Note read to listeners and shown in the feed (at most 1,000 characters).",
+)
 @click.option("--editor", default="cli", show_default=True, help="Who made the change.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
 @click.pass_context

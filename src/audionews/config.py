@@ -7,6 +7,7 @@ read the conventional unprefixed variable (DATABASE_URL, PUBLIC_URL, REDIS_URL).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tomllib
 import types
@@ -110,9 +111,16 @@ class Settings:
         "", "SQLAlchemy URL; default sqlite:///<instance_dir>/audionews.db.", ("DATABASE_URL",)
     )
     public_url: str = _setting(
-        "http://127.0.0.1:8000", "Base of absolute URLs in feeds.", ("PUBLIC_URL",)
+        "http://127.0.0.1:8000",
+        "Base of absolute URLs in feeds and pages; unset, `audionews serve` uses its address.",
+        ("PUBLIC_URL",),
     )
     redis_url: str = _setting("", "Redis URL for background jobs; default SQLite.", ("REDIS_URL",))
+    request_timeout_s: float = _setting(
+        30.0,
+        "Seconds a client may take to send one request (headers and body) or stay idle "
+        "between requests before `audionews serve` closes its connection.",
+    )
 
     @property
     def clip_cache_dir(self) -> Path:
@@ -133,6 +141,62 @@ class Settings:
 
 ENV_PREFIX = "AUDIONEWS_"
 
+#: Private state (instance_dir, the clip cache, databases, the secret key) is for the owner
+#: only: other users of the machine must not read sources, drafts, password hashes or keys.
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+#: Files SQLite keeps beside a database; it gives them the database file's mode.
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def private_dir(path: Path, tighten: bool = True) -> Path:
+    """Create `path` and its missing parents for the owner only; tighten `path` if it exists.
+
+    Tightening is how state made by an older version, or by hand, becomes private too; a
+    folder we may not change (not ours) is left as it is.
+    """
+    missing = []
+    current = path
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
+        _chmod(folder, PRIVATE_DIR_MODE)  # mkdir's mode passes through the umask
+    if tighten and not missing:
+        _tighten(path)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Make `path` exist (empty if new) readable and writable by its owner only.
+
+    For a database this runs before the driver opens it: SQLite creates files 0644 and gives
+    its -wal and -shm files the database's mode.
+    """
+    if not path.parent.exists():
+        private_dir(path.parent)
+    os.close(os.open(path, os.O_RDONLY | os.O_CREAT, PRIVATE_FILE_MODE))
+    for candidate in (path, *(path.with_name(path.name + s) for s in SQLITE_SIDE_FILES)):
+        _tighten(candidate)
+    return path
+
+
+def _tighten(path: Path) -> None:
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        return
+    if mode & 0o077:
+        _chmod(path, mode & ~0o077)
+
+
+def _chmod(path: Path, mode: int) -> None:
+    with contextlib.suppress(PermissionError):  # not ours to change
+        os.chmod(path, mode)
+
 
 def setting_names() -> list[str]:
     return [f.name for f in fields(Settings)]
@@ -147,9 +211,46 @@ def load_settings(
 ) -> Settings:
     """Read defaults, then the TOML file (instance/config.toml), then the environment."""
     environ = os.environ if environ is None else environ
-    if config_file is None:
-        instance = Path(environ.get(ENV_PREFIX + "INSTANCE_DIR", DEFAULT_INSTANCE_DIR))
-        config_file = instance / "config.toml"
+    config_file = _config_file(config_file, environ)
+    raw = _configured(config_file, environ)
+    hints = typing.get_type_hints(Settings)
+    values = {name: _coerce(name, value, hints[name]) for name, value in raw.items()}
+    settings = Settings(**values)
+    if settings.notices_position not in ("start", "end"):
+        raise ConfigError("notices_position must be 'start' or 'end'")
+    if settings.request_timeout_s <= 0:
+        raise ConfigError("request_timeout_s must be a positive number of seconds")
+    if settings.podcast_guid:
+        try:
+            settings = replace(settings, podcast_guid=str(uuid.UUID(settings.podcast_guid)))
+        except ValueError as exc:
+            raise ConfigError(
+                f"podcast_guid {settings.podcast_guid!r} is not a UUID: copy the feed's old "
+                "podcast:guid (like 917393e3-1b1e-5cef-ace4-edaa54e1f810) or unset it"
+            ) from exc
+    if not settings.session_hours > 0:
+        raise ConfigError("session_hours must be a number of hours above 0, e.g. 12")
+    if not 0 <= settings.revision_grace_minutes < MAX_REVISION_GRACE_MINUTES:  # NaN too
+        raise ConfigError("revision_grace_minutes must be 0 or more minutes, and less than a year")
+    return settings
+
+
+def configured_names(
+    config_file: Path | None = None, environ: typing.Mapping[str, str] | None = None
+) -> set[str]:
+    """Return the names of the settings given in the TOML file or the environment."""
+    environ = os.environ if environ is None else environ
+    return set(_configured(_config_file(config_file, environ), environ))
+
+
+def _config_file(config_file: Path | None, environ: typing.Mapping[str, str]) -> Path:
+    if config_file is not None:
+        return config_file
+    return Path(environ.get(ENV_PREFIX + "INSTANCE_DIR", DEFAULT_INSTANCE_DIR)) / "config.toml"
+
+
+def _configured(config_file: Path, environ: typing.Mapping[str, str]) -> dict[str, Any]:
+    """Return the raw values of the TOML file overridden by the environment, names checked."""
     raw: dict[str, Any] = {}
     if config_file.is_file():
         try:
@@ -167,24 +268,7 @@ def load_settings(
         raise ConfigError(
             f"unknown setting(s) {', '.join(unknown)}: see 'Settings' in the README for the names"
         )
-    hints = typing.get_type_hints(Settings)
-    values = {name: _coerce(name, value, hints[name]) for name, value in raw.items()}
-    settings = Settings(**values)
-    if settings.notices_position not in ("start", "end"):
-        raise ConfigError("notices_position must be 'start' or 'end'")
-    if settings.podcast_guid:
-        try:
-            settings = replace(settings, podcast_guid=str(uuid.UUID(settings.podcast_guid)))
-        except ValueError as exc:
-            raise ConfigError(
-                f"podcast_guid {settings.podcast_guid!r} is not a UUID: copy the feed's old "
-                "podcast:guid (like 917393e3-1b1e-5cef-ace4-edaa54e1f810) or unset it"
-            ) from exc
-    if not settings.session_hours > 0:
-        raise ConfigError("session_hours must be a number of hours above 0, e.g. 12")
-    if not 0 <= settings.revision_grace_minutes < MAX_REVISION_GRACE_MINUTES:  # NaN too
-        raise ConfigError("revision_grace_minutes must be 0 or more minutes, and less than a year")
-    return settings
+    return raw
 
 
 def _coerce(name: str, value: Any, hint: Any) -> Any:

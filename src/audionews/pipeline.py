@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audionews.audio.voices import find_voice, voice_for_language
-from audionews.config import Settings
+from audionews.config import Settings, private_dir
 from audionews.errors import (
     AudionewsError,
     ConflictError,
@@ -227,9 +227,10 @@ def publish(
     is that article's job, `job_id`). An unpublished episode changes only with `republish`.
     """
     from audionews.ingest.rules import neutral_bidi
-    from audionews.publish import feed
+    from audionews.publish import feed, history
     from audionews.publish.library import Library, PublishResult
 
+    note = history.check_note(note)  # before anything is read, built or spoken
     feed.settings_check(settings)  # before any work: a bad feed setting must not half-publish
     library = Library(settings)
     # What editors type is published like the article's own text: no unpaired bidi control.
@@ -300,7 +301,7 @@ def _publish_locked(
     script = script_for_article(article, settings, voice_name=voice_name)
     staging_root = settings.instance_dir / "staging"
     try:
-        staging_root.mkdir(parents=True, exist_ok=True)
+        private_dir(staging_root, tighten=False)
         with tempfile.TemporaryDirectory(dir=staging_root) as staging:
             if existing is not None:
                 previous = files.find_revision_file(library, slug, existing.mp3.name)
@@ -654,6 +655,7 @@ def preview(
     from audionews.publish.library import Library
     from audionews.speech.diff import diff_sentences
 
+    note = history.check_note(note)
     article = read_article(data, filename=filename, source_format=source_format)
     existing = Library(settings).find(slugify(slug or article.headline))
     if existing is not None:

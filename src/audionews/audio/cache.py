@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from audionews.config import private_dir
+
 _MAGIC = b"ANC1"
 _HEADER = struct.Struct("<4sIIII")
 #: A file's last use is recorded to within this many seconds.
@@ -128,7 +130,8 @@ class FileStore:
     def _write(self, key: str, data: bytes) -> None:
         """Store data atomically: write aside, then rename over any old file."""
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.is_dir():
+            private_dir(path.parent, tighten=False)  # clips of drafts are private state too
         handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=self.suffix)
         try:
             with os.fdopen(handle, "wb") as out:

@@ -58,7 +58,7 @@ from audionews.audio.pieces import (
     write_spliced,
 )
 from audionews.audio.synth import Synthesizer, joined
-from audionews.config import Settings
+from audionews.config import Settings, private_dir
 from audionews.errors import AudioError, InputError
 from audionews.models import BuildResult, Script, Timeline
 
@@ -288,7 +288,7 @@ class _PieceEncoder:
         chunks = _Metered(
             master.render(part, source, master.CeilingLimiter(self.rate, ceiling)), meter
         )
-        self.store.root.mkdir(parents=True, exist_ok=True)
+        private_dir(self.store.root, tighten=False)
         handle, temp = tempfile.mkstemp(dir=self.store.root, prefix=".tmp-", suffix=".mp3")
         os.close(handle)
         try:

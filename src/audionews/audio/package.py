@@ -38,6 +38,7 @@ from mutagen.id3 import (
 from mutagen.id3._tags import save_frame
 
 from audionews.audio import ffmpeg
+from audionews.config import private_dir
 from audionews.ingest.rules import neutral_bidi
 from audionews.models import Timeline
 
@@ -193,7 +194,7 @@ def stored_cover(publication: str, cache_dir: Path) -> bytes:
     except OSError:
         pass
     data = default_cover(publication)
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(cache_dir, tighten=False)
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temp.write_bytes(data)
     os.replace(temp, path)

@@ -13,7 +13,7 @@ at most LOGIN_MAX_DELAY_S), and an attempt that comes too early is refused witho
 without being counted. A right password clears its account's count and takes back its own
 count from the address; counts are forgotten LOGIN_WINDOW_S after a key's last attempt.
 
-Counting happens in the database, so every gunicorn worker (and every process) shares it, and
+Counting happens in the database, so every server thread and process (and machine) shares it, and
 each reservation is one compare-and-set UPDATE: parallel attempts cannot all read the same
 count and go ahead. Flask-Limiter was measured for this and does not fit: its storages are
 memory (one per worker), Redis, Memcached or MongoDB, none the SQLite database we run on by

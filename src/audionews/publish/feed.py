@@ -399,6 +399,11 @@ def _stamp_path(settings: Settings) -> Path:
     return settings.instance_dir / "feeds.generation"
 
 
+def _stamp(library: Library) -> str:
+    """Return what the rendered feeds depend on: the library's generation and the public URL."""
+    return f"{library.generation()} {library.settings.public_url}"
+
+
 def render_all(library: Library) -> list[Path]:
     """Render every feed to files under feed/ and remove feeds of empty categories.
 
@@ -407,12 +412,12 @@ def render_all(library: Library) -> list[Path]:
     and the stamp says they are stale.
     """
     settings = library.settings
-    generation = library.generation()
+    stamp = _stamp(library)
     write_cover(settings)
     rendered = [
         (settings.feed_dir / spec.path, render_feed(settings, spec)) for spec in feed_specs(library)
     ]
-    files.atomic_write_many([*rendered, (_stamp_path(settings), str(generation).encode())])
+    files.atomic_write_many([*rendered, (_stamp_path(settings), stamp.encode())])
     written = [path for path, _ in rendered]
     for stale in (settings.feed_dir / "feeds").glob("*.xml"):
         if stale not in written:
@@ -424,8 +429,9 @@ _log = logging.getLogger("audionews.feed")
 
 
 def ensure_rendered(library: Library, *, every: float = 0.0) -> bool:
-    """Render the feeds if the library changed since they were last written, then take earlier
-    revisions whose grace period ended off the site; return False if the feeds are stale.
+    """Render the feeds if the library or the public URL changed since they were last written,
+    then take earlier revisions whose grace period ended off the site; return False if the
+    feeds are stale.
 
     With `every` > 0 the check runs at most that often (seconds) per Library object: the web
     app uses 1 s, since publish renders the feeds itself and this check only repairs a publish
@@ -438,7 +444,7 @@ def ensure_rendered(library: Library, *, every: float = 0.0) -> bool:
     library.feeds_checked_at = now
     stamp = _stamp_path(library.settings)
     try:
-        current = stamp.read_text() == str(library.generation())
+        current = stamp.read_text() == _stamp(library)
     except OSError:
         current = False
     try:

@@ -22,6 +22,7 @@ from typing import IO
 from lxml import etree
 from lxml.builder import E
 
+from audionews.config import private_dir
 from audionews.ingest.rules import neutral_bidi
 from audionews.models import Timeline
 from audionews.publish.library import (
@@ -144,7 +145,12 @@ def find_revision_file(library: Library, slug: str, name: str) -> Path | None:
 
 def withdraw_episode(library: Library, slug: str) -> None:
     """Move every public file of an episode into its private history folder."""
-    move_tree(library.episode_dir(slug), library.private_dirs(slug)[0])
+    move_tree(library.episode_dir(slug), _history_folder(library, slug))
+
+
+def _history_folder(library: Library, slug: str) -> Path:
+    """Return the episode's private history folder, made for the owner only if new."""
+    return private_dir(library.private_dirs(slug)[0], tighten=False)
 
 
 def restore_current(library: Library, episode: EpisodeView) -> None:
@@ -173,7 +179,9 @@ def retire_old_revisions(library: Library, *, now: datetime | None = None) -> li
         if len(episode.revisions) < 2:
             continue
         for name in _due_names(episode, now - grace):
-            target = library.private_dirs(episode.slug)[0] / name
+            if not (folder / name).is_file():
+                continue  # retired already
+            target = _history_folder(library, episode.slug) / name
             if move_file(folder / name, target):
                 moved.append(target)
     return moved

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select
 
 from audionews.config import Settings
+from audionews.errors import InputError
 from audionews.ingest.rules import neutral_bidi
 from audionews.models import Article, Notice, NoticeKind, Sentence
 from audionews.publish import store
@@ -30,6 +31,22 @@ CORRECTION_KINDS = {
     "update": "Update",
     "editors_note": "Editor's note",
 }
+
+#: Longest note an editor may give a revision, in characters: it is spoken as a notice and
+#: shown in the feed, so it says what changed in a sentence or two. The editor's form, the
+#: API and the CLI all hold to it.
+MAX_NOTE_CHARS = 1000
+
+
+def check_note(note: str) -> str:
+    """Return the note without surrounding space, or refuse one longer than MAX_NOTE_CHARS."""
+    note = note.strip()
+    if len(note) > MAX_NOTE_CHARS:
+        raise InputError(
+            f"the note has {len(note):,} characters: keep it to at most {MAX_NOTE_CHARS:,} "
+            "(say what changed in a sentence or two)"
+        )
+    return note
 
 
 def with_editor_notices(article: Article, episode: EpisodeView, kind: str, note: str) -> Article:

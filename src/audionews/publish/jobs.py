@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from audionews.config import Settings
+from audionews.config import Settings, private_file
 from audionews.errors import (
     AudionewsError,
     ConflictError,
@@ -247,7 +247,7 @@ def _queue(settings: Settings) -> tuple[Huey, Any]:
         else:
             from huey import SqliteHuey
 
-            jobs_db(settings).parent.mkdir(parents=True, exist_ok=True)
+            private_file(jobs_db(settings))
             huey = SqliteHuey("audionews", filename=key, results=False)
         task = huey.task(name=TASK_NAME)(_task)
         found = _HUEYS[key] = (huey, task)

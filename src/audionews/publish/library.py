@@ -55,7 +55,7 @@ from sqlalchemy.orm import (
     sessionmaker,
 )
 
-from audionews.config import Settings
+from audionews.config import Settings, private_dir, private_file
 from audionews.errors import ConflictError, NotFoundError
 from audionews.models import BuildResult
 from audionews.naming import slugify
@@ -435,7 +435,7 @@ def _engine(url: str) -> Engine:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets gunicorn workers read while the CLI publishes; busy_timeout waits for the writer.
+    # WAL lets the server read while the CLI publishes; busy_timeout waits for the writer.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
@@ -449,8 +449,9 @@ class Library:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         url = settings.sqlalchemy_url
+        private_dir(settings.instance_dir)
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(url.removeprefix("sqlite:///")))
         self._sessions = sessionmaker(_engine(url), expire_on_commit=False)
         self.base_url = settings.public_url.rstrip("/")
         #: When feed.ensure_rendered last compared the feeds with the database (monotonic),

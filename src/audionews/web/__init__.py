@@ -10,11 +10,12 @@ list of episodes so the feed's links lead somewhere.
 from __future__ import annotations
 
 import importlib
+import io
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template_string, request
 from markupsafe import Markup
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from audionews.config import Settings, load_settings
@@ -30,6 +31,34 @@ OPTIONAL_BLUEPRINTS = (
     ("audionews.web.editor", "editor"),
     ("audionews.web.editor_api", "bp"),
 )
+
+#: Largest request body (bytes) of a form without an article: login, lexicon, rollback... and
+#: of every other route (most take no body at all).
+FORM_BODY_BYTES = 64 * 1024
+#: Endpoints that take an article (pasted, uploaded or sent by the API): the article's limit
+#: plus room for the other form fields and multipart boundaries.
+ARTICLE_ENDPOINTS = frozenset(
+    {
+        "editor.new_article",
+        "editor.edit",
+        "editor.preview",
+        "editor_api.create_article",
+        "editor_api.update_article",
+    }
+)
+
+
+def article_body_bytes() -> int:
+    """Return the body limit of the ARTICLE_ENDPOINTS."""
+    from audionews.web.editor import MAX_ARTICLE_BYTES  # the editor imports this package
+
+    return MAX_ARTICLE_BYTES + FORM_BODY_BYTES
+
+
+def max_body_bytes() -> int:
+    """Return the largest body any route accepts (the server refuses larger ones unread)."""
+    return max(FORM_BODY_BYTES, article_body_bytes())
+
 
 _ERROR_PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ status }} · {{ title }}</title></head>
@@ -74,8 +103,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
         app.register_blueprint(home.bp)
 
+    app.before_request(_limit_body)
     app.register_error_handler(AudionewsError, _audionews_error)
     app.register_error_handler(NotFound, _not_found)
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
     return app
 
 
@@ -85,6 +116,28 @@ def _shown(value: Any) -> Any:
     if isinstance(value, Markup):
         return Markup(neutral_bidi(str(value)))
     return neutral_bidi(value) if isinstance(value, str) else value
+
+
+def _limit_body() -> None:
+    """Bound what this request's body may hold, before a view or a form parser reads it.
+
+    werkzeug refuses a Content-Length over the limit at once. A body of unknown length
+    (chunked, which a server passes on with wsgi.input_terminated) werkzeug would cut at the
+    limit without a word, and a cut article is a wrong article: read it here, at most one byte
+    past the limit, and refuse it whole or pass it on with its length.
+    """
+    limit = article_body_bytes() if request.endpoint in ARTICLE_ENDPOINTS else FORM_BODY_BYTES
+    request.max_content_length = limit
+    request.max_form_memory_size = limit  # a pasted article is one big form field
+    environ = request.environ
+    if environ.get("wsgi.input_terminated") and not environ.get("CONTENT_LENGTH"):
+        body = environ["wsgi.input"].read(limit + 1)
+        if len(body) > limit:
+            raise RequestEntityTooLarge()
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ.pop("wsgi.input_terminated")
+        environ.pop("HTTP_TRANSFER_ENCODING", None)  # de-chunked now: its length is known
 
 
 def _wants_json() -> bool:
@@ -103,6 +156,13 @@ def _error(status: int, title: str, message: str, **extra: str) -> tuple[Respons
 def _audionews_error(exc: AudionewsError) -> tuple[Response | str, int]:
     extra = {"field": exc.field} if isinstance(exc, FieldError) else {}
     return _error(exc.http_status, "Something is wrong", str(exc), **extra)
+
+
+def _too_large(_exc: RequestEntityTooLarge) -> tuple[Response | str, int]:
+    limit = request.max_content_length or FORM_BODY_BYTES
+    return _error(
+        413, "Too large", f"This request is larger than this address accepts ({limit // 1000} kB)."
+    )
 
 
 def _not_found(_exc: NotFound) -> tuple[Response | str, int]:

@@ -24,7 +24,7 @@ from flask import Flask, Response, jsonify, request, session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
-from audionews.config import Settings
+from audionews.config import Settings, private_dir
 from audionews.errors import ConfigError
 from audionews.publish import accounts
 from audionews.web import context
@@ -90,7 +90,7 @@ def secret_key(settings: Settings) -> str:
         return _read_secret(path)
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     fd, temporary = tempfile.mkstemp(prefix=".secret_key.", dir=path.parent)  # mode 0600
     try:
         with os.fdopen(fd, "w", encoding="ascii") as f:

@@ -50,8 +50,6 @@ editor.record_once(lambda state: auth.init_app(cast(Flask, state.app)))
 UI_LANGUAGE = "en"
 #: Largest article accepted from a form or an upload.
 MAX_ARTICLE_BYTES = 1_000_000
-#: Longest note to listeners a correction may carry.
-MAX_NOTE_CHARS = 1000
 #: Upload extensions -> the ingest format they are read as (the CLI's table).
 UPLOAD_FORMATS = EXTENSIONS
 #: Format choices in the forms ("" = detect from the content).
@@ -290,8 +288,8 @@ def _correction_errors(kind: str, note: str) -> dict[str, str]:
         errors["kind"] = "Choose what kind of change this is."
     if not note:
         errors["note"] = "Write the note listeners will hear and read, e.g. what was corrected."
-    elif len(note) > MAX_NOTE_CHARS:
-        errors["note"] = f"Keep the note under {MAX_NOTE_CHARS} characters."
+    elif len(note) > history.MAX_NOTE_CHARS:
+        errors["note"] = f"Keep the note to at most {history.MAX_NOTE_CHARS:,} characters."
     return errors
 
 

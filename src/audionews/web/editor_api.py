@@ -35,7 +35,6 @@ from audionews.web import auth, context
 from audionews.web.editor import (
     FORMAT_CHOICES,
     MAX_ARTICLE_BYTES,
-    MAX_NOTE_CHARS,
     MAX_ROW_ID,
     UPLOAD_FORMATS,
 )
@@ -54,7 +53,7 @@ FIELDS_SCHEMA: dict[str, Any] = {
     "properties": {
         "format": {"enum": list(FORMAT_CHOICES)},
         "kind": {"enum": list(history.CORRECTION_KINDS)},
-        "note": {"type": "string", "maxLength": MAX_NOTE_CHARS},
+        "note": {"type": "string", "maxLength": history.MAX_NOTE_CHARS},
         # PUT only: put an unpublished episode back in the feeds (never done implicitly);
         # a form or query string sends it as text
         "republish": {"enum": [True, False, "true", "false"]},
@@ -197,7 +196,7 @@ def update_article(slug: str, client: str) -> tuple[Response, int]:
         filename=filename,
         source_format=source_format,
         kind=kind,
-        note=str(fields.get("note") or "").strip(),
+        note=history.check_note(str(fields.get("note") or "")),  # 400 now, not a failed job
         editor=f"api:{client}",
     )
     return _accepted(queued)
