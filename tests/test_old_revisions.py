@@ -6,6 +6,7 @@ fetchable or listed publicly; editors still hear them, from private storage, beh
 
 from __future__ import annotations
 
+import stat
 import time
 from collections.abc import Iterable
 from datetime import timedelta
@@ -39,10 +40,9 @@ def test_after_the_grace_period_only_the_current_revision_is_public(desk: Desk) 
     current = Library(settings).get_episode(first.slug)
     public = settings.feed_dir / "episodes" / first.slug
     private = settings.instance_dir / "history" / first.slug
-    assert sorted(p.name for p in public.iterdir()) == sorted(
-        current.files[k].name for k in current.files
-    )
-    assert sorted(p.name for p in private.iterdir()) == sorted(f.name for f in first.files.values())
+    assert sorted(p.name for p in public.iterdir()) == _names(current.files.values())
+    assert sorted(p.name for p in private.iterdir()) == _names(first.files.values())
+    assert stat.S_IMODE(private.stat().st_mode) == 0o700  # private state: the owner's only
     app = create_app(settings)
     app.config["TESTING"] = True
     visitor = app.test_client()
