@@ -100,3 +100,13 @@ def test_expired_sessions_are_refused_and_cleaned_up(desk: Desk) -> None:
     live = accounts.open_session(desk.settings, "ana")  # opening one deletes expired ones
     assert accounts.session_editor(desk.settings, live) == "ana"
     assert accounts.session_editor(desk.settings, stale, now=past) is None
+
+
+def test_public_responses_do_not_vary_by_cookie_but_the_editor_does(desk: Desk) -> None:
+    client = desk.login()  # a visitor who is also an editor: the cookie is sent everywhere
+    for path in ("/feed.xml", "/healthz", "/api/episodes", "/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "cookie" not in response.headers.get("Vary", "").lower(), path  # one cached copy
+        assert "Set-Cookie" not in response.headers, path
+    assert "Cookie" in client.get("/editor/").headers.get("Vary", "")

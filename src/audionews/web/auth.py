@@ -21,6 +21,7 @@ from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, jsonify, request, session
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -34,6 +35,23 @@ csrf = CSRFProtect()
 _F = TypeVar("_F")
 #: Where a blueprint's flag says it has initialised auth for this app.
 _READY_KEY = "audionews.auth"
+#: Blueprints whose pages depend on who is logged in; every other response is the same for
+#: every visitor.
+SESSION_BLUEPRINTS = frozenset({"editor"})
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, left out of public responses.
+
+    Flask-Login looks at the session after every request, so Flask marks every response as
+    varying by cookie and refreshes a logged-in editor's cookie on it: a CDN or a shared cache
+    would then keep a copy of the feed per visitor, or none at all. Feeds, audio, pages and the
+    API are the same whoever asks; only the editor's pages carry and refresh the session.
+    """
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if request.blueprint in SESSION_BLUEPRINTS or session.modified:
+            super().save_session(app, session, response)
 
 
 class EditorUser(UserMixin):
@@ -143,6 +161,7 @@ def init_app(app: Flask) -> None:
     )
     login_manager.login_view = "editor.login"
     login_manager.login_message = "Log in to use the editor."
+    app.session_interface = _SessionInterface()
     login_manager.init_app(app)
     csrf.init_app(app)
     app.extensions[_READY_KEY] = True
