@@ -49,6 +49,9 @@ def test_environment_dict_setting_is_toml_inline_table(tmp_path: Path) -> None:
         ("embed_origins = ['news.example']", "embed_origins entry"),
         ('embed_origins = ["https://a.example; script-src *"]', "embed_origins entry"),
         ("embed_origins = [1]", "embed_origins"),
+        ("revision_grace_minutes = -1", "revision_grace_minutes"),
+        ("revision_grace_minutes = inf", "revision_grace_minutes"),
+        ("revision_grace_minutes = nan", "revision_grace_minutes"),
     ],
 )
 def test_bad_settings_say_what_to_fix(tmp_path: Path, text: str, message: str) -> None:

@@ -24,6 +24,11 @@ from audionews.errors import ConfigError
 DEFAULT_INSTANCE_DIR = Path("instance")
 #: Public output: feed.xml, episodes/<slug>/..., cover art. Safe to sync to a CDN.
 DEFAULT_FEED_DIR = Path("feed")
+#: Minutes an earlier revision's files stay public after a newer revision replaces it: a podcast
+#: app that read the feed just before (feeds are cached for 5 minutes) may still be downloading.
+DEFAULT_REVISION_GRACE_MINUTES = 30.0
+#: A year: longer is no grace period but a mistake (and would overflow date arithmetic).
+MAX_REVISION_GRACE_MINUTES = 365 * 24 * 60.0
 #: User-added Piper voices (*.onnx + *.onnx.json) and the pronunciation lexicon.
 DEFAULT_VOICES_DIR = Path("voices")
 #: A reserved address (RFC 2606) that receives nothing: fine for the demo, `feed`/`serve` warn.
@@ -107,6 +112,12 @@ class Settings:
     loudness_lufs: float = _setting(-19.0, "Integrated loudness target (mono), LUFS.")
     true_peak_dbtp: float = _setting(-1.5, "True-peak ceiling, dBTP.")
     synthesis_threads: int = _setting(2, "CPU threads for the Piper voice.")
+    revision_grace_minutes: float = _setting(
+        DEFAULT_REVISION_GRACE_MINUTES,
+        "Minutes an earlier revision's audio and transcripts stay public after a newer revision "
+        "replaces it (for podcast apps mid-download); then they move to private history (0: at "
+        "once).",
+    )
     database_url: str = _setting(
         "", "SQLAlchemy URL; default sqlite:///<instance_dir>/audionews.db.", ("DATABASE_URL",)
     )
@@ -236,6 +247,8 @@ def load_settings(
             ) from exc
     if not settings.session_hours > 0:
         raise ConfigError("session_hours must be a number of hours above 0, e.g. 12")
+    if not 0 <= settings.revision_grace_minutes < MAX_REVISION_GRACE_MINUTES:  # NaN too
+        raise ConfigError("revision_grace_minutes must be 0 or more minutes, and less than a year")
     return settings
 
 
