@@ -45,6 +45,13 @@ def test_environment_dict_setting_is_toml_inline_table(tmp_path: Path) -> None:
         ("colour = 'blue'", "unknown setting"),
         ("notices_position = 'middle'", "notices_position"),
         ("this is not toml", "not valid TOML"),
+        ("embed_origins = ['https://news.example/articles']", "embed_origins entry"),
+        ("embed_origins = ['news.example']", "embed_origins entry"),
+        ('embed_origins = ["https://a.example; script-src *"]', "embed_origins entry"),
+        ("embed_origins = [1]", "embed_origins"),
+        ("revision_grace_minutes = -1", "revision_grace_minutes"),
+        ("revision_grace_minutes = inf", "revision_grace_minutes"),
+        ("revision_grace_minutes = nan", "revision_grace_minutes"),
     ],
 )
 def test_bad_settings_say_what_to_fix(tmp_path: Path, text: str, message: str) -> None:
@@ -59,3 +66,20 @@ def test_instance_dir_variable_locates_config_file(tmp_path: Path) -> None:
     settings = load_settings(environ={"AUDIONEWS_INSTANCE_DIR": str(tmp_path)})
     assert settings.feed_title == "Evening"
     assert settings.instance_dir == tmp_path
+
+
+def test_embed_origins_from_file_and_environment(tmp_path: Path) -> None:
+    assert Settings().embed_origins == ("*",)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "embed_origins = ['https://News.example/', \"'self'\", 'https://*.news.example:*']\n",
+        encoding="utf-8",
+    )
+    settings = load_settings(config, environ={})
+    assert settings.embed_origins == ("https://news.example", "'self'", "https://*.news.example:*")
+    env = {"AUDIONEWS_EMBED_ORIGINS": "https://a.example, http://[::1]:8080"}
+    settings = load_settings(config, environ=env)
+    assert settings.embed_origins == ("https://a.example", "http://[::1]:8080")
+    # An environment variable cannot be empty to mean "none": CSP's own word says it.
+    none = load_settings(config, environ={"AUDIONEWS_EMBED_ORIGINS": "'none'"})
+    assert none.embed_origins == ()

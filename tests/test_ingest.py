@@ -447,6 +447,20 @@ def test_copied_furniture_of_a_byline_and_its_photo_is_not_read() -> None:
     assert Caption("Buses wait at the depot.", "Ann Roe/The Daily Courier") in article.captions
 
 
+def test_a_copied_gallery_after_the_story_is_not_read() -> None:
+    """A gallery copied with the page: each slide's number and title ("2/30 ..."), a caption
+    in sentences, a credit. The captions are longer than the story, but not the story."""
+    slides = "".join(
+        f"{n}/30 Depot day {n}\n\nDrivers and engineers gathered at the depot on Saturday for "
+        f"the open day, the {n}th photo of the council's own gallery, shown to the public.\n\n"
+        "GETTY IMAGES\n\n"
+        for n in range(1, 8)
+    )
+    data = f"Council approves night buses\n\n{_LONG}\n\n{_SECOND}\n\nDepot open day\n\n{slides}"
+    article = read_article(data.encode(), source_format="text")
+    assert [b.text for b in article.body] == [_LONG, _SECOND]
+
+
 _SECOND = (
     "Drivers' representatives said the board had agreed to hire forty more drivers before the "
     "new timetable starts, so that no route would lose its daytime service to pay for the night."

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from audionews import pipeline
 from audionews.cli import main
 from audionews.config import Settings
-from audionews.errors import NotFoundError
+from audionews.errors import ConflictError, NotFoundError
 from audionews.publish import feed, files
 from audionews.publish.library import Library
 from audionews.web import create_app
@@ -58,7 +58,7 @@ def test_revisions_keep_guid_and_get_new_enclosure_urls(fresh: Settings) -> None
     assert [r.kind for r in second.episode.revisions] == ["published", "correction"]
     assert second.episode.notices[0].kind == "correction"
     assert second.episode.notices[0].date is not None
-    # The first revision's files stay on disk until a later prune, for apps mid-download.
+    # The first revision's files stay public for revision_grace_minutes, for apps mid-download.
     assert (fresh.feed_dir / first.episode.mp3.path.lstrip("/")).is_file()
     assert_current(fresh, 2)
     assert Library(fresh).source_of(SLUG, 1) == short_article()
@@ -89,7 +89,12 @@ def test_unpublish_removes_from_feeds_and_site_but_keeps_history(fresh: Settings
     assert Library(fresh).source_of(SLUG) == short_article()  # private history kept
     client = create_app(fresh).test_client()
     assert client.get(result.episode.mp3.path).status_code == 404
-    back = publish(fresh, short_article())
+    again = publish(fresh, short_article())  # never re-publishes implicitly
+    assert again.action == "unchanged" and "audionews republish" in again.message
+    assert Library(fresh).list_episodes() == []
+    with pytest.raises(ConflictError, match="audionews republish"):  # nor does a new revision
+        publish(fresh, short_article(" A changed sentence."))
+    back = pipeline.republish_episode(SLUG, fresh)
     assert back.action == "republished"
     assert back.episode.guid == result.episode.guid
     assert mp3.is_file()

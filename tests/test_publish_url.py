@@ -9,6 +9,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +23,7 @@ from audionews import pipeline
 from audionews.audio.fake import FakeSynthesizer
 from audionews.cli import main
 from audionews.config import Settings
-from audionews.errors import FetchError
+from audionews.errors import ConflictError, FetchError
 from audionews.publish import accounts, jobs, library, store
 from audionews.publish.library import Library
 from audionews.web import create_app
@@ -138,17 +139,98 @@ def test_a_new_page_never_revises_another_sources_episode(
     assert cli(intranet, "publish", str(pasted)).exit_code == 0
     out = cli(intranet, "publish", server.url("/story"))
     assert out.exit_code == 2
-    assert "an episode 'bridge-reopens-after-repairs' already exists from another source" in (
-        out.output
+    # one rule for every new article sent without a slug: the page decides, and this page is
+    # not the one the episode came from (its headline is the same)
+    assert (
+        "the slug 'bridge-reopens-after-repairs' belongs to another article (from another "
+        "source: a file or pasted text)" in out.output
     )
+    assert "--slug" in out.output and out.output.count("\n") == 1
     assert Library(intranet).get_episode("bridge-reopens-after-repairs").link == ""
     queued = jobs.submit(intranet, "publish", url=server.url("/story"))
     jobs.run_job(intranet, queued.id)
-    assert "already exists from another source" in jobs.get_job(intranet, queued.id).message
+    failed = jobs.get_job(intranet, queued.id)
+    assert failed.state == "failed" and "belongs to another article" in failed.message
+    assert jobs.slug_reserved_by(intranet, "bridge-reopens-after-repairs") == 0
     out = cli(intranet, "publish", server.url("/story"), "--slug", "bridge-from-the-site")
     assert out.exit_code == 0, out.output
     assert Library(intranet).get_episode("bridge-from-the-site").link == canonical(server)
     assert Library(intranet).get_episode("bridge-reopens-after-repairs").revision == 1
+
+
+def test_a_file_never_revises_a_pages_episode_without_a_slug(
+    cli: Any, intranet: Settings, server: PageServer, tmp_path: Path
+) -> None:
+    """The same rule the other way round: the episode came from a page, so a pasted text of
+    the same headline is another source; --slug says it is meant for that episode."""
+    assert cli(intranet, "publish", server.url("/story")).exit_code == 0
+    slug = "bridge-reopens-after-repairs"
+    pasted = tmp_path / "bridge.txt"
+    pasted.write_text("Bridge reopens after repairs\n\nA different story, pasted by hand.\n")
+    out = cli(intranet, "publish", str(pasted))
+    assert out.exit_code == 2
+    assert f"belongs to another article (from another source: {canonical(server)})" in out.output
+    assert Library(intranet).get_episode(slug).revision == 1
+    out = cli(intranet, "publish", str(pasted), "--slug", slug, "--json")
+    assert out.exit_code == 0 and json.loads(out.output)["action"] == "revised", out.output
+    assert Library(intranet).get_episode(slug).link == canonical(server)  # kept
+
+
+def test_a_changed_page_of_an_unpublished_episode_waits_for_republish(
+    cli: Any, intranet: Settings, server: PageServer
+) -> None:
+    slug = "bridge-reopens-after-repairs"
+    assert cli(intranet, "publish", server.url("/story")).exit_code == 0
+    assert cli(intranet, "unpublish", slug).exit_code == 0
+    server.route("/story", html(story(day="Tuesday")))
+    out = cli(intranet, "publish", server.url("/story"))
+    assert out.exit_code == 2 and f"`audionews republish {slug}`" in out.output, out.output
+    queued = jobs.submit(intranet, "publish", url=server.url("/story"))
+    jobs.use_synthesizer(FakeSynthesizer)
+    try:
+        jobs.run_job(intranet, queued.id)
+    finally:
+        jobs.use_synthesizer(None)
+    failed = jobs.get_job(intranet, queued.id)
+    assert failed.state == "failed" and "is unpublished" in failed.message
+    view = Library(intranet).get_episode(slug, include_withdrawn=True)
+    assert not view.is_published and [r.number for r in view.revisions] == [1]
+    assert cli(intranet, "republish", slug).exit_code == 0
+    out = cli(intranet, "publish", server.url("/story"), "--json")
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["episode"]["revision"] == 2
+
+
+def test_a_url_job_reserves_its_pages_slug_once_it_is_fetched(
+    intranet: Settings, server: PageServer
+) -> None:
+    """Fetched, the page's slug is promised to it like an accepted article's: while the job
+    waits for the article, another new article with that headline is refused."""
+    slug = "bridge-reopens-after-repairs"
+    other = b"Bridge reopens after repairs\n\nAnother bridge, another story.\n"
+    queued = jobs.submit(intranet, "publish", url=server.url("/story"))
+    assert jobs.slug_reserved_by(intranet, slug) == 0  # not known before the fetch
+    worker = threading.Thread(target=jobs.run_job, args=(intranet, queued.id))
+    jobs.use_synthesizer(FakeSynthesizer)
+    try:
+        with jobs.hold_article(intranet, slug):  # the job fetches, then waits for the article
+            worker.start()
+            deadline = time.monotonic() + 30
+            while jobs.slug_reserved_by(intranet, slug) != queued.id:
+                assert time.monotonic() < deadline, jobs.get_job(intranet, queued.id).message
+                time.sleep(0.05)
+            with pytest.raises(ConflictError, match="accepted moments ago"):
+                jobs.submit(intranet, "publish", source=other, new_only=True)
+            with pytest.raises(ConflictError, match="reserved for a new article"):
+                pipeline.publish(other, intranet, synthesizer=FakeSynthesizer())
+            assert Library(intranet).find(slug) is None  # the job waits for the article
+        worker.join(60)
+    finally:
+        jobs.use_synthesizer(None)
+    done = jobs.get_job(intranet, queued.id)
+    assert done.state == "published" and done.slug == slug, done.message
+    assert Library(intranet).get_episode(slug).link == canonical(server)
+    assert jobs.slug_reserved_by(intranet, slug) == 0  # the episode holds the slug now
 
 
 def test_cli_refuses_internal_addresses_by_default(

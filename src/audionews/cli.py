@@ -426,7 +426,12 @@ def publish(
 
     A URL (http or https) is fetched: at most 5 MB, 5 redirects and 30 s; never from loopback,
     private or link-local addresses unless the setting allow_private_urls is true. The page's
-    canonical URL becomes the episode's link.
+    canonical URL becomes the episode's link, and publishing that page again makes a new
+    revision of its episode.
+
+    Without --slug, the slug comes from the headline; if an episode with that slug is another
+    article (another headline, or another web page), nothing is published (use `audionews
+    correct` or --slug). An unpublished episode is put back only by `audionews republish`.
     """
     from audionews import pipeline
 
@@ -479,7 +484,10 @@ def list_episodes(ctx: click.Context, as_json: bool) -> None:
 @click.argument("slug")
 @click.pass_context
 def unpublish(ctx: click.Context, slug: str) -> None:
-    """Remove SLUG from the feeds and the site; its revisions stay in the private library."""
+    """Remove SLUG from the feeds and the site; its revisions stay in the private library.
+
+    Waits for a job working on SLUG to finish first, so the job cannot bring it back.
+    """
     from audionews import pipeline
 
     click.echo(pipeline.unpublish(slug, _settings(ctx)).message)
@@ -492,6 +500,16 @@ def _warn_about_feed_settings(settings: Settings) -> None:
     settings_check(settings)
     for warning in settings_warnings(settings):
         click.echo(f"audionews: warning: {warning}", err=True)
+
+
+@main.command()
+@click.argument("slug")
+@click.pass_context
+def republish(ctx: click.Context, slug: str) -> None:
+    """Put the unpublished SLUG back in the feeds and on the site with its current revision."""
+    from audionews import pipeline
+
+    click.echo(pipeline.republish_episode(slug, _settings(ctx)).message)
 
 
 @main.command()
@@ -599,10 +617,9 @@ def correct(
 ) -> None:
     """Publish FILE as a corrected revision of SLUG; only changed sentences are re-spoken."""
     from audionews import pipeline
-    from audionews.publish.jobs import hold_article
 
     _warn_about_lexicon(_settings(ctx))
-    with hold_article(_settings(ctx), slug), _progress_bar("Synthesizing") as progress:
+    with _progress_bar("Synthesizing") as progress:  # pipeline holds the article's lock
         result = pipeline.correct(
             slug,
             file.read_bytes(),
@@ -633,10 +650,9 @@ def regenerate(
 ) -> None:
     """Speak SLUG again as a new revision, e.g. after a lexicon change (cached sentences reused)."""
     from audionews import pipeline
-    from audionews.publish.jobs import hold_article
 
     _warn_about_lexicon(_settings(ctx))
-    with hold_article(_settings(ctx), slug), _progress_bar("Synthesizing") as progress:
+    with _progress_bar("Synthesizing") as progress:  # pipeline holds the article's lock
         result = pipeline.regenerate(
             slug, _settings(ctx), revision=revision, editor=editor, progress=progress
         )

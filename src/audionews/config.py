@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tomllib
 import types
 import typing
@@ -23,10 +24,25 @@ from audionews.errors import ConfigError
 DEFAULT_INSTANCE_DIR = Path("instance")
 #: Public output: feed.xml, episodes/<slug>/..., cover art. Safe to sync to a CDN.
 DEFAULT_FEED_DIR = Path("feed")
+#: Minutes an earlier revision's files stay public after a newer revision replaces it: a podcast
+#: app that read the feed just before (feeds are cached for 5 minutes) may still be downloading.
+DEFAULT_REVISION_GRACE_MINUTES = 30.0
+#: A year: longer is no grace period but a mistake (and would overflow date arithmetic).
+MAX_REVISION_GRACE_MINUTES = 365 * 24 * 60.0
 #: User-added Piper voices (*.onnx + *.onnx.json) and the pronunciation lexicon.
 DEFAULT_VOICES_DIR = Path("voices")
 #: A reserved address (RFC 2606) that receives nothing: fine for the demo, `feed`/`serve` warn.
 DEFAULT_OWNER_EMAIL = "podcasts@example.org"
+#: Sites that may frame /embed/<slug> (CSP frame-ancestors). Any: the episodes are public (the
+#: feed and the audio already are), the embed has nothing to click but playback, so framing
+#: cannot trick a listener into an action (clickjacking), and oEmbed exists so that any CMS, a
+#: partner's or a syndicating site's, can show the player without asking first.
+DEFAULT_EMBED_ORIGINS: tuple[str, ...] = ("*",)
+#: One source of a frame-ancestors list: "*", 'self', or scheme://host[:port], where the host
+#: may start with "*." (any subdomain) and the port may be "*"; a trailing "/" is allowed.
+_EMBED_ORIGIN = re.compile(
+    r"\*|'self'|https?://(\*\.)?([a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(:(\d{1,5}|\*))?/?"
+)
 
 
 def _setting(default: Any, help: str, env: tuple[str, ...] = ()) -> Any:
@@ -96,6 +112,12 @@ class Settings:
     loudness_lufs: float = _setting(-19.0, "Integrated loudness target (mono), LUFS.")
     true_peak_dbtp: float = _setting(-1.5, "True-peak ceiling, dBTP.")
     synthesis_threads: int = _setting(2, "CPU threads for the Piper voice.")
+    revision_grace_minutes: float = _setting(
+        DEFAULT_REVISION_GRACE_MINUTES,
+        "Minutes an earlier revision's audio and transcripts stay public after a newer revision "
+        "replaces it (for podcast apps mid-download); then they move to private history (0: at "
+        "once).",
+    )
     database_url: str = _setting(
         "", "SQLAlchemy URL; default sqlite:///<instance_dir>/audionews.db.", ("DATABASE_URL",)
     )
@@ -114,6 +136,11 @@ class Settings:
         False,
         "Let `publish URL`, the API and the editor fetch pages from loopback, private and "
         "link-local addresses (an intranet CMS); off, a URL cannot reach internal services.",
+    )
+    embed_origins: tuple[str, ...] = _setting(
+        DEFAULT_EMBED_ORIGINS,
+        "Sites allowed to show /embed/<slug> in an iframe (CSP frame-ancestors), e.g. "
+        "['https://news.example', 'https://*.news.example']; '*' any site, [] none.",
     )
 
     @property
@@ -214,6 +241,7 @@ def load_settings(
         raise ConfigError("notices_position must be 'start' or 'end'")
     if settings.request_timeout_s <= 0:
         raise ConfigError("request_timeout_s must be a positive number of seconds")
+    settings = replace(settings, embed_origins=embed_origins(settings.embed_origins))
     if settings.podcast_guid:
         try:
             settings = replace(settings, podcast_guid=str(uuid.UUID(settings.podcast_guid)))
@@ -224,6 +252,8 @@ def load_settings(
             ) from exc
     if not settings.session_hours > 0:
         raise ConfigError("session_hours must be a number of hours above 0, e.g. 12")
+    if not 0 <= settings.revision_grace_minutes < MAX_REVISION_GRACE_MINUTES:  # NaN too
+        raise ConfigError("revision_grace_minutes must be 0 or more minutes, and less than a year")
     return settings
 
 
@@ -263,6 +293,25 @@ def _configured(config_file: Path, environ: typing.Mapping[str, str]) -> dict[st
     return raw
 
 
+def embed_origins(values: typing.Iterable[str]) -> tuple[str, ...]:
+    """Return frame-ancestors sources, lowercased without a trailing "/", or say what is wrong."""
+    result: list[str] = []
+    for value in values:
+        source = value.strip().lower()
+        if source == "'none'":
+            continue  # what CSP calls an empty list; [] says the same
+        if not _EMBED_ORIGIN.fullmatch(source):
+            raise ConfigError(
+                f"embed_origins entry {value!r} is not a site: give scheme and host, like "
+                "https://news.example (no path), '*' for any site, or [] to allow none"
+            )
+        if source.endswith("/"):
+            source = source[:-1]
+        if source not in result:
+            result.append(source)
+    return tuple(result)
+
+
 def _coerce(name: str, value: Any, hint: Any) -> Any:
     """Convert a TOML or environment value to the field's type, or say what was expected."""
     origin = typing.get_origin(hint)
@@ -274,6 +323,12 @@ def _coerce(name: str, value: Any, hint: Any) -> Any:
     try:
         if hint is Path:
             return Path(value)
+        if origin is tuple:
+            # A TOML array, or from the environment a list separated by spaces or commas.
+            items = value.replace(",", " ").split() if isinstance(value, str) else value
+            if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+                raise TypeError
+            return tuple(items)
         if origin is dict:
             if isinstance(value, str):
                 value = tomllib.loads(f"v = {value}")["v"]

@@ -52,6 +52,19 @@ class ConflictError(AudionewsError, RuntimeError):
     http_status = 409
 
 
+class StorageError(AudionewsError, OSError):
+    """Writing to disk failed (a full disk, permissions). The message says what was already done
+    (`result`, when a publish got as far as the database) and what to run once it is fixed."""
+
+    def __init__(self, message: str, result: object = None) -> None:
+        super().__init__(message)
+        #: What the operation had done before the fault (a PublishResult), or None.
+        self.result = result
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 class AudioError(AudionewsError, RuntimeError):
     """Encoding or mastering failed (ffmpeg missing or returned an error)."""
 

@@ -20,13 +20,20 @@ from typing import TYPE_CHECKING
 
 from audionews.audio.voices import find_voice, voice_for_language
 from audionews.config import Settings, private_dir
-from audionews.errors import AudionewsError, ConflictError, InputError, UnsupportedLanguageError
+from audionews.errors import (
+    AudionewsError,
+    ConflictError,
+    InputError,
+    NotFoundError,
+    StorageError,
+    UnsupportedLanguageError,
+)
 from audionews.naming import slugify
 
 if TYPE_CHECKING:
     from audionews.audio.synth import Synthesizer
     from audionews.models import Article, BuildResult, Script
-    from audionews.publish.library import PublishResult
+    from audionews.publish.library import EpisodeView, Library, PublishResult
     from audionews.speech.diff import ScriptDiff
 
 
@@ -196,6 +203,8 @@ def publish(
     note: str = "",
     editor: str = "cli",
     force: bool = False,
+    republish: bool = False,
+    job_id: int = 0,
     link: str = "",
     synthesizer: Synthesizer | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -204,22 +213,26 @@ def publish(
 
     Crash-safe order: build into a private staging folder; copy the files into the episode's
     public folder under new revision names (nothing points at them yet); commit the revision to
-    the database; re-render the feeds (temp file + rename). A failure at any step leaves the
-    previous revision, its files and its feed in place. The first revision's kind is always
-    "published"; later ones take `kind` and `note` (issue 6: correction, editors_note...).
-    A revision with a note, or `force`, is made even when the source is unchanged. Editors'
-    notes (this one and earlier ones) are spoken as notices of the article. `link` is the
-    article's own page (see `fetch_article`); "" keeps the episode's link.
+    the database; re-render the feeds (all replaced at once, or none); take earlier revisions
+    whose grace period ended off the site. A failure at any step leaves the previous revision,
+    its files and its feed in place; a failed write (a full disk) is a StorageError saying what
+    was done and what to run. The first revision's kind is always "published"; later ones take
+    `kind` and `note` (issue 6: correction, editors_note...). A revision with a note, or
+    `force`, is made even when the source is unchanged. Editors' notes (this one and earlier
+    ones) are spoken as notices of the article. `link` is the article's own page, its canonical
+    URL (see `fetch_article`); "" keeps the episode's link.
+
+    The article's lock is held from reading the episode to rendering the feeds, so a running
+    job, `unpublish` and this never interleave. Without an explicit `slug`, the article lands
+    on `article_slug` (the episode of its page, else its headline's slug) and never on another
+    article's episode: one that is not the same article (`_same_article`: another page, or
+    another headline) is refused, and so is a slug reserved for a new article accepted by the
+    API or the editor (unless this is that article's job, `job_id`). An unpublished episode
+    changes only with `republish`.
     """
     from audionews.ingest.rules import neutral_bidi
-    from audionews.publish import feed, files, history
-    from audionews.publish.library import (
-        DEFAULT_CATEGORY,
-        Library,
-        NoticeView,
-        PublishResult,
-        new_revision,
-    )
+    from audionews.publish import feed, history
+    from audionews.publish.library import Library, PublishResult
 
     note = history.check_note(note)  # before anything is read, built or spoken
     feed.settings_check(settings)  # before any work: a bad feed setting must not half-publish
@@ -227,38 +240,91 @@ def publish(
     # What editors type is published like the article's own text: no unpaired bidi control.
     note, category = neutral_bidi(note), neutral_bidi(category) if category else category
     source_hash = hashlib.sha256(data).hexdigest()
-    target = library.find(slugify(slug)) if slug else library.find_by_source(source_hash)
+    named = slugify(slug) if slug else None
+    target = library.find(named) if named else library.find_by_source(source_hash)
     unchanged = target is not None and target.current.source_hash == source_hash
     if target is not None and unchanged and not (note or force):
-        if target.is_published:
+        if target.is_published or not republish:  # an unpublished one says how to put it back
             return PublishResult("unchanged", target)
-        files.move_tree(library.withdrawn_dir / target.slug, library.episode_dir(target.slug))
-        view = library.set_withdrawn(target.slug, False)
-        feed.render_all(library)
-        return PublishResult("republished", view)
+        return republish_episode(target.slug, settings)
 
     with voice_loading(settings, voice_name, synthesizer is None):
         from audionews.ingest.detect import read_article
+        from audionews.publish.jobs import hold_article
 
         article = read_article(data, filename=filename, source_format=source_format)
-        source_notices = article.notices
-        slug = slugify(slug or article.headline)
-        existing = library.find(slug)
-        if existing is not None:
-            article = history.with_editor_notices(article, existing, kind, note)
-        script = script_for_article(article, settings, voice_name=voice_name)
-        staging_root = settings.instance_dir / "staging"
+        slug = named or article_slug(library, article.headline, link)
+        with hold_article(settings, slug, on_wait=_waiting_message(slug)):
+            return _publish_locked(
+                library,
+                article,
+                data,
+                slug=slug,
+                explicit_slug=named is not None,
+                filename=filename,
+                voice_name=voice_name,
+                category=category,
+                kind=kind,
+                note=note,
+                editor=editor,
+                republish=republish,
+                job_id=job_id,
+                link=link,
+                synthesizer=synthesizer,
+                progress=progress,
+            )
+
+
+def article_slug(library: Library, headline: str, link: str = "") -> str:
+    """Return the slug a new article lands on without an explicit one: the episode published
+    from its page (`link`, its canonical URL) if there is one, else its headline's slug."""
+    published = library.find_by_link(link)
+    return published.slug if published is not None else slugify(headline)
+
+
+def _publish_locked(
+    library: Library,
+    article: Article,
+    data: bytes,
+    *,
+    slug: str,
+    explicit_slug: bool,
+    filename: str | None,
+    voice_name: str | None,
+    category: str | None,
+    kind: str,
+    note: str,
+    editor: str,
+    republish: bool,
+    job_id: int,
+    link: str,
+    synthesizer: Synthesizer | None,
+    progress: Callable[[int, int], None] | None,
+) -> PublishResult:
+    """Build and record a revision of `slug` while holding its lock (see `publish`)."""
+    from audionews.publish import files, history
+    from audionews.publish.library import DEFAULT_CATEGORY, NoticeView, PublishResult, new_revision
+
+    settings = library.settings
+    existing = library.find(slug)  # read again under the lock: a job or unpublish may have run
+    _check_target(library, existing, article, link, slug, explicit_slug, republish, job_id)
+    source_notices = article.notices
+    if existing is not None:
+        article = history.with_editor_notices(article, existing, kind, note)
+    script = script_for_article(article, settings, voice_name=voice_name)
+    staging_root = settings.instance_dir / "staging"
+    try:
         private_dir(staging_root, tighten=False)
         with tempfile.TemporaryDirectory(dir=staging_root) as staging:
             if existing is not None:
-                _seed_previous_mp3(
-                    library.episode_dir(slug) / existing.mp3.name, Path(staging), slug
-                )
+                previous = files.find_revision_file(library, slug, existing.mp3.name)
+                if previous is not None:
+                    _seed_previous_mp3(previous, Path(staging), slug)
             result = build_script(
                 script,
                 Path(staging),
                 settings,
-                source_sha256=source_hash,
+                source_sha256=hashlib.sha256(data).hexdigest(),
                 slug=slug,
                 synthesizer=synthesizer,
                 progress=progress,
@@ -268,36 +334,153 @@ def publish(
             built["html"].write_bytes(
                 files.transcript_html(result.timeline, script.title, script.language)
             )
-            if existing is not None and not existing.is_published:
-                files.move_tree(library.withdrawn_dir / slug, library.episode_dir(slug))
             number = library.next_revision_number(slug)
             installed = files.install_revision(built, library.episode_dir(slug), slug, number)
-        chosen = category or (existing.category if existing else "") or script.article.kicker
-        revision = new_revision(
-            result,
-            installed,
-            source=data,
-            source_filename=filename or "",
-            category=chosen or DEFAULT_CATEGORY,
-            kind=kind if existing is not None else "published",
-            note=note,
-            editor=editor,
-            link=link,
+    except OSError as exc:
+        raise StorageError(
+            f"could not write {_where(exc)}: {exc.strerror or exc}; nothing was published and "
+            "the previous revision is still served: free some disk space, then run the same "
+            "command again"
+        ) from exc
+    chosen = category or (existing.category if existing else "") or script.article.kicker
+    revision = new_revision(
+        result,
+        installed,
+        source=data,
+        source_filename=filename or "",
+        category=chosen or DEFAULT_CATEGORY,
+        kind=kind if existing is not None else "published",
+        note=note,
+        editor=editor,
+        link=link,
+    )
+    # The script also speaks the editors' notes, but those live in the revisions (kind +
+    # note): recorded among the source's notices too, each would be listed twice.
+    revision = replace(
+        revision, notices=[NoticeView(str(n.kind), n.text, n.label) for n in source_notices]
+    )
+    try:
+        view = library.record_revision(revision, republish=republish)
+    except BaseException as exc:  # not recorded: its files would lie unlisted in the public folder
+        files.remove_revision(library.episode_dir(slug), installed)
+        if _disk_full(exc):
+            raise StorageError(
+                f"the database could not be written ({getattr(exc, 'orig', exc)}); nothing was "
+                "published and the previous revision is still served: free some disk space, "
+                "then run the same command again"
+            ) from exc
+        raise
+    history.record_sentences(settings, slug, view.revision, script.sentences())
+    done = PublishResult("revised" if existing is not None else "created", view, result)
+    _render_after_commit(library, done)
+    return done
+
+
+def _check_target(
+    library: Library,
+    existing: EpisodeView | None,
+    article: Article,
+    link: str,
+    slug: str,
+    explicit_slug: bool,
+    republish: bool,
+    job_id: int,
+) -> None:
+    """Refuse a publish that would land on another article's episode, or re-publish one."""
+    from audionews.publish.jobs import slug_reserved_by
+
+    reserved_by = slug_reserved_by(library.settings, slug)
+    if existing is None:
+        if reserved_by and reserved_by != job_id:
+            raise ConflictError(
+                f"the slug '{slug}' is reserved for a new article accepted moments ago (job "
+                f"{reserved_by}): publish this one with another slug (--slug), or wait for that "
+                f"job and correct its episode with `audionews correct {slug} FILE`"
+            )
+        return
+    if job_id and reserved_by == job_id:
+        raise ConflictError(
+            f"the episode '{slug}' was published by someone else after this new article was "
+            "accepted: send it again with another headline, or correct that episode instead"
         )
-        # The script also speaks the editors' notes, but those live in the revisions (kind +
-        # note): recorded among the source's notices too, each would be listed twice.
-        revision = replace(
-            revision,
-            notices=[NoticeView(str(n.kind), n.text, n.label) for n in source_notices],
+    if not explicit_slug and not _same_article(existing, article.headline, link):
+        whose = (
+            f"from another source: {existing.link or 'a file or pasted text'}"
+            if link or existing.link
+            else f"headline {existing.title!r}"
         )
-        try:
-            view = library.record_revision(revision)
-        except BaseException:  # not recorded: its files would lie unlisted in the public folder
-            files.remove_revision(library.episode_dir(slug), installed)
-            raise
-        history.record_sentences(settings, slug, view.revision, script.sentences())
+        raise ConflictError(
+            f"the slug '{slug}' belongs to another article ({whose}): to correct that episode "
+            f"run `audionews correct {slug} FILE`; to publish this as a new episode, give it "
+            "another slug with --slug"
+        )
+    if not existing.is_published and not republish:
+        raise ConflictError(_unpublished(slug))
+
+
+def _same_article(existing: EpisodeView, headline: str, link: str) -> bool:
+    """Say whether an article given without a slug is the episode's own, so that it may become
+    a new revision of it (else it is refused: it must not silently replace another article).
+
+    When the article or the episode came from a web page, the page decides (its canonical URL:
+    a page may change its headline, and another page or a pasted text may share it); else the
+    headline does, case, spacing and punctuation aside.
+    """
+    from audionews.naming import same_headline
+
+    if link or existing.link:
+        return link == existing.link
+    return same_headline(existing.title, headline)
+
+
+def _unpublished(slug: str) -> str:
+    from audionews.publish.library import unpublished_message
+
+    return unpublished_message(slug)
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """Return True for a database write that failed for want of space (SQLite: SQLITE_FULL)."""
+    from sqlalchemy.exc import OperationalError
+
+    return isinstance(exc, OperationalError) and "full" in str(exc.orig).lower()
+
+
+def _where(exc: OSError) -> str:
+    return str(exc.filename) if exc.filename else "the episode's files"
+
+
+def _waiting_message(slug: str) -> Callable[[], None]:
+    """Return a callback saying on stderr that a change waits for a job of the same article."""
+
+    def say() -> None:
+        import sys
+
+        print(f"audionews: waiting for the job working on '{slug}' to finish", file=sys.stderr)
+
+    return say
+
+
+def _render_after_commit(library: Library, done: PublishResult) -> None:
+    """Render the feeds after a committed change; take due earlier revisions off the site.
+
+    The change is in the library whatever happens here: a failed write (a full disk) keeps the
+    last good feeds served and raises a StorageError that says so and what to run.
+    """
+    from audionews.publish import feed, files
+
+    try:
         feed.render_all(library)
-        return PublishResult("revised" if existing is not None else "created", view, result)
+    except OSError as exc:
+        library.feeds_current = False
+        raise StorageError(
+            f"{done.message} (saved in the library), but the feeds could not be written "
+            f"({_where(exc)}: {exc.strerror or exc}), so they still show the previous state: "
+            "free some disk space, then run `audionews feed`",
+            result=done,
+        ) from exc
+    with contextlib.suppress(OSError):  # they stay public a little longer; the next render retries
+        files.retire_old_revisions(library)
 
 
 @dataclass(frozen=True)
@@ -306,16 +489,15 @@ class FetchedArticle:
 
     data: bytes  # the page as UTF-8 HTML
     link: str  # its canonical URL (<link rel=canonical>, og:url), else where it was found
-    slug: str  # the episode already published from that link, else from the headline
+    slug: str  # where it lands without an explicit slug (`article_slug`)
 
 
-def fetch_article(url: str, settings: Settings, *, slug: str | None = None) -> FetchedArticle:
+def fetch_article(url: str, settings: Settings) -> FetchedArticle:
     """Fetch an article's web page and read it (FetchError or InputError when that fails).
 
     Only http/https, and no internal addresses unless `allow_private_urls` (net/fetch.py).
-    A page published before (same canonical URL) keeps its episode: it becomes a revision.
-    Without a `slug`, a new page whose headline's slug belongs to an episode of another source
-    is refused (ConflictError): it must not silently become a revision of that one.
+    A page published before (same canonical URL) lands on its episode: it becomes a revision.
+    Whether it may land there is `publish`'s to decide, under the article's lock.
     """
     from audionews.ingest.detect import read_article
     from audionews.ingest.html import page_link
@@ -326,19 +508,7 @@ def fetch_article(url: str, settings: Settings, *, slug: str | None = None) -> F
     data = page.text.encode("utf-8")
     link = page_link(page.text, page.url)
     article = read_article(data, source_format="html")
-    if slug:
-        return FetchedArticle(data, link, slugify(slug))
-    library = Library(settings)
-    published = library.find_by_link(link)
-    if published is not None:
-        return FetchedArticle(data, link, published.slug)
-    chosen = slugify(article.headline)
-    if library.find(chosen) is not None:
-        raise ConflictError(
-            f"an episode '{chosen}' already exists from another source: give this article "
-            "another slug (publish --slug), or correct that episode"
-        )
-    return FetchedArticle(data, link, chosen)
+    return FetchedArticle(data, link, article_slug(Library(settings), article.headline, link))
 
 
 def publish_url(
@@ -352,14 +522,18 @@ def publish_url(
     synthesizer: Synthesizer | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> PublishResult:
-    """Fetch the article at `url` and publish it; its canonical URL becomes the episode's link."""
-    fetched = fetch_article(url, settings, slug=slug)
+    """Fetch the article at `url` and publish it; its canonical URL becomes the episode's link.
+
+    Without a `slug`, a new page whose headline's slug belongs to another article's episode is
+    refused (publish's one rule: `_same_article`); the page's own episode gets a new revision.
+    """
+    fetched = fetch_article(url, settings)
     return publish(
         fetched.data,
         settings,
         source_format="html",
         voice_name=voice_name,
-        slug=fetched.slug,
+        slug=slug,
         category=category,
         editor=editor,
         link=fetched.link,
@@ -386,25 +560,87 @@ def _seed_previous_mp3(previous: Path, staging: Path, slug: str) -> None:
 def unpublish(slug: str, settings: Settings) -> PublishResult:
     """Take an episode out of the feeds and its files off the site; keep its private history.
 
-    The database says "withdrawn" first, then the public folder moves to instance/withdrawn/,
-    then the feeds are rendered: a crash in between leaves files unlisted, never listed and gone.
+    Holds the article's lock (a running job finishes first, and then the episode goes). The
+    database says "withdrawn" first, then the public files move to instance/history/, then the
+    feeds are rendered: a crash in between leaves files unlisted, never listed and gone.
     """
-    from audionews.publish import feed, files
+    from audionews.publish import files
+    from audionews.publish.jobs import hold_article
     from audionews.publish.library import Library, PublishResult
 
     library = Library(settings)
-    view = library.set_withdrawn(slugify(slug), True)
-    files.move_tree(library.episode_dir(view.slug), library.withdrawn_dir / view.slug)
-    feed.render_all(library)
-    return PublishResult("unpublished", view)
+    key = slugify(slug)
+    with hold_article(settings, key, on_wait=_waiting_message(key)):
+        view = library.set_withdrawn(key, True)
+        try:
+            files.withdraw_episode(library, view.slug)
+        except OSError as exc:
+            raise StorageError(
+                f"'{view.slug}' is marked unpublished, but its files could not be moved off "
+                f"the site ({_where(exc)}: {exc.strerror or exc}): fix that, then run "
+                f"`audionews unpublish {view.slug}` again"
+            ) from exc
+        done = PublishResult("unpublished", view)
+        _render_after_commit(library, done)
+        return done
+
+
+def republish_episode(slug: str, settings: Settings) -> PublishResult:
+    """Put an unpublished episode back in the feeds with its current revision (explicitly).
+
+    Its current revision's files go back on the site first, then the database says published,
+    then the feeds are rendered. Earlier revisions' files stay in private history.
+    """
+    from audionews.publish import files
+    from audionews.publish.jobs import hold_article
+    from audionews.publish.library import Library, PublishResult
+
+    library = Library(settings)
+    key = slugify(slug)
+    with hold_article(settings, key, on_wait=_waiting_message(key)):
+        episode = library.get_episode(key, include_withdrawn=True)
+        if episode.is_published:
+            return PublishResult("unchanged", episode)
+        try:
+            files.restore_current(library, episode)
+        except OSError as exc:
+            raise StorageError(
+                f"could not put the files of '{key}' back on the site ({_where(exc)}: "
+                f"{exc.strerror or exc}); it is still unpublished: fix that, then run "
+                f"`audionews republish {key}` again"
+            ) from exc
+        missing = [f.name for f in episode.files.values() if not _public(library, key, f.name)]
+        if missing:
+            raise NotFoundError(
+                f"cannot re-publish '{key}': its files {', '.join(missing)} are in neither "
+                f"{library.episode_dir(key)} nor {library.private_dirs(key)[0]}: publish its "
+                "article again with `audionews correct`"
+            )
+        done = PublishResult("republished", library.set_withdrawn(key, False))
+        _render_after_commit(library, done)
+        return done
+
+
+def _public(library: Library, slug: str, name: str) -> bool:
+    return (library.episode_dir(slug) / name).is_file()
 
 
 def render_feeds(settings: Settings) -> list[Path]:
-    """Render the main feed and the category feeds from the library."""
-    from audionews.publish import feed
+    """Render the main feed and the category feeds from the library, then take earlier
+    revisions whose grace period ended off the site."""
+    from audionews.publish import feed, files
     from audionews.publish.library import Library
 
-    return feed.render_all(Library(settings))
+    library = Library(settings)
+    try:
+        written = feed.render_all(library)
+    except OSError as exc:
+        raise StorageError(
+            f"could not write the feeds ({_where(exc)}: {exc.strerror or exc}); the last good "
+            "feeds are still served: free some disk space, then run `audionews feed` again"
+        ) from exc
+    files.retire_old_revisions(library)
+    return written
 
 
 # --------------------------------------------------------------------------- editors (issue 6)
@@ -420,6 +656,7 @@ def correct(
     editor: str = "cli",
     filename: str | None = None,
     source_format: str | None = None,
+    republish: bool = False,
     synthesizer: Synthesizer | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> PublishResult:
@@ -427,6 +664,7 @@ def correct(
 
     The note is spoken as a notice of `kind` and shown, dated, in the feed and on the page.
     Only sentences whose speech changed are synthesized; the guid stays, the files are new.
+    An unpublished episode is refused unless `republish` (then it is back in the feeds).
     """
     from audionews.publish.history import CORRECTION_KINDS
     from audionews.publish.library import Library
@@ -443,6 +681,7 @@ def correct(
         kind=kind,
         note=note,
         editor=editor,
+        republish=republish,
         synthesizer=synthesizer,
         progress=progress,
     )
@@ -463,24 +702,30 @@ def regenerate(
     With `revision`, roll back: that revision's source becomes the new current revision
     (history is never rewritten). Sentences whose speech did not change come from the cache.
     """
+    from audionews.publish.jobs import hold_article
     from audionews.publish.library import Library
 
     library = Library(settings)
-    episode = library.get_episode(slugify(slug), include_withdrawn=True)
-    submitted = library.submitted(episode.slug, revision)
-    return publish(
-        submitted.data,
-        settings,
-        filename=submitted.filename or None,
-        source_format=submitted.source_format or None,
-        slug=episode.slug,
-        kind="rollback" if revision is not None else "regenerated",
-        note=note or (f"Back to revision {revision}." if revision is not None else ""),
-        editor=editor,
-        force=True,
-        synthesizer=synthesizer,
-        progress=progress,
-    )
+    key = slugify(slug)
+    # the source is read under the lock, so a job that changes the article meanwhile goes first
+    with hold_article(settings, key, on_wait=_waiting_message(key)):
+        episode = library.get_episode(key, include_withdrawn=True)
+        if not episode.is_published:
+            raise ConflictError(_unpublished(episode.slug))
+        submitted = library.submitted(episode.slug, revision)
+        return publish(
+            submitted.data,
+            settings,
+            filename=submitted.filename or None,
+            source_format=submitted.source_format or None,
+            slug=episode.slug,
+            kind="rollback" if revision is not None else "regenerated",
+            note=note or (f"Back to revision {revision}." if revision is not None else ""),
+            editor=editor,
+            force=True,
+            synthesizer=synthesizer,
+            progress=progress,
+        )
 
 
 def preview(

@@ -99,6 +99,8 @@ SECTION_LABEL_RE = re.compile(
 MAX_LABEL_CHARS = 200
 #: A comments label of one singular word, which is as often a subheading or a table's column.
 #: ("Reply" is not: under each comment, it is the comments' surest sign.)
+#: A gallery slide's number and title ("3/50 Star Wars boosts economy", "Image 4 of 12").
+_SLIDE_RE = re.compile(r"(?:(?:image|photo|picture|slide)\s+)?\d{1,3}\s*(?:/|of)\s*\d{1,3}\b", re.I)
 _BARE_LABEL_RE = re.compile(r"(?:comment|response|reaction)\s*[:：]?", re.IGNORECASE)
 _COUNT_RE = re.compile(r"\d[\d,.]*\s*[kKmM]?")
 
@@ -145,7 +147,11 @@ def find_span(lines: list[str]) -> Span:
     """Return where the article lies among a copied page's lines (all of them if unsure)."""
     if not lines:
         return Span(0, 0)
-    prose = [is_prose(line) for line in lines]
+    # A gallery's slides ("3/50 Title", its caption, a credit): the captions are not the body.
+    prose = [
+        is_prose(line) and not (index and _SLIDE_RE.match(lines[index - 1]))
+        for index, line in enumerate(lines)
+    ]
     body = _main_run(lines, prose)
     if body is None:
         return Span(0, len(lines))

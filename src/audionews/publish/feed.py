@@ -3,13 +3,15 @@
 Built with lxml (every text escaped, control characters removed), written to feed/feed.xml and
 feed/feeds/<category>.xml with atomic replaces so a static server or CDN can serve them as is.
 The web app calls `ensure_rendered` before serving, so a feed is never older than the database
-even if a publish died between its database commit and its feed render.
+even if a publish died between its database commit and its feed render. A render that fails
+(a full disk) replaces no feed at all: the last good ones stay served until one succeeds.
 """
 
 from __future__ import annotations
 
 import copy
 import ipaddress
+import logging
 import time
 import uuid
 from collections.abc import Sequence
@@ -29,6 +31,7 @@ from audionews.audio.package import default_cover
 from audionews.config import Settings
 from audionews.errors import ConfigError
 from audionews.ingest.rules import neutral_bidi
+from audionews.publish import files
 from audionews.publish.files import atomic_copy, atomic_write, xml_safe
 from audionews.publish.library import EpisodeView, Library
 
@@ -404,37 +407,55 @@ def _stamp(library: Library) -> str:
 
 
 def render_all(library: Library) -> list[Path]:
-    """Render every feed to files under feed/, atomically, and remove feeds of empty categories."""
+    """Render every feed to files under feed/ and remove feeds of empty categories.
+
+    All feeds, and the stamp saying which library state they show, are replaced together or
+    not at all (files.atomic_write_many): an OSError (a full disk) leaves every feed as it was,
+    and the stamp says they are stale.
+    """
     settings = library.settings
     stamp = _stamp(library)
     write_cover(settings)
-    written: list[Path] = []
-    for spec in feed_specs(library):
-        path = settings.feed_dir / spec.path
-        atomic_write(path, render_feed(settings, spec))
-        written.append(path)
+    rendered = [
+        (settings.feed_dir / spec.path, render_feed(settings, spec)) for spec in feed_specs(library)
+    ]
+    files.atomic_write_many([*rendered, (_stamp_path(settings), stamp.encode())])
+    written = [path for path, _ in rendered]
     for stale in (settings.feed_dir / "feeds").glob("*.xml"):
         if stale not in written:
             stale.unlink(missing_ok=True)
-    atomic_write(_stamp_path(settings), stamp.encode())
     return written
 
 
-def ensure_rendered(library: Library, *, every: float = 0.0) -> None:
-    """Render the feeds if the library or the public URL changed since they were last written.
+_log = logging.getLogger("audionews.feed")
+
+
+def ensure_rendered(library: Library, *, every: float = 0.0) -> bool:
+    """Render the feeds if the library or the public URL changed since they were last written,
+    then take earlier revisions whose grace period ended off the site; return False if the
+    feeds are stale.
 
     With `every` > 0 the check runs at most that often (seconds) per Library object: the web
     app uses 1 s, since publish renders the feeds itself and this check only repairs a publish
-    that died between its commit and its render.
+    that died between its commit and its render. A render that fails (OSError: a full disk) is
+    logged, not raised: the last good feeds stay in place and are served meanwhile.
     """
     now = time.monotonic()
     if now - library.feeds_checked_at < every:
-        return
+        return library.feeds_current
     library.feeds_checked_at = now
     stamp = _stamp_path(library.settings)
     try:
         current = stamp.read_text() == _stamp(library)
     except OSError:
         current = False
-    if not current or not (library.settings.feed_dir / MAIN_FEED).exists():
-        render_all(library)
+    try:
+        if not current or not (library.settings.feed_dir / MAIN_FEED).exists():
+            render_all(library)
+        files.retire_old_revisions(library)
+    except OSError as exc:
+        _log.warning("could not write the feeds (%s): serving the last good ones", exc)
+        library.feeds_current = False
+        return False
+    library.feeds_current = True
+    return True

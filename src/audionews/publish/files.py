@@ -1,24 +1,37 @@
-"""Public files on disk: atomic writes, moving a built revision into place, safe lookups.
+"""Public files on disk: atomic writes, moving a built revision into place, safe lookups, and
+taking files off the site into private history.
 
 Every public file appears under its final name only once complete (write to a hidden temporary
-name in the same folder, then os.replace), so a reader or a crash never sees half a file.
+name in the same folder, then os.replace), so a reader or a crash never sees half a file; a
+write that fails (a full disk) removes its temporary file and leaves the old file served.
 """
 
 from __future__ import annotations
 
+import errno
+import itertools
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import IO
 
 from lxml import etree
 from lxml.builder import E
 
+from audionews.config import private_dir
 from audionews.ingest.rules import neutral_bidi
 from audionews.models import Timeline
-from audionews.publish.library import FILE_KINDS, revision_file_name
+from audionews.publish.library import (
+    FILE_KINDS,
+    EpisodeView,
+    Library,
+    revision_file_name,
+    utcnow,
+)
 
 #: Characters XML 1.0 forbids, plus C1 controls and noncharacters that trip feed readers.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -35,19 +48,42 @@ def _shown(text: str) -> str:
     return neutral_bidi(xml_safe(text))
 
 
+def write_durably(handle: IO[bytes], data: bytes, path: Path) -> None:
+    """Write all of `data` to the open temporary file `path` and make it durable.
+
+    The one place whole files are written (the disk's faults, such as ENOSPC, surface here;
+    tests inject them here).
+    """
+    handle.write(data)
+    handle.flush()
+    os.fsync(handle.fileno())
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write `data` to `path` so readers see the old file or the whole new one, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    atomic_write_many([(path, data)])
+
+
+def atomic_write_many(items: Sequence[tuple[Path, bytes]]) -> None:
+    """Write several files so that either all are replaced or none is (a full disk: none).
+
+    Every new file is written to its temporary name first; only when all are complete are they
+    renamed over the old ones (a rename needs no space).
+    """
+    written: list[tuple[str, Path]] = []
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; public files must be readable by a web server
-        os.replace(tmp, path)
+        for path, data in items:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            written.append((tmp, path))
+            with os.fdopen(fd, "wb") as handle:
+                write_durably(handle, data, Path(tmp))
+            os.chmod(tmp, 0o644)  # mkstemp makes 0600; a web server must read public files
+        for tmp, path in written:
+            os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        for tmp, _ in written:
+            Path(tmp).unlink(missing_ok=True)
         raise
 
 
@@ -65,17 +101,98 @@ def atomic_copy(source: Path, target: Path) -> None:
         raise
 
 
+def move_file(source: Path, target: Path) -> bool:
+    """Move a file to `target` (atomically, across file systems too); False if it was gone."""
+    if not source.is_file():
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(source, target)
+    except FileNotFoundError:
+        return False  # moved by another process meanwhile
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        try:
+            atomic_copy(source, target)  # feed/ and instance/ on different disks
+        except FileNotFoundError:
+            return False
+        source.unlink(missing_ok=True)
+    return True
+
+
 def move_tree(source: Path, target: Path) -> None:
-    """Move a folder to `target` (merging into it if it exists); a missing source is fine."""
+    """Move a folder's files into `target` (merging into it); a missing source is fine."""
     if not source.is_dir():
         return
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(source), str(target))
-        return
     for item in source.iterdir():
-        os.replace(item, target / item.name) if item.is_file() else None
+        if item.is_file():
+            move_file(item, target / item.name)
     shutil.rmtree(source, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- public and private
+
+
+def find_revision_file(library: Library, slug: str, name: str) -> Path | None:
+    """Return a revision's file wherever it is: on the site or in private history."""
+    for root in (library.episode_dir(slug), *library.private_dirs(slug)):
+        found = resolve_public(root, name)
+        if found is not None:
+            return found
+    return None
+
+
+def withdraw_episode(library: Library, slug: str) -> None:
+    """Move every public file of an episode into its private history folder."""
+    move_tree(library.episode_dir(slug), _history_folder(library, slug))
+
+
+def _history_folder(library: Library, slug: str) -> Path:
+    """Return the episode's private history folder, made for the owner only if new."""
+    return private_dir(library.private_dirs(slug)[0], tighten=False)
+
+
+def restore_current(library: Library, episode: EpisodeView) -> None:
+    """Put the current revision's files back on the site (re-publishing); others stay private."""
+    for item in episode.files.values():
+        target = library.episode_dir(episode.slug) / item.name
+        if target.is_file():
+            continue
+        for folder in library.private_dirs(episode.slug):
+            if move_file(folder / item.name, target):
+                break
+
+
+def retire_old_revisions(library: Library, *, now: datetime | None = None) -> list[Path]:
+    """Move the files of revisions replaced more than `revision_grace_minutes` ago off the site,
+    into private history; return where they went.
+
+    Call only when the feeds on disk are current: an earlier revision leaves the site only once
+    no feed lists it. The current revision's files always stay.
+    """
+    now = now or utcnow()
+    grace = timedelta(minutes=library.settings.revision_grace_minutes)
+    moved: list[Path] = []
+    for episode in library.list_episodes():
+        folder = library.episode_dir(episode.slug)
+        if len(episode.revisions) < 2:
+            continue
+        for name in _due_names(episode, now - grace):
+            if not (folder / name).is_file():
+                continue  # retired already
+            target = _history_folder(library, episode.slug) / name
+            if move_file(folder / name, target):
+                moved.append(target)
+    return moved
+
+
+def _due_names(episode: EpisodeView, replaced_before: datetime) -> Iterable[str]:
+    """Names of files of non-current revisions whose successor was made before the cutoff."""
+    revisions = episode.revisions
+    for older, newer in itertools.pairwise(revisions):
+        if older.number != episode.revision and newer.created <= replaced_before:
+            yield from (f.name for f in older.files.values())
 
 
 def install_revision(

@@ -17,7 +17,7 @@ from audionews.errors import InputError
 from audionews.ingest.rules import neutral_bidi
 from audionews.models import Article, Notice, NoticeKind, Sentence
 from audionews.publish import store
-from audionews.publish.library import NOTICE_KINDS, EpisodeView, RevisionView
+from audionews.publish.library import NOTICE_KINDS, EpisodeView, Library, RevisionView
 from audionews.speech.diff import (
     ScriptDiff,
     diff_sentences,
@@ -101,6 +101,7 @@ class HistoryEntry:
 
     revision: RevisionView
     diff: ScriptDiff | None  # None when the sentences of either side were not recorded
+    public: bool = True  # its MP3 is on the site (an earlier revision leaves after a grace)
 
     def to_dict(self) -> dict[str, object]:
         r = self.revision
@@ -111,7 +112,7 @@ class HistoryEntry:
             "editor": r.editor,
             "created": r.created.isoformat(),
             "duration_s": round(r.duration_s, 3),
-            "mp3": r.files["mp3"].url if "mp3" in r.files else None,
+            "mp3": r.files["mp3"].url if "mp3" in r.files and self.public else None,
             "segments_synthesized": r.segments_synthesized,
             "segments_cached": r.segments_cached,
             "diff": self.diff.to_dict(context=False) if self.diff else None,
@@ -122,6 +123,7 @@ def history(settings: Settings, episode: EpisodeView) -> list[HistoryEntry]:
     """Return every revision of `episode`, newest first, each with its diff to the previous."""
     entries = []
     previous: list[Sentence] | None = []
+    folder = Library(settings).episode_dir(episode.slug)
     for revision in episode.revisions:
         current = sentences_of(settings, episode.slug, revision.number)
         diff = (
@@ -129,6 +131,8 @@ def history(settings: Settings, episode: EpisodeView) -> list[HistoryEntry]:
             if current is not None and previous is not None
             else None
         )
-        entries.append(HistoryEntry(revision, diff))
+        mp3 = revision.files.get("mp3")
+        public = mp3 is not None and (folder / mp3.name).is_file()
+        entries.append(HistoryEntry(revision, diff, public))
         previous = current
     return entries[::-1]

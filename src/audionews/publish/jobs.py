@@ -7,9 +7,15 @@ REDIS_URL is set; the task code is the same. Each job is a row of the `jobs` tab
 Safety, because a worker may die at any moment (SIGKILL, power loss):
 - a job publishes through pipeline.publish, whose order keeps the last published revision
   served until the new one is committed, so a killed job never leaves a half-made episode;
-- one job per article at a time: a row in `article_locks` names the owner (host, pid, job) and
-  carries a heartbeat; a second job for the article waits for it; a lock whose owner process is
-  gone or whose heartbeat is older than STALE_AFTER_S is taken over;
+- one change per article at a time: a row in `article_locks` names the owner (host, pid, job)
+  and carries a heartbeat; a second job for the article waits for it, and so do the pipeline's
+  own changes (publish, correct, regenerate, unpublish, republish: they take the lock too, so a
+  job reads the episode's state only once nothing else can change it); a lock whose owner
+  process is gone or whose heartbeat is older than STALE_AFTER_S is taken over;
+- a new article's slug is reserved when it is accepted (`slug_reservations`), so a second new
+  article with the same slug is refused at once (409) rather than becoming a revision of the
+  first (a page from a URL: once it is fetched and its headline known); the reservation ends
+  with its job;
 - `recover` (run by every worker at start and every few seconds, and by status reads) turns a
   "running" job whose worker is gone back into "queued" and enqueues it again, or marks it
   failed after MAX_ATTEMPTS, so no job stays "running" forever.
@@ -17,12 +23,14 @@ Safety, because a worker may die at any moment (SIGKILL, power loss):
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,16 +40,21 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from audionews.config import Settings, private_file
-from audionews.errors import AudionewsError, ConflictError, InputError, NotFoundError
+from audionews.errors import (
+    AudionewsError,
+    ConflictError,
+    InputError,
+    NotFoundError,
+    StorageError,
+)
 from audionews.naming import slugify
 from audionews.publish import store
-from audionews.publish.library import Library
+from audionews.publish.library import Library, PublishResult, unpublished_message
 
 if TYPE_CHECKING:
     from huey import Huey
 
     from audionews.audio.synth import Synthesizer
-    from audionews.publish.library import PublishResult
 
 #: A running job whose worker has not written for this long is considered dead.
 STALE_AFTER_S = 30.0
@@ -88,9 +101,12 @@ def _publish(settings: Settings, job: store.Job, **common: Any) -> PublishResult
         settings,
         filename=job.source_filename or None,
         source_format=job.source_format or None,
-        slug=job.slug,
+        # a page lands where pipeline.article_slug says (its own episode, else job.slug) and,
+        # like any article sent without a slug, only on the same article's episode
+        slug=None if job.source_url else job.slug,
         kind=job.kind,
         note=job.note,
+        job_id=job.id,
         link=job.link,
         **common,
     )
@@ -107,6 +123,7 @@ def _correct(settings: Settings, job: store.Job, **common: Any) -> PublishResult
         note=job.note,
         filename=job.source_filename or None,
         source_format=job.source_format or None,
+        republish=job.action == REPUBLISH_ACTION,
         **common,
     )
 
@@ -123,9 +140,12 @@ def _regenerate(settings: Settings, job: store.Job, **common: Any) -> PublishRes
 ACTIONS: dict[str, Callable[..., PublishResult]] = {
     "publish": _publish,
     "correct": _correct,
+    "republish": _correct,  # a correction that also puts an unpublished episode back
     "regenerate": _regenerate,
     "rollback": _regenerate,
 }
+#: The one action that may change an unpublished episode (re-publishing is never implicit).
+REPUBLISH_ACTION = "republish"
 
 
 # --------------------------------------------------------------------------- views
@@ -266,13 +286,16 @@ def submit(
     """Record a job and queue it; return it as queued (or finished, in immediate mode).
 
     The article is parsed here, so bad input is refused at once instead of failing later.
-    With `new_only`, an article whose slug is taken is refused (ConflictError) rather than
-    published as a new revision of that episode.
+    With `new_only`, an article whose slug is taken (by an episode, or by another new article
+    accepted but not yet published) is refused (ConflictError) rather than published as a new
+    revision of that episode; otherwise its slug is reserved for it until its job ends.
+    A change to an unpublished episode is refused unless the action is "republish".
 
     A job with a `url` (action "publish") carries only the URL: the worker fetches the page, so
     the request that queues it returns at once. The URL's form (and a host written as an
-    address) is checked here; the page's slug is known once it is fetched, and a page
-    published before becomes a new revision of its episode (`new_only` does not apply).
+    address) is checked here; the page's slug is known once it is fetched, and is reserved then
+    (see `_fetch_page`); a page published before becomes a new revision of its episode
+    (`new_only` does not apply).
     """
     if action not in ACTIONS:
         raise InputError(f"unknown action {action!r}: use one of {', '.join(ACTIONS)}")
@@ -292,32 +315,92 @@ def submit(
         slug = slugify(slug or article.headline)
     if not slug and not url:
         raise InputError("a job needs an article, its URL or the slug of an episode")
-    if new_only and Library(settings).find(slugify(slug)) is not None:
+    slug = slugify(slug) if slug else ""  # "" for a URL: known once its page is fetched
+    existing = Library(settings).find(slug) if slug else None
+    if new_only and existing is not None:
         raise ConflictError(
-            f"an episode '{slugify(slug)}' already exists: correct it instead "
-            f"(editor: /editor/episodes/{slugify(slug)}/edit, API: PUT /api/v1/articles/...)"
+            f"an episode '{slug}' already exists: correct it instead "
+            f"(editor: /editor/episodes/{slug}/edit, API: PUT /api/v1/articles/{slug})"
         )
+    if existing is not None and not existing.is_published and action != REPUBLISH_ACTION:
+        raise ConflictError(unpublished_message(slug))
     now = _now()
-    with store.session(settings) as s:
-        job = store.Job(
-            slug=slugify(slug) if slug else "",
-            source_url=url,
-            action=action,
-            kind=kind,
-            note=note,
-            editor=editor,
-            source=source,
-            source_filename=filename,
-            source_format=source_format,
-            revision=revision,
-            created=now,
-            updated=now,
-        )
-        s.add(job)
-        s.flush()
-        job_id = job.id
+    try:
+        with store.session(settings) as s:
+            job = store.Job(
+                slug=slug,
+                source_url=url,
+                action=action,
+                kind=kind,
+                note=note,
+                editor=editor,
+                source=source,
+                source_filename=filename,
+                source_format=source_format,
+                revision=revision,
+                created=now,
+                updated=now,
+            )
+            s.add(job)
+            s.flush()
+            job_id = job.id
+            if new_only:
+                _reserve_slug(s, slug, job_id, now)
+    except IntegrityError:
+        if not new_only:
+            raise
+        raise _reserved_elsewhere(settings, slug) from None
     _enqueue(settings, job_id)
     return get_job(settings, job_id)
+
+
+# --------------------------------------------------------------------------- slug reservations
+
+
+def slug_reserved_by(settings: Settings, slug: str) -> int:
+    """Return the unfinished job holding a reservation of `slug` for a new article, or 0."""
+    with store.session(settings) as s:
+        held = s.get(store.SlugReservation, slug)
+        if held is None:
+            return 0
+        owner = s.get(store.Job, held.job_id)
+        return held.job_id if owner is not None and not STATES.get(owner.state, True) else 0
+
+
+def _reserve_slug(s: Any, slug: str, job_id: int, now: datetime) -> None:
+    """Promise `slug` to the new article of job `job_id`, in the caller's transaction.
+
+    Raises IntegrityError when another live job holds it (the caller then raises
+    `_reserved_elsewhere`, once the transaction is rolled back).
+    """
+    _drop_finished_reservation(s, slug)
+    s.add(store.SlugReservation(slug=slug, job_id=job_id, created=now))
+    s.flush()
+
+
+def _reserved_elsewhere(settings: Settings, slug: str) -> ConflictError:
+    return ConflictError(
+        f"another new article with the slug '{slug}' was accepted moments ago and is being "
+        f"published (job {slug_reserved_by(settings, slug) or '?'}): give this one another "
+        f"headline, or once that job is done correct it with PUT /api/v1/articles/{slug} "
+        f"(editor: /editor/episodes/{slug}/edit)"
+    )
+
+
+def _drop_finished_reservation(s: Any, slug: str) -> None:
+    """Forget a reservation whose job ended or vanished (it should have been released)."""
+    held = s.get(store.SlugReservation, slug)
+    if held is None:
+        return
+    owner = s.get(store.Job, held.job_id)
+    if owner is None or STATES.get(owner.state, True):
+        s.delete(held)
+        s.flush()
+
+
+def _release_reservation(settings: Settings, job_id: int) -> None:
+    with store.session(settings) as s:
+        s.execute(delete(store.SlugReservation).where(store.SlugReservation.job_id == job_id))
 
 
 def _enqueue(settings: Settings, job_id: int) -> None:
@@ -380,8 +463,9 @@ def run_job(settings: Settings, job_id: int) -> None:
         job.message = "waiting for other jobs of this article to finish"
         s.flush()
         s.expunge(job)  # a plain copy for the action; the row is committed "running"
+    message = ""
     try:
-        with _heartbeat(settings, job_id):
+        with _heartbeat(settings, job_id):  # the page is fetched before the article is known
             if job.source_url and not job.source:
                 job = _fetch_page(settings, job)
             with _article_lock(settings, job.slug, job_id):
@@ -393,48 +477,63 @@ def run_job(settings: Settings, job_id: int) -> None:
                     synthesizer=job_synthesizer(),
                     progress=_progress_writer(settings, job_id),
                 )
+    except StorageError as exc:
+        if not isinstance(exc.result, PublishResult):  # nothing was published
+            _finish(settings, job_id, state="failed", message=str(exc))
+            return
+        result, message = exc.result, str(exc)  # published; the feeds catch up later
     except AudionewsError as exc:
-        _update(settings, job_id, state="failed", message=str(exc))
+        _finish(settings, job_id, state="failed", message=str(exc))
         return
     except Exception as exc:  # a bug: record it, never leave the job "running"
-        _update(settings, job_id, state="failed", message=f"internal error: {exc!r}")
+        _finish(settings, job_id, state="failed", message=f"internal error: {exc!r}")
         raise
     build = result.build
-    _update(
+    _finish(
         settings,
         job_id,
         state="published",
         revision=result.episode.revision,
-        message=result.message,
+        message=message or result.message,
         synthesized=build.segments_synthesized if build else 0,
         cached=build.segments_cached if build else 0,
     )
+
+
+def _finish(settings: Settings, job_id: int, **values: Any) -> None:
+    """Record how a job ended and release its slug reservation (the episode holds it now)."""
+    _update(settings, job_id, **values)
+    _release_reservation(settings, job_id)
 
 
 def _fetch_page(settings: Settings, job: store.Job) -> store.Job:
     """Fetch a URL job's page into the job (source, slug, link) and return the job as stored.
 
     Kept in the row, a worker that dies later publishes what was fetched, without fetching
-    again; a fetch that fails fails the job with its one-line reason.
+    again; a fetch that fails fails the job with its one-line reason. A new page (no episode
+    holds its slug) has its slug reserved from now on, as an article sent as text has from its
+    acceptance: another new article with that slug is refused until this job ends.
     """
     from audionews import pipeline
 
     _update(settings, job.id, message=f"fetching {job.source_url}")
     fetched = pipeline.fetch_article(job.source_url, settings)
-    _update(
-        settings,
-        job.id,
-        source=fetched.data,
-        source_format="html",
-        slug=fetched.slug,
-        link=fetched.link,
-        message="",
-    )
-    with store.session(settings) as s:
-        found = s.get(store.Job, job.id)
-        assert found is not None
-        s.expunge(found)
-        return found
+    new_page = Library(settings).find(fetched.slug) is None
+    now = _now()
+    try:
+        with store.session(settings) as s:
+            found = s.get(store.Job, job.id)
+            assert found is not None
+            found.source, found.source_format = fetched.data, "html"
+            found.slug, found.link = fetched.slug, fetched.link
+            found.message, found.updated = "", now
+            if new_page:
+                _reserve_slug(s, fetched.slug, job.id, now)
+            s.flush()
+            s.expunge(found)
+    except IntegrityError:
+        raise _reserved_elsewhere(settings, fetched.slug) from None
+    return found
 
 
 def _progress_writer(settings: Settings, job_id: int) -> Callable[[int, int], None]:
@@ -451,7 +550,14 @@ def _progress_writer(settings: Settings, job_id: int) -> Callable[[int, int], No
 
 def _owner(job_id: int) -> str:
     """Return who holds a lock: this host, this process, and the job (0: outside the queue)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{job_id}"
+    return _owner_of(socket.gethostname(), os.getpid(), job_id)
+
+
+def _owner_of(host: str, pid: int, job_id: int) -> str:
+    # Outside the queue the thread is named too: two threads of one process changing one
+    # article (a command, a test) must exclude each other like two processes do.
+    thread = "" if job_id else f":{threading.get_ident()}"
+    return f"{host}:{pid}:{job_id}{thread}"
 
 
 @contextmanager
@@ -480,19 +586,38 @@ def _heartbeat(settings: Settings, job_id: int) -> Iterator[None]:
         thread.join()
 
 
-@contextmanager
-def hold_article(settings: Settings, slug: str) -> Iterator[None]:
-    """Own an article outside the queue (the CLI's correct and regenerate) while the body runs.
+#: Articles this thread (this context) owns: the pipeline's changes take the article lock, and
+#: a job that already holds it must not wait for itself.
+_HELD: ContextVar[frozenset[str]] = ContextVar("audionews_held_articles", default=frozenset())
+_log = logging.getLogger("audionews.jobs")
 
-    Waits while a job works on it, so a command and a job never publish the same article at once.
+
+@contextmanager
+def hold_article(
+    settings: Settings, slug: str, on_wait: Callable[[], None] | None = None
+) -> Iterator[None]:
+    """Own an article while the body runs: every change of an episode does (pipeline.publish,
+    unpublish, republish; jobs through run_job). Re-entrant within one thread.
+
+    Waits while a job works on it, so a command and a job never change the same article at
+    once; `on_wait` is called once if it has to wait (the CLI says why it pauses).
     """
-    with _article_lock(settings, slugify(slug), 0), _heartbeat(settings, 0):
+    key = slugify(slug)
+    if key in _HELD.get():
+        yield
+        return
+    with _article_lock(settings, key, 0, on_wait), _heartbeat(settings, 0):
         yield
 
 
 @contextmanager
-def _article_lock(settings: Settings, key: str, job_id: int) -> Iterator[None]:
+def _article_lock(
+    settings: Settings, key: str, job_id: int, on_wait: Callable[[], None] | None = None
+) -> Iterator[None]:
     """Own the article `key` while the body runs; wait while a live job owns it."""
+    if key in _HELD.get():
+        yield
+        return
     host, pid = socket.gethostname(), os.getpid()
     deadline = time.time() + LOCK_WAIT_S
     while not _try_lock(settings, key, job_id, host, pid):
@@ -500,11 +625,16 @@ def _article_lock(settings: Settings, key: str, job_id: int) -> Iterator[None]:
             raise ConflictError(
                 f"another job has been working on '{key}' for too long: try again later"
             )
+        if on_wait is not None:
+            on_wait()
+            on_wait = None
         _update(settings, job_id, heartbeat=time.time())
         time.sleep(0.2)
+    token = _HELD.set(_HELD.get() | {key})
     try:
         yield
     finally:
+        _HELD.reset(token)
         with store.session(settings) as s:
             s.execute(
                 delete(store.ArticleLock).where(
@@ -515,7 +645,7 @@ def _article_lock(settings: Settings, key: str, job_id: int) -> Iterator[None]:
 
 def _try_lock(settings: Settings, key: str, job_id: int, host: str, pid: int) -> bool:
     now = time.time()
-    owner = f"{host}:{pid}:{job_id}"  # as _owner(job_id) in the owning process
+    owner = _owner_of(host, pid, job_id)  # as _owner(job_id) in the owning thread
     try:
         with store.session(settings) as s:
             s.add(
@@ -561,6 +691,9 @@ def recover(settings: Settings) -> list[int]:
             if job.attempts >= MAX_ATTEMPTS:
                 job.state = "failed"
                 job.message = f"the worker stopped {job.attempts} times during this job"
+                s.execute(
+                    delete(store.SlugReservation).where(store.SlugReservation.job_id == job.id)
+                )
             else:
                 job.state = "queued"
                 job.message = f"the worker stopped (attempt {job.attempts}); queued again"
@@ -594,10 +727,17 @@ def run_worker(settings: Settings, *, workers: int = 1) -> None:
     stop = threading.Event()
 
     def sweep() -> None:
+        from audionews.publish import feed
+
+        library = Library(settings)
         while not stop.wait(SWEEP_EVERY_S):
             try:
                 recover(settings)
+                # feeds a failed render left stale are written again; old revisions whose
+                # grace period ended leave the public folder
+                feed.ensure_rendered(library)
             except Exception:  # a busy database must not kill the sweeper; next round retries
+                _log.warning("job sweep failed; retrying in %s s", SWEEP_EVERY_S, exc_info=True)
                 continue
 
     threading.Thread(target=sweep, name="job-sweeper", daemon=True).start()

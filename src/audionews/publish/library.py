@@ -1,7 +1,10 @@
 """The episode library: episodes, their revisions and the public files each revision serves.
 
 Private state (source texts, scripts, history) lives in the database (SQLite under instance/ by
-default, any SQLAlchemy URL via DATABASE_URL); public files live under feed/episodes/<slug>/.
+default, any SQLAlchemy URL via DATABASE_URL); public files live under feed/episodes/<slug>/:
+the current revision's, and an earlier revision's for `revision_grace_minutes` after it was
+replaced. The files of earlier revisions and of unpublished episodes are kept privately in
+instance/history/<slug>/ (editors hear them in the history view).
 
 Read API (used by the feeds, the JSON API and the player pages)::
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -56,7 +60,7 @@ from sqlalchemy.orm import (
 from sqlalchemy.schema import CreateColumn
 
 from audionews.config import Settings, private_dir, private_file
-from audionews.errors import NotFoundError
+from audionews.errors import ConflictError, NotFoundError
 from audionews.models import BuildResult
 from audionews.naming import slugify
 
@@ -91,6 +95,14 @@ REVISION_KINDS = (
 )
 #: Revision kinds whose note is shown to listeners as a dated notice.
 NOTICE_KINDS = {"update": "update", "correction": "correction", "editors_note": "editors_note"}
+
+
+def unpublished_message(slug: str) -> str:
+    """Say that an episode is unpublished and how to put it back (never done implicitly)."""
+    return (
+        f"'{slug}' is unpublished: re-publishing is explicit, so run `audionews republish "
+        f'{slug}` (API: PUT /api/v1/articles/{slug} with "republish": true)'
+    )
 
 
 def revision_file_name(slug: str, number: int, kind: str) -> str:
@@ -189,6 +201,8 @@ class EpisodeView:
 
         It is public, so it names no editor: editors' login names would help guess passwords
         (who edited what is in the editor's history and /api/v1/articles/<slug>/revisions).
+        And "revisions" lists the current revision only (earlier ones, uncorrected, are
+        for editors: GET /api/v1/articles/<slug>/revisions and the editor's history).
         """
         return {
             "slug": self.slug,
@@ -230,6 +244,7 @@ class EpisodeView:
                     "mp3": r.files["mp3"].url if "mp3" in r.files else None,
                 }
                 for r in self.revisions
+                if r.number == self.revision
             ],
         }
 
@@ -250,7 +265,8 @@ class PublishResult:
             "created": f"published '{e.slug}' (revision 1, {e.duration_s:.0f} s): {e.mp3.url}",
             "revised": f"published revision {e.revision} of '{e.slug}': {e.mp3.url}",
             "unchanged": f"'{e.slug}' is unchanged (same source as revision {e.revision}): "
-            "nothing to do",
+            "nothing to do"
+            + ("" if e.is_published else f" (it is unpublished: `audionews republish {e.slug}`)"),
             "republished": f"'{e.slug}' is back in the feeds (revision {e.revision})",
             "unpublished": f"unpublished '{e.slug}': removed from the feeds and its files moved "
             f"off the site; its {len(e.revisions)} revision(s) are kept privately",
@@ -407,18 +423,24 @@ def _naive(value: datetime) -> datetime:
 
 
 _ENGINES: dict[str, Engine] = {}
+#: Two threads opening one new database at once would both create its tables (and one fail).
+_ENGINES_LOCK = threading.Lock()
 
 
 def _engine(url: str) -> Engine:
     """Return one engine per database URL per process (tests and workers share nothing else)."""
     engine = _ENGINES.get(url)
-    if engine is None:
-        engine = create_engine(url)
-        if url.startswith("sqlite"):
-            event.listen(engine, "connect", _sqlite_pragmas)
-        _Base.metadata.create_all(engine)
-        add_new_columns(engine, _Base.metadata)
-        _ENGINES[url] = engine
+    if engine is not None:
+        return engine
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(url)
+        if engine is None:
+            engine = create_engine(url)
+            if url.startswith("sqlite"):
+                event.listen(engine, "connect", _sqlite_pragmas)
+            _Base.metadata.create_all(engine)
+            add_new_columns(engine, _Base.metadata)
+            _ENGINES[url] = engine
     return engine
 
 
@@ -466,8 +488,10 @@ class Library:
             private_file(Path(url.removeprefix("sqlite:///")))
         self._sessions = sessionmaker(_engine(url), expire_on_commit=False)
         self.base_url = settings.public_url.rstrip("/")
-        #: When feed.ensure_rendered last compared the feeds with the database (monotonic).
+        #: When feed.ensure_rendered last compared the feeds with the database (monotonic),
+        #: and whether the feeds on disk matched it then.
         self.feeds_checked_at = float("-inf")
+        self.feeds_current = True
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
@@ -482,12 +506,18 @@ class Library:
         return self.settings.feed_dir / "episodes"
 
     @property
-    def withdrawn_dir(self) -> Path:
-        """Return the private folder where files of unpublished episodes are kept."""
-        return self.settings.instance_dir / "withdrawn"
+    def history_dir(self) -> Path:
+        """Return the private folder holding one folder of files per episode that are off the
+        site: earlier revisions' files, and all files of an unpublished episode."""
+        return self.settings.instance_dir / "history"
 
     def episode_dir(self, slug: str) -> Path:
         return self.episodes_dir / slug
+
+    def private_dirs(self, slug: str) -> tuple[Path, ...]:
+        """Return where an episode's private files are: its history folder first, then the
+        folder unpublished episodes used before (instance/withdrawn/<slug>)."""
+        return (self.history_dir / slug, self.settings.instance_dir / "withdrawn" / slug)
 
     # ------------------------------------------------------------------ reads
 
@@ -610,11 +640,19 @@ class Library:
                 return 1
             return max(r.number for r in episode.revisions) + 1
 
-    def record_revision(self, new: NewRevision, *, now: datetime | None = None) -> EpisodeView:
-        """Record a revision whose files are in place and make it current, in one transaction."""
+    def record_revision(
+        self, new: NewRevision, *, now: datetime | None = None, republish: bool = False
+    ) -> EpisodeView:
+        """Record a revision whose files are in place and make it current, in one transaction.
+
+        A revision of an unpublished episode is refused (ConflictError) unless `republish`:
+        it would put the episode back in the feeds, which only an explicit action may do.
+        """
         now = _naive(now or utcnow())
         with self._session() as session, session.begin():
             episode = session.scalar(select(_Episode).where(_Episode.slug == new.slug))
+            if episode is not None and episode.withdrawn is not None and not republish:
+                raise ConflictError(unpublished_message(new.slug))
             if episode is None:
                 episode = _Episode(
                     slug=new.slug,

@@ -1,6 +1,6 @@
-"""Tables of the editor side: jobs, article locks, editors and their sessions, API tokens, the
-login throttle, and the sentences each revision was spoken from (for diffs). Same database as
-the library.
+"""Tables of the editor side: jobs, article locks, slug reservations, editors and their
+sessions, API tokens, the login throttle, and the sentences each revision was spoken from (for
+diffs). Same database as the library.
 
 Kept apart from library.py so the library's own tables and views stay as they are; the two share
 the engine (one per database URL per process), so SQLite's WAL and busy timeout apply here too.
@@ -8,6 +8,7 @@ the engine (one per database URL per process), so SQLite's WAL and busy timeout 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -68,6 +69,19 @@ class ArticleLock(Base):
     heartbeat: Mapped[float] = mapped_column(Float)
 
 
+class SlugReservation(Base):
+    """A slug promised to a new article from the moment it is accepted until its job ends.
+
+    The primary key makes two acceptances of one slug impossible; the library's episode, once
+    recorded, holds the slug from then on (see jobs.submit and pipeline.publish).
+    """
+
+    __tablename__ = "slug_reservations"
+    slug: Mapped[str] = mapped_column(String(100), primary_key=True)
+    job_id: Mapped[int] = mapped_column(Integer, index=True)
+    created: Mapped[datetime] = mapped_column()
+
+
 class Editor(Base):
     __tablename__ = "editors"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -123,6 +137,7 @@ class RevisionSentences(Base):
 
 
 _READY: set[int] = set()
+_READY_LOCK = threading.Lock()
 
 
 def engine(settings: Settings) -> Engine:
@@ -130,9 +145,11 @@ def engine(settings: Settings) -> Engine:
     Library(settings)  # makes the folder and the library's own tables
     found = _engine(settings.sqlalchemy_url)
     if id(found) not in _READY:
-        Base.metadata.create_all(found)
-        add_new_columns(found, Base.metadata)
-        _READY.add(id(found))
+        with _READY_LOCK:  # two threads at once would both create the tables
+            if id(found) not in _READY:
+                Base.metadata.create_all(found)
+                add_new_columns(found, Base.metadata)
+                _READY.add(id(found))
     return found
 
 

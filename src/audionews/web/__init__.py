@@ -3,8 +3,9 @@
 `create_app` is the one wiring point (as in Flask's tutorial): it loads settings, opens the
 library, registers the blueprints and turns AudionewsError into a 4xx page or JSON answer.
 Blueprints: feeds (feeds, cover, episode files), api (JSON, /healthz), and, when present,
-player (pages; issue 5) and editor (issue 6). Until the player exists, `home` serves a minimal
-list of episodes so the feed's links lead somewhere.
+player (pages; issue 5), embed (the player in other sites' iframes, oEmbed; issue 13) and
+editor (issue 6). Until the player exists, `home` serves a minimal list of episodes so the
+feed's links lead somewhere.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from audionews.web.context import LIBRARY_KEY, SETTINGS_KEY
 #: take over "/" and /episodes/<slug>/ from the fallback home.
 OPTIONAL_BLUEPRINTS = (
     ("audionews.web.player", "player"),
+    ("audionews.web.embed", "embed"),
     ("audionews.web.editor", "editor"),
     ("audionews.web.editor_api", "bp"),
 )

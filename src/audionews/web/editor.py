@@ -22,6 +22,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -33,7 +34,7 @@ from werkzeug.datastructures import FileStorage
 from audionews import pipeline
 from audionews.errors import AudionewsError
 from audionews.ingest.detect import EXTENSIONS
-from audionews.publish import accounts, history, jobs, pronunciations
+from audionews.publish import accounts, files, history, jobs, pronunciations
 from audionews.publish.history import CORRECTION_KINDS
 from audionews.web import auth, context
 
@@ -274,11 +275,15 @@ def edit(slug: str) -> ResponseReturnValue:
     data, filename, source_format, errors = _article_from_form()
     kind, note = form.get("kind", ""), form.get("note", "").strip()
     errors.update(_correction_errors(kind, note))
+    republish = form.get("republish") == "yes"
+    if not episode.is_published and not republish:  # re-publishing is never implicit
+        errors["republish"] = "This episode is unpublished: tick the box to put it back."
     previewing = form.get("action") == "preview"
     if not previewing and not errors:
+        action = jobs.REPUBLISH_ACTION if republish else "correct"
         try:
             queued = jobs.submit(
-                context.settings(), "correct", slug=slug, source=data, filename=filename,
+                context.settings(), action, slug=slug, source=data, filename=filename,
                 source_format=source_format, kind=kind, note=note, editor=current_user.name,
             )  # fmt: skip
         except AudionewsError as exc:
@@ -348,6 +353,26 @@ def episode_history(slug: str) -> ResponseReturnValue:
     episode = context.library().get_episode(slug, include_withdrawn=True)
     entries = history.history(context.settings(), episode)
     return _render("editor/history.html", episode=episode, entries=entries)
+
+
+@editor.get("/episodes/<slug>/revisions/<int:number>.mp3")
+def revision_audio(slug: str, number: int) -> ResponseReturnValue:
+    """Play any revision's audio to editors, from the site or from private history.
+
+    Earlier revisions leave the public folder after the grace period (uncorrected audio must
+    not stay public); editors still hear them here, behind the login, never cached.
+    """
+    library = context.library()
+    episode = library.get_episode(slug, include_withdrawn=True)
+    revision = next((r for r in episode.revisions if r.number == number), None)
+    if revision is None or "mp3" not in revision.files:
+        abort(404)
+    path = files.find_revision_file(library, episode.slug, revision.files["mp3"].name)
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype="audio/mpeg", conditional=True, etag=True)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @editor.post("/episodes/<slug>/rollback")

@@ -1,15 +1,23 @@
 """Token-authenticated JSON API for content systems: publish and correct articles, watch jobs.
 
     POST /api/v1/articles                     new article -> 202 + job (Location: the job);
-                                              409 when its slug is taken (PUT to correct it)
-    PUT  /api/v1/articles/<slug>              corrected article (kind, note) -> 202 + job
+                                              409 when its slug is taken by an episode or by
+                                              another new article accepted and not yet
+                                              published (PUT to correct it)
+    PUT  /api/v1/articles/<slug>              corrected article (kind, note) -> 202 + job;
+                                              409 if the episode is unpublished, unless
+                                              "republish": true puts it back in the feeds
     GET  /api/v1/articles/<slug>/revisions    every revision: who, when, why, what changed
     GET  /api/v1/jobs/<id>                    queued / running (done, total) / published / failed
 
-An article is sent as JSON {"text": ..., "format": "text|html|markdown", "kind", "note"}, as a
+An article is sent as JSON {"text": ..., "format": "text|html|markdown", "kind", "note",
+"republish" (PUT only: true puts an unpublished episode back)}, as a
 multipart upload (field "file", same other fields), or as the raw body with Content-Type
 text/plain, text/html or text/markdown (kind and note then go in the query string). POST also
-takes JSON {"url": "https://..."} (URL_SCHEMA): the job fetches that page (see publish/jobs.py).
+takes JSON {"url": "https://..."} (URL_SCHEMA): the job fetches that page (see publish/jobs.py)
+and only then knows its slug, so a page whose slug is another article's episode or reserved
+for another new article fails the job (its message says why) instead of a 409; a page
+published before becomes a new revision of its episode.
 Fields are checked against a JSON Schema (FIELDS_SCHEMA, JSON_SCHEMA): a missing, unknown or
 mistyped field is a 400 whose JSON names it ({"error": ..., "status": 400, "field": "text"}).
 Every call needs 'Authorization: Bearer <token>' (audionews tokens add), else 401.
@@ -51,6 +59,9 @@ FIELDS_SCHEMA: dict[str, Any] = {
         "format": {"enum": list(FORMAT_CHOICES)},
         "kind": {"enum": list(history.CORRECTION_KINDS)},
         "note": {"type": "string", "maxLength": history.MAX_NOTE_CHARS},
+        # PUT only: put an unpublished episode back in the feeds (never done implicitly);
+        # a form or query string sends it as text
+        "republish": {"enum": [True, False, "true", "false"]},
     },
     "additionalProperties": False,
 }
@@ -184,7 +195,9 @@ def create_article(client: str) -> tuple[Response, int]:
         return _accepted(
             jobs.submit(context.settings(), "publish", url=url, editor=f"api:{client}")
         )
-    data, filename, source_format, _fields = _article()
+    data, filename, source_format, fields = _article()
+    if "republish" in fields:
+        raise FieldError("republish", "is for PUT /api/v1/articles/<slug>, not a new article")
     queued = jobs.submit(
         context.settings(),
         "publish",
@@ -203,9 +216,10 @@ def update_article(slug: str, client: str) -> tuple[Response, int]:
     episode = context.library().get_episode(slug, include_withdrawn=True)
     data, filename, source_format, fields = _article()
     kind = str(fields.get("kind") or "correction")
+    republish = fields.get("republish") in (True, "true")
     queued = jobs.submit(
         context.settings(),
-        "correct",
+        jobs.REPUBLISH_ACTION if republish else "correct",
         slug=episode.slug,
         source=data,
         filename=filename,

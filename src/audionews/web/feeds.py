@@ -214,8 +214,12 @@ def _send_feed(path: Path | None) -> Response:
 
 @bp.get("/feed.xml")
 def main_feed() -> Response:
-    feeds.ensure_rendered(context.library(), every=FEED_CHECK_EVERY)
-    return _send_feed(resolve_public(context.settings().feed_dir, feeds.MAIN_FEED))
+    # a render that fails (a full disk) keeps the last good feed, which is served meanwhile
+    current = feeds.ensure_rendered(context.library(), every=FEED_CHECK_EVERY)
+    path = resolve_public(context.settings().feed_dir, feeds.MAIN_FEED)
+    if path is None and not current:  # no good feed yet to fall back on
+        abort(503, description="The feed is being written: try again in a minute.")
+    return _send_feed(path)
 
 
 @bp.get("/feeds/<name>.xml")

@@ -247,7 +247,8 @@ def _fragment_filter(seconds: float) -> str:
 # --------------------------------------------------------------------------- views
 
 
-def _episode_or_404(slug: str) -> EpisodeView:
+def episode_or_404(slug: str) -> EpisodeView:
+    """Return the published episode `slug`, or answer 404."""
     try:
         return context.library().get_episode(slug)
     except NotFoundError:
@@ -258,7 +259,8 @@ def _feed_url(path: str) -> str:
     return context.settings().public_url.rstrip("/") + path
 
 
-def _read_transcript(library: Library, episode: EpisodeView) -> list[TranscriptChapter]:
+def read_transcript(library: Library, episode: EpisodeView) -> list[TranscriptChapter]:
+    """Return the episode's transcript under its chapters (empty if its WebVTT file is gone)."""
     vtt = episode.files.get("vtt")
     cues: list[TranscriptCue] = []
     if vtt is not None:
@@ -271,7 +273,8 @@ def _read_transcript(library: Library, episode: EpisodeView) -> list[TranscriptC
 
 
 @player.context_processor
-def _page_globals() -> dict[str, object]:
+def page_globals() -> dict[str, object]:
+    """Return the values every player page (and the embed) shows: site title, feed, labels."""
     return {
         "ui_lang": UI_LANGUAGE,
         "notice_badges": NOTICE_BADGES,
@@ -320,12 +323,12 @@ def category(category: str) -> str:
 def episode(slug: str) -> str:
     """Show one episode: notices, the player, chapters, the transcript and downloads."""
     library = context.library()
-    item = _episode_or_404(slug)
+    item = episode_or_404(slug)
     return render_page(
         "player/episode.html",
         page_lang=item.language or UI_LANGUAGE,
         episode=item,
-        transcript=_read_transcript(library, item),
+        transcript=read_transcript(library, item),
         chapters_vtt=url_for("player.chapters_track", slug=slug, r=item.revision),
     )
 
@@ -333,7 +336,7 @@ def episode(slug: str) -> str:
 @player.get("/episodes/<slug>/chapters.vtt")
 def chapters_track(slug: str) -> Response:
     """Serve the episode's chapters as WebVTT, for <track kind="chapters">."""
-    item = _episode_or_404(slug)
+    item = episode_or_404(slug)
     response = Response(chapters_webvtt(item.chapters), content_type="text/vtt; charset=utf-8")
     # The revision is in the page's URL (?r=N), so a new revision is a new URL.
     response.cache_control.public = True

@@ -21,15 +21,16 @@
     }
   };
 
-  // ---------------------------------------------------------------- copy buttons (home)
+  // ---------------------------------------------------------------- copy buttons (feed, embed code)
 
   document.querySelectorAll("[data-copy]").forEach(function (button) {
     var source = document.getElementById(button.getAttribute("data-copy"));
     var status = button.closest(".copy-field").querySelector("[data-copy-status]");
+    var message = button.getAttribute("data-copy-done") || "Address copied.";
     if (!source) { return; }
     button.hidden = false;
     button.addEventListener("click", function () {
-      var done = function () { status.textContent = "Address copied."; };
+      var done = function () { status.textContent = message; };
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(source.value).then(done, function () { fallbackCopy(source, done); });
       } else {
@@ -58,14 +59,15 @@
   var reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
   var playButton = controls.querySelector('[data-action="play"]');
   var playLabel = playButton.querySelector("[data-label]");
-  var muteButton = controls.querySelector('[data-action="mute"]');
+  // The rarer controls sit in the player or, in the compact layout, in a panel of their own.
+  var muteButton = document.querySelector('[data-action="mute"]');
   var seek = controls.querySelector("[data-seek]");
   var elapsed = controls.querySelector("[data-elapsed]");
   var total = controls.querySelector("[data-total]");
   var speed = controls.querySelector("[data-speed]");
-  var volume = controls.querySelector("[data-volume]");
-  var follow = controls.querySelector("[data-follow]");
-  var announce = controls.querySelector("[data-announce]");
+  var volume = document.querySelector("[data-volume]");
+  var follow = document.querySelector("[data-follow]");
+  var announce = document.querySelector("[data-announce]");
   var announcer = controls.querySelector("[data-announcer]");
   var transcript = document.querySelector("[data-transcript]");
   var hint = document.querySelector("[data-transcript-hint]");
@@ -78,6 +80,30 @@
 
   // Text tracks stay available to the browser without drawing anything over the page.
   Array.prototype.forEach.call(audio.textTracks || [], function (track) { track.mode = "hidden"; });
+
+  // ---- toggles (the compact layout of /embed/<slug>): each shows or hides the panel it names,
+  // one panel at a time, so the one open has all the room a small frame leaves below the controls
+
+  var toggles = [];
+  document.querySelectorAll("[data-toggle]").forEach(function (toggle) {
+    var panel = document.getElementById(toggle.getAttribute("aria-controls"));
+    if (!panel) { toggle.hidden = true; return; }
+    function show(open) {
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      panel.hidden = !open;
+    }
+    toggles.push(show);
+    show(false);  // without this script the chapters and transcript are simply shown
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      toggles.forEach(function (other) { other(false); });
+      show(open);
+      // Opened while playing, the transcript starts at the sentence being read.
+      if (open && transcript && panel.contains(transcript) && currentCue >= 0 && follow.checked) {
+        scrollCueIntoView(cues[currentCue].el);
+      }
+    });
+  });
 
   // ---- words and numbers
 
@@ -383,7 +409,7 @@
     "next-chapter": nextChapter,
     "mute": toggleMute
   };
-  controls.querySelectorAll("[data-action]").forEach(function (button) {
+  document.querySelectorAll("[data-action]").forEach(function (button) {
     var action = actions[button.getAttribute("data-action")];
     button.addEventListener("click", function () { action(); });
   });
