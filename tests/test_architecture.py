@@ -16,7 +16,7 @@ PURE_MODULES = [
     "audionews.speech.plan",
     "audionews.audio.transcript",
 ]
-HEAVY = ["piper", "pydub", "mutagen", "flask", "sqlalchemy", "onnxruntime"]
+HEAVY = ["piper", "pydub", "mutagen", "flask", "sqlalchemy", "onnxruntime", "httpx", "httpcore"]
 
 
 @pytest.mark.parametrize("module", PURE_MODULES)

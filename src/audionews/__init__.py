@@ -5,7 +5,8 @@ The package reads in the order the data flows: ingest -> speech -> audio -> publ
 The core is pure: `models`, `errors`, `config`, `naming`, `ingest/`, `speech/` and
 `audio/transcript.py` never import piper, pydub, mutagen, sqlalchemy or flask, so they run and
 test anywhere in milliseconds. Only `audio/synth.py` imports piper; only `audio/package.py`
-imports mutagen; the publish layer owns the database; the web layer owns flask.
+imports mutagen; the publish layer owns the database; the web layer owns flask; only `net/`
+talks to other servers (httpx), through a transport that never reaches internal addresses.
 `pipeline.py` is the one place that wires the stages together, and `cli.py` and the web views
 stay thin around it. A test (tests/test_architecture.py) keeps this boundary.
 """

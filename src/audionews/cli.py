@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 import traceback
@@ -395,8 +396,16 @@ def prune(ctx: click.Context, days: float) -> None:
 # ------------------------------------------------------------------ library, feeds, server
 
 
+_URL_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def _is_url(source: str) -> bool:
+    """Say whether a publish argument is a web address (scheme://...) rather than a file."""
+    return bool(_URL_RE.match(source)) and not Path(source).exists()
+
+
 @main.command()
-@ARTICLE
+@click.argument("source", metavar="FILE|URL")
 @FORMAT
 @click.option("--slug", default=None, help="Episode slug; default: from the headline.")
 @click.option("--category", default=None, help="Feed category; default: the article's kicker.")
@@ -405,31 +414,49 @@ def prune(ctx: click.Context, days: float) -> None:
 @click.pass_context
 def publish(
     ctx: click.Context,
-    file: Path,
+    source: str,
     source_format: str | None,
     slug: str | None,
     category: str | None,
     voice_name: str | None,
     as_json: bool,
 ) -> None:
-    """Publish FILE as an episode (or a new revision of SLUG) and re-render the feeds.
+    """Publish FILE, or the article page at URL, as an episode (or a new revision of SLUG) and
+    re-render the feeds.
 
-    Without --slug, the slug comes from the headline; if an episode with that slug has
-    another headline, nothing is published (use `audionews correct` or --slug). An
-    unpublished episode is put back only by `audionews republish`.
+    A URL (http or https) is fetched: at most 5 MB, 5 redirects and 30 s; never from loopback,
+    private or link-local addresses unless the setting allow_private_urls is true. The page's
+    canonical URL becomes the episode's link, and publishing that page again makes a new
+    revision of its episode.
+
+    Without --slug, the slug comes from the headline; if an episode with that slug is another
+    article (another headline, or another web page), nothing is published (use `audionews
+    correct` or --slug). An unpublished episode is put back only by `audionews republish`.
     """
     from audionews import pipeline
 
     _warn_about_lexicon(_settings(ctx))
-    result = pipeline.publish(
-        file.read_bytes(),
-        _settings(ctx),
-        filename=file.name,
-        source_format=source_format,
-        voice_name=voice_name,
-        slug=slug,
-        category=category,
-    )
+    if _is_url(source):
+        if source_format not in (None, "html"):
+            raise InputError("a URL is read as an HTML page: leave out --format")
+        result = pipeline.publish_url(
+            source, _settings(ctx), slug=slug, category=category, voice_name=voice_name
+        )
+    else:
+        file = Path(source)
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read {file}: {exc.strerror or exc}") from exc
+        result = pipeline.publish(
+            data,
+            _settings(ctx),
+            filename=file.name,
+            source_format=source_format,
+            voice_name=voice_name,
+            slug=slug,
+            category=category,
+        )
     if as_json:
         _print_json(result.to_dict())
     else:

@@ -132,6 +132,11 @@ class Settings:
         "Seconds a client may take to send one request (headers and body) or stay idle "
         "between requests before `audionews serve` closes its connection.",
     )
+    allow_private_urls: bool = _setting(
+        False,
+        "Let `publish URL`, the API and the editor fetch pages from loopback, private and "
+        "link-local addresses (an intranet CMS); off, a URL cannot reach internal services.",
+    )
     embed_origins: tuple[str, ...] = _setting(
         DEFAULT_EMBED_ORIGINS,
         "Sites allowed to show /embed/<slug> in an iframe (CSP frame-ancestors), e.g. "

@@ -70,3 +70,9 @@ class AudioError(AudionewsError, RuntimeError):
 
     exit_code = 1
     http_status = 500
+
+
+class FetchError(AudionewsError, ValueError):
+    """A page could not be fetched from its URL: DNS, timeout, HTTP status, size, type, refused."""
+
+    http_status = 422

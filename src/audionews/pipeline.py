@@ -14,7 +14,7 @@ import hashlib
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -205,6 +205,7 @@ def publish(
     force: bool = False,
     republish: bool = False,
     job_id: int = 0,
+    link: str = "",
     synthesizer: Synthesizer | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> PublishResult:
@@ -218,13 +219,16 @@ def publish(
     was done and what to run. The first revision's kind is always "published"; later ones take
     `kind` and `note` (issue 6: correction, editors_note...). A revision with a note, or
     `force`, is made even when the source is unchanged. Editors' notes (this one and earlier
-    ones) are spoken as notices of the article.
+    ones) are spoken as notices of the article. `link` is the article's own page, its canonical
+    URL (see `fetch_article`); "" keeps the episode's link.
 
     The article's lock is held from reading the episode to rendering the feeds, so a running
-    job, `unpublish` and this never interleave. A new article never lands on another article's
-    slug: without an explicit `slug`, an episode of that slug with another headline is refused,
-    and so is a slug reserved for a new article accepted by the API or the editor (unless this
-    is that article's job, `job_id`). An unpublished episode changes only with `republish`.
+    job, `unpublish` and this never interleave. Without an explicit `slug`, the article lands
+    on `article_slug` (the episode of its page, else its headline's slug) and never on another
+    article's episode: one that is not the same article (`_same_article`: another page, or
+    another headline) is refused, and so is a slug reserved for a new article accepted by the
+    API or the editor (unless this is that article's job, `job_id`). An unpublished episode
+    changes only with `republish`.
     """
     from audionews.ingest.rules import neutral_bidi
     from audionews.publish import feed, history
@@ -249,7 +253,7 @@ def publish(
         from audionews.publish.jobs import hold_article
 
         article = read_article(data, filename=filename, source_format=source_format)
-        slug = named or slugify(article.headline)
+        slug = named or article_slug(library, article.headline, link)
         with hold_article(settings, slug, on_wait=_waiting_message(slug)):
             return _publish_locked(
                 library,
@@ -265,9 +269,17 @@ def publish(
                 editor=editor,
                 republish=republish,
                 job_id=job_id,
+                link=link,
                 synthesizer=synthesizer,
                 progress=progress,
             )
+
+
+def article_slug(library: Library, headline: str, link: str = "") -> str:
+    """Return the slug a new article lands on without an explicit one: the episode published
+    from its page (`link`, its canonical URL) if there is one, else its headline's slug."""
+    published = library.find_by_link(link)
+    return published.slug if published is not None else slugify(headline)
 
 
 def _publish_locked(
@@ -285,6 +297,7 @@ def _publish_locked(
     editor: str,
     republish: bool,
     job_id: int,
+    link: str,
     synthesizer: Synthesizer | None,
     progress: Callable[[int, int], None] | None,
 ) -> PublishResult:
@@ -294,7 +307,7 @@ def _publish_locked(
 
     settings = library.settings
     existing = library.find(slug)  # read again under the lock: a job or unpublish may have run
-    _check_target(library, existing, article, slug, explicit_slug, republish, job_id)
+    _check_target(library, existing, article, link, slug, explicit_slug, republish, job_id)
     source_notices = article.notices
     if existing is not None:
         article = history.with_editor_notices(article, existing, kind, note)
@@ -339,6 +352,7 @@ def _publish_locked(
         kind=kind if existing is not None else "published",
         note=note,
         editor=editor,
+        link=link,
     )
     # The script also speaks the editors' notes, but those live in the revisions (kind +
     # note): recorded among the source's notices too, each would be listed twice.
@@ -366,13 +380,13 @@ def _check_target(
     library: Library,
     existing: EpisodeView | None,
     article: Article,
+    link: str,
     slug: str,
     explicit_slug: bool,
     republish: bool,
     job_id: int,
 ) -> None:
     """Refuse a publish that would land on another article's episode, or re-publish one."""
-    from audionews.naming import same_headline
     from audionews.publish.jobs import slug_reserved_by
 
     reserved_by = slug_reserved_by(library.settings, slug)
@@ -389,14 +403,34 @@ def _check_target(
             f"the episode '{slug}' was published by someone else after this new article was "
             "accepted: send it again with another headline, or correct that episode instead"
         )
-    if not explicit_slug and not same_headline(existing.title, article.headline):
+    if not explicit_slug and not _same_article(existing, article.headline, link):
+        whose = (
+            f"from another source: {existing.link or 'a file or pasted text'}"
+            if link or existing.link
+            else f"headline {existing.title!r}"
+        )
         raise ConflictError(
-            f"the slug '{slug}' belongs to another article (headline {existing.title!r}): "
-            f"to correct that episode run `audionews correct {slug} FILE`; to publish this as "
-            "a new episode, give it another slug with --slug"
+            f"the slug '{slug}' belongs to another article ({whose}): to correct that episode "
+            f"run `audionews correct {slug} FILE`; to publish this as a new episode, give it "
+            "another slug with --slug"
         )
     if not existing.is_published and not republish:
         raise ConflictError(_unpublished(slug))
+
+
+def _same_article(existing: EpisodeView, headline: str, link: str) -> bool:
+    """Say whether an article given without a slug is the episode's own, so that it may become
+    a new revision of it (else it is refused: it must not silently replace another article).
+
+    When the article or the episode came from a web page, the page decides (its canonical URL:
+    a page may change its headline, and another page or a pasted text may share it); else the
+    headline does, case, spacing and punctuation aside.
+    """
+    from audionews.naming import same_headline
+
+    if link or existing.link:
+        return link == existing.link
+    return same_headline(existing.title, headline)
 
 
 def _unpublished(slug: str) -> str:
@@ -447,6 +481,65 @@ def _render_after_commit(library: Library, done: PublishResult) -> None:
         ) from exc
     with contextlib.suppress(OSError):  # they stay public a little longer; the next render retries
         files.retire_old_revisions(library)
+
+
+@dataclass(frozen=True)
+class FetchedArticle:
+    """An article page fetched from its URL, ready to publish."""
+
+    data: bytes  # the page as UTF-8 HTML
+    link: str  # its canonical URL (<link rel=canonical>, og:url), else where it was found
+    slug: str  # where it lands without an explicit slug (`article_slug`)
+
+
+def fetch_article(url: str, settings: Settings) -> FetchedArticle:
+    """Fetch an article's web page and read it (FetchError or InputError when that fails).
+
+    Only http/https, and no internal addresses unless `allow_private_urls` (net/fetch.py).
+    A page published before (same canonical URL) lands on its episode: it becomes a revision.
+    Whether it may land there is `publish`'s to decide, under the article's lock.
+    """
+    from audionews.ingest.detect import read_article
+    from audionews.ingest.html import page_link
+    from audionews.net.fetch import fetch_page
+    from audionews.publish.library import Library
+
+    page = fetch_page(url, allow_private=settings.allow_private_urls)
+    data = page.text.encode("utf-8")
+    link = page_link(page.text, page.url)
+    article = read_article(data, source_format="html")
+    return FetchedArticle(data, link, article_slug(Library(settings), article.headline, link))
+
+
+def publish_url(
+    url: str,
+    settings: Settings,
+    *,
+    slug: str | None = None,
+    category: str | None = None,
+    voice_name: str | None = None,
+    editor: str = "cli",
+    synthesizer: Synthesizer | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PublishResult:
+    """Fetch the article at `url` and publish it; its canonical URL becomes the episode's link.
+
+    Without a `slug`, a new page whose headline's slug belongs to another article's episode is
+    refused (publish's one rule: `_same_article`); the page's own episode gets a new revision.
+    """
+    fetched = fetch_article(url, settings)
+    return publish(
+        fetched.data,
+        settings,
+        source_format="html",
+        voice_name=voice_name,
+        slug=slug,
+        category=category,
+        editor=editor,
+        link=fetched.link,
+        synthesizer=synthesizer,
+        progress=progress,
+    )
 
 
 def _seed_previous_mp3(previous: Path, staging: Path, slug: str) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -323,6 +324,35 @@ def _meta_tags(tree: LexborHTMLParser) -> dict[str, str]:
         if key and content and key.lower() not in found:
             found[key.lower()] = rules.clean_text(content)
     return found
+
+
+def page_link(text: str, base_url: str) -> str:
+    """Return the page's canonical URL (<link rel=canonical>, else og:url), resolved against
+    `base_url` (where the page was fetched), or `base_url` when it declares none we keep.
+
+    A canonical URL is kept only on the page's own site (the same host, or one a subdomain of
+    the other: www., amp., m.): the link finds the episode to revise when the page is published
+    again, and a page on another site must not be able to claim another site's article.
+    """
+    tree = LexborHTMLParser(text)
+    declared = [
+        node.attributes.get("href") or ""
+        for node in tree.css("link[rel][href]")
+        if "canonical" in (node.attributes.get("rel") or "").lower().split()
+    ]
+    declared.append(_meta_tags(tree).get("og:url", ""))
+    home = (urlsplit(base_url).hostname or "").lower()
+    for href in filter(None, (h.strip() for h in declared)):
+        try:
+            link = urljoin(base_url, href)
+            parts = urlsplit(link)
+            host = (parts.hostname or "").lower()
+        except ValueError:  # "http://[broken": not an address, try the next declaration
+            continue
+        same_site = host == home or host.endswith("." + home) or home.endswith("." + host)
+        if parts.scheme in ("http", "https") and host and same_site:
+            return link
+    return base_url
 
 
 def _language(tree: LexborHTMLParser, meta: dict[str, str]) -> str:

@@ -171,6 +171,8 @@ def _item_blocks(episode: EpisodeView) -> list[etree._Element]:
         parts.append(E.p("Chapters:"))
         parts.append(E.ul(*(E.li(f"{clock(c.start)} {_shown(c.title)}") for c in episode.chapters)))
     links = [E.a("Listen on the web", href=episode.page_url)]
+    if episode.link:
+        links += [" · ", E.a("Read the article", href=episode.link)]
     if "html" in episode.files:
         links += [" · ", E.a("Read the transcript", href=episode.files["html"].url)]
     parts.append(E.p(*links))
@@ -300,7 +302,7 @@ def _item(channel: etree._Element, episode: EpisodeView, cover_url: str) -> None
     _sub(item, "title", episode.title)
     _sub(item, "description").text = _cdata(apple_description(episode))
     _sub(item, _q("content", "encoded")).text = _cdata(item_html(episode))
-    _sub(item, "link", episode.page_url)
+    _sub(item, "link", episode.link or episode.page_url)  # the article's own page, if known
     _sub(item, "guid", episode.guid, isPermaLink="false")
     _sub(item, "pubDate", format_datetime(episode.published.astimezone(UTC)))
     if episode.byline:

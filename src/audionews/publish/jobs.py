@@ -14,7 +14,8 @@ Safety, because a worker may die at any moment (SIGKILL, power loss):
   process is gone or whose heartbeat is older than STALE_AFTER_S is taken over;
 - a new article's slug is reserved when it is accepted (`slug_reservations`), so a second new
   article with the same slug is refused at once (409) rather than becoming a revision of the
-  first; the reservation ends with its job;
+  first (a page from a URL: once it is fetched and its headline known); the reservation ends
+  with its job;
 - `recover` (run by every worker at start and every few seconds, and by status reads) turns a
   "running" job whose worker is gone back into "queued" and enqueues it again, or marks it
   failed after MAX_ATTEMPTS, so no job stays "running" forever.
@@ -100,10 +101,13 @@ def _publish(settings: Settings, job: store.Job, **common: Any) -> PublishResult
         settings,
         filename=job.source_filename or None,
         source_format=job.source_format or None,
-        slug=job.slug,
+        # a page lands where pipeline.article_slug says (its own episode, else job.slug) and,
+        # like any article sent without a slug, only on the same article's episode
+        slug=None if job.source_url else job.slug,
         kind=job.kind,
         note=job.note,
         job_id=job.id,
+        link=job.link,
         **common,
     )
 
@@ -152,7 +156,7 @@ class JobView:
     """A job as the API and the editor pages show it."""
 
     id: int
-    slug: str
+    slug: str  # "" while a job from a URL has not fetched its page yet
     action: str
     kind: str
     note: str
@@ -167,6 +171,8 @@ class JobView:
     attempts: int
     created: datetime
     updated: datetime
+    url: str = ""  # the page a job from a URL fetches
+    link: str = ""  # that page's canonical URL, once fetched
 
     @property
     def finished(self) -> bool:
@@ -177,6 +183,8 @@ class JobView:
         return {
             "id": self.id,
             "slug": self.slug,
+            "url": self.url,
+            "link": self.link,
             "action": self.action,
             "kind": self.kind,
             "note": self.note,
@@ -213,6 +221,8 @@ def _view(job: store.Job) -> JobView:
         attempts=job.attempts,
         created=job.created.replace(tzinfo=UTC),
         updated=job.updated.replace(tzinfo=UTC),
+        url=job.source_url,
+        link=job.link,
     )
 
 
@@ -271,6 +281,7 @@ def submit(
     editor: str = "",
     revision: int = 0,
     new_only: bool = False,
+    url: str = "",
 ) -> JobView:
     """Record a job and queue it; return it as queued (or finished, in immediate mode).
 
@@ -279,20 +290,33 @@ def submit(
     accepted but not yet published) is refused (ConflictError) rather than published as a new
     revision of that episode; otherwise its slug is reserved for it until its job ends.
     A change to an unpublished episode is refused unless the action is "republish".
+
+    A job with a `url` (action "publish") carries only the URL: the worker fetches the page, so
+    the request that queues it returns at once. The URL's form (and a host written as an
+    address) is checked here; the page's slug is known once it is fetched, and is reserved then
+    (see `_fetch_page`); a page published before becomes a new revision of its episode
+    (`new_only` does not apply).
     """
     if action not in ACTIONS:
         raise InputError(f"unknown action {action!r}: use one of {', '.join(ACTIONS)}")
-    if source:
+    if url:
+        from audionews.net.fetch import check_url, policy_for
+
+        if action != "publish" or source:
+            raise InputError("a job from a URL publishes that page: give no text with it")
+        url = check_url(url, policy_for(settings.allow_private_urls))
+        new_only = False
+    elif source:
         from audionews.ingest.detect import read_article
 
         article = read_article(
             source, filename=filename or None, source_format=source_format or None
         )
         slug = slugify(slug or article.headline)
-    if not slug:
-        raise InputError("a job needs an article or the slug of an episode")
-    slug = slugify(slug)
-    existing = Library(settings).find(slug)
+    if not slug and not url:
+        raise InputError("a job needs an article, its URL or the slug of an episode")
+    slug = slugify(slug) if slug else ""  # "" for a URL: known once its page is fetched
+    existing = Library(settings).find(slug) if slug else None
     if new_only and existing is not None:
         raise ConflictError(
             f"an episode '{slug}' already exists: correct it instead "
@@ -305,6 +329,7 @@ def submit(
         with store.session(settings) as s:
             job = store.Job(
                 slug=slug,
+                source_url=url,
                 action=action,
                 kind=kind,
                 note=note,
@@ -320,18 +345,11 @@ def submit(
             s.flush()
             job_id = job.id
             if new_only:
-                _drop_finished_reservation(s, slug)
-                s.add(store.SlugReservation(slug=slug, job_id=job_id, created=now))
-                s.flush()  # a reservation of another live job: IntegrityError, nothing kept
+                _reserve_slug(s, slug, job_id, now)
     except IntegrityError:
         if not new_only:
             raise
-        raise ConflictError(
-            f"another new article with the slug '{slug}' was accepted moments ago and is being "
-            f"published (job {slug_reserved_by(settings, slug) or '?'}): give this one another "
-            f"headline, or once that job is done correct it with PUT /api/v1/articles/{slug} "
-            f"(editor: /editor/episodes/{slug}/edit)"
-        ) from None
+        raise _reserved_elsewhere(settings, slug) from None
     _enqueue(settings, job_id)
     return get_job(settings, job_id)
 
@@ -347,6 +365,26 @@ def slug_reserved_by(settings: Settings, slug: str) -> int:
             return 0
         owner = s.get(store.Job, held.job_id)
         return held.job_id if owner is not None and not STATES.get(owner.state, True) else 0
+
+
+def _reserve_slug(s: Any, slug: str, job_id: int, now: datetime) -> None:
+    """Promise `slug` to the new article of job `job_id`, in the caller's transaction.
+
+    Raises IntegrityError when another live job holds it (the caller then raises
+    `_reserved_elsewhere`, once the transaction is rolled back).
+    """
+    _drop_finished_reservation(s, slug)
+    s.add(store.SlugReservation(slug=slug, job_id=job_id, created=now))
+    s.flush()
+
+
+def _reserved_elsewhere(settings: Settings, slug: str) -> ConflictError:
+    return ConflictError(
+        f"another new article with the slug '{slug}' was accepted moments ago and is being "
+        f"published (job {slug_reserved_by(settings, slug) or '?'}): give this one another "
+        f"headline, or once that job is done correct it with PUT /api/v1/articles/{slug} "
+        f"(editor: /editor/episodes/{slug}/edit)"
+    )
 
 
 def _drop_finished_reservation(s: Any, slug: str) -> None:
@@ -427,15 +465,18 @@ def run_job(settings: Settings, job_id: int) -> None:
         s.expunge(job)  # a plain copy for the action; the row is committed "running"
     message = ""
     try:
-        with _article_lock(settings, job.slug, job_id), _heartbeat(settings, job_id):
-            _update(settings, job_id, message="")
-            result = ACTIONS[job.action](
-                settings,
-                job,
-                editor=job.editor or "job",
-                synthesizer=job_synthesizer(),
-                progress=_progress_writer(settings, job_id),
-            )
+        with _heartbeat(settings, job_id):  # the page is fetched before the article is known
+            if job.source_url and not job.source:
+                job = _fetch_page(settings, job)
+            with _article_lock(settings, job.slug, job_id):
+                _update(settings, job_id, message="")
+                result = ACTIONS[job.action](
+                    settings,
+                    job,
+                    editor=job.editor or "job",
+                    synthesizer=job_synthesizer(),
+                    progress=_progress_writer(settings, job_id),
+                )
     except StorageError as exc:
         if not isinstance(exc.result, PublishResult):  # nothing was published
             _finish(settings, job_id, state="failed", message=str(exc))
@@ -463,6 +504,36 @@ def _finish(settings: Settings, job_id: int, **values: Any) -> None:
     """Record how a job ended and release its slug reservation (the episode holds it now)."""
     _update(settings, job_id, **values)
     _release_reservation(settings, job_id)
+
+
+def _fetch_page(settings: Settings, job: store.Job) -> store.Job:
+    """Fetch a URL job's page into the job (source, slug, link) and return the job as stored.
+
+    Kept in the row, a worker that dies later publishes what was fetched, without fetching
+    again; a fetch that fails fails the job with its one-line reason. A new page (no episode
+    holds its slug) has its slug reserved from now on, as an article sent as text has from its
+    acceptance: another new article with that slug is refused until this job ends.
+    """
+    from audionews import pipeline
+
+    _update(settings, job.id, message=f"fetching {job.source_url}")
+    fetched = pipeline.fetch_article(job.source_url, settings)
+    new_page = Library(settings).find(fetched.slug) is None
+    now = _now()
+    try:
+        with store.session(settings) as s:
+            found = s.get(store.Job, job.id)
+            assert found is not None
+            found.source, found.source_format = fetched.data, "html"
+            found.slug, found.link = fetched.slug, fetched.link
+            found.message, found.updated = "", now
+            if new_page:
+                _reserve_slug(s, fetched.slug, job.id, now)
+            s.flush()
+            s.expunge(found)
+    except IntegrityError:
+        raise _reserved_elsewhere(settings, fetched.slug) from None
+    return found
 
 
 def _progress_writer(settings: Settings, job_id: int) -> Callable[[int, int], None]:

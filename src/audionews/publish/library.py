@@ -37,12 +37,15 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     LargeBinary,
+    MetaData,
     String,
     Text,
     UniqueConstraint,
     create_engine,
     event,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -54,6 +57,7 @@ from sqlalchemy.orm import (
     relationship,
     sessionmaker,
 )
+from sqlalchemy.schema import CreateColumn
 
 from audionews.config import Settings, private_dir, private_file
 from audionews.errors import ConflictError, NotFoundError
@@ -182,6 +186,7 @@ class EpisodeView:
     revisions: tuple[RevisionView, ...]  # oldest first
     page_url: str
     is_published: bool = True
+    link: str = ""  # the article's own page (its canonical URL) when published from a URL
 
     @property
     def mp3(self) -> EpisodeFile:
@@ -214,6 +219,7 @@ class EpisodeView:
             "revision": self.revision,
             "duration_s": round(self.duration_s, 3),
             "page_url": self.page_url,
+            "link": self.link,
             "files": {k: _file_dict(f) for k, f in self.files.items()},
             "chapters": [
                 {"start": round(c.start, 3), "end": round(c.end, 3), "title": c.title}
@@ -327,6 +333,7 @@ class NewRevision:
     editor: str = "cli"
     segments_synthesized: int = 0
     segments_cached: int = 0
+    link: str = ""  # canonical URL of the fetched page; "" keeps the episode's link
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -371,6 +378,8 @@ class _Episode(_Base):
     updated: Mapped[datetime] = mapped_column()
     current_revision: Mapped[int] = mapped_column(Integer)
     withdrawn: Mapped[datetime | None] = mapped_column(nullable=True, default=None)
+    # Added after the first release: a server default lets add_new_columns fill old rows.
+    link: Mapped[str] = mapped_column(Text, default="", server_default="")
     revisions: Mapped[list[_Revision]] = relationship(
         back_populates="episode", order_by="_Revision.number", lazy="selectin"
     )
@@ -430,8 +439,33 @@ def _engine(url: str) -> Engine:
             if url.startswith("sqlite"):
                 event.listen(engine, "connect", _sqlite_pragmas)
             _Base.metadata.create_all(engine)
+            add_new_columns(engine, _Base.metadata)
             _ENGINES[url] = engine
     return engine
+
+
+def add_new_columns(engine: Engine, metadata: MetaData) -> None:
+    """Add the columns a newer version defines to tables an older version created.
+
+    create_all makes missing tables but never changes existing ones. Columns added to a table
+    after its first release carry a server default, so ALTER TABLE ... ADD COLUMN fills the
+    rows already there; nothing is ever dropped or renamed here.
+    """
+    inspector = inspect(engine)
+    missing = [
+        (table, column)
+        for table in metadata.sorted_tables
+        if inspector.has_table(table.name)
+        for column in table.columns
+        if column.name not in {c["name"] for c in inspector.get_columns(table.name)}
+    ]
+    if not missing:
+        return
+    quote = engine.dialect.identifier_preparer.format_table
+    with engine.begin() as connection:
+        for table, column in missing:
+            ddl = CreateColumn(column).compile(dialect=engine.dialect)
+            connection.execute(text(f"ALTER TABLE {quote(table)} ADD COLUMN {ddl}"))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -522,6 +556,14 @@ class Library:
         )
         with self._session() as session:
             episode = session.scalars(query).first()
+            return self._view(episode) if episode is not None else None
+
+    def find_by_link(self, link: str) -> EpisodeView | None:
+        """Return the episode published from the page with this canonical URL, if any."""
+        if not link:
+            return None
+        with self._session() as session:
+            episode = session.scalars(select(_Episode).where(_Episode.link == link)).first()
             return self._view(episode) if episode is not None else None
 
     def find(self, slug: str) -> EpisodeView | None:
@@ -630,6 +672,8 @@ class Library:
             episode.updated = now
             episode.current_revision = number
             episode.withdrawn = None
+            if new.link:
+                episode.link = new.link
             episode.revisions.append(
                 _Revision(
                     number=number,
@@ -739,6 +783,7 @@ class Library:
             revisions=revisions,
             page_url=self.base_url + EPISODE_PAGE_PATH.format(slug=e.slug),
             is_published=e.withdrawn is None,
+            link=e.link or "",
         )
 
 
@@ -765,6 +810,7 @@ def new_revision(
     kind: str,
     note: str,
     editor: str,
+    link: str = "",
 ) -> NewRevision:
     """Describe a built and installed revision for `Library.record_revision`."""
     article = result.script.article
@@ -792,4 +838,5 @@ def new_revision(
         editor=editor,
         segments_synthesized=result.segments_synthesized,
         segments_cached=result.segments_cached,
+        link=link,
     )

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from audionews.config import Settings
-from audionews.publish.library import Library, _engine
+from audionews.publish.library import Library, _engine, add_new_columns
 
 
 class Base(DeclarativeBase):
@@ -38,6 +38,10 @@ class Job(Base):
     source: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     source_filename: Mapped[str] = mapped_column(Text, default="")
     source_format: Mapped[str] = mapped_column(String(20), default="")
+    # A job from a URL carries the URL; the worker fetches the page into `source` and `link`
+    # (its canonical URL). Added after the first release, hence the server defaults.
+    source_url: Mapped[str] = mapped_column(Text, default="", server_default="")
+    link: Mapped[str] = mapped_column(Text, default="", server_default="")
     revision: Mapped[int] = mapped_column(Integer, default=0)  # rollback target, then result
     state: Mapped[str] = mapped_column(String(20), default="queued", index=True)
     done: Mapped[int] = mapped_column(Integer, default=0)
@@ -144,6 +148,7 @@ def engine(settings: Settings) -> Engine:
         with _READY_LOCK:  # two threads at once would both create the tables
             if id(found) not in _READY:
                 Base.metadata.create_all(found)
+                add_new_columns(found, Base.metadata)
                 _READY.add(id(found))
     return found
 

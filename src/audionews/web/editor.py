@@ -218,6 +218,8 @@ def _article_from_form() -> tuple[bytes, str, str, dict[str, str]]:
 def new_article() -> ResponseReturnValue:
     form = request.form
     errors: dict[str, str] = {}
+    if request.method == "POST" and form.get("url", "").strip():
+        return _new_from_url(form)
     if request.method == "POST":
         data, filename, source_format, errors = _article_from_form()
         if not errors:
@@ -236,6 +238,24 @@ def new_article() -> ResponseReturnValue:
             else:
                 return redirect(url_for("editor.job", job_id=queued.id), 303)
     return _render("editor/new.html", 400 if errors else 200, errors=errors, form=form)
+
+
+def _new_from_url(form: Any) -> ResponseReturnValue:
+    """Queue a job that fetches and publishes the page at the form's web address."""
+    errors: dict[str, str] = {}
+    has_upload = bool(getattr(request.files.get("upload"), "filename", ""))
+    if form.get("text", "").strip() or has_upload:
+        errors["url"] = "Give the article's web address, or its text, not both."
+    else:
+        try:
+            queued = jobs.submit(
+                context.settings(), "publish", url=form["url"], editor=current_user.name
+            )
+        except AudionewsError as exc:
+            errors["url"] = str(exc)
+        else:
+            return redirect(url_for("editor.job", job_id=queued.id), 303)
+    return _render("editor/new.html", 400, errors=errors, form=form)
 
 
 def _source_text(slug: str) -> tuple[str, str]:

@@ -13,7 +13,11 @@
 An article is sent as JSON {"text": ..., "format": "text|html|markdown", "kind", "note",
 "republish" (PUT only: true puts an unpublished episode back)}, as a
 multipart upload (field "file", same other fields), or as the raw body with Content-Type
-text/plain, text/html or text/markdown (kind and note then go in the query string).
+text/plain, text/html or text/markdown (kind and note then go in the query string). POST also
+takes JSON {"url": "https://..."} (URL_SCHEMA): the job fetches that page (see publish/jobs.py)
+and only then knows its slug, so a page whose slug is another article's episode or reserved
+for another new article fails the job (its message says why) instead of a 409; a page
+published before becomes a new revision of its episode.
 Fields are checked against a JSON Schema (FIELDS_SCHEMA, JSON_SCHEMA): a missing, unknown or
 mistyped field is a 400 whose JSON names it ({"error": ..., "status": 400, "field": "text"}).
 Every call needs 'Authorization: Bearer <token>' (audionews tokens add), else 401.
@@ -30,6 +34,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from audionews.errors import FieldError, InputError
+from audionews.net.fetch import MAX_URL_LENGTH
 from audionews.publish import history, jobs
 from audionews.web import auth, context
 from audionews.web.editor import (
@@ -67,7 +72,16 @@ JSON_SCHEMA: dict[str, Any] = {
     "properties": {"text": {"type": "string"}, **FIELDS_SCHEMA["properties"]},
     "required": ["text"],
 }
-_VALIDATORS = {id(schema): Draft202012Validator(schema) for schema in (FIELDS_SCHEMA, JSON_SCHEMA)}
+#: A new article given by the address of its page: only the URL (the page says the rest).
+URL_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"url": {"type": "string", "maxLength": MAX_URL_LENGTH}},
+    "required": ["url"],
+    "additionalProperties": False,
+}
+_VALIDATORS = {
+    id(schema): Draft202012Validator(schema) for schema in (FIELDS_SCHEMA, JSON_SCHEMA, URL_SCHEMA)
+}
 #: Python types of parsed JSON -> their JSON names, for messages.
 JSON_TYPES = {
     type(None): "null",
@@ -157,6 +171,16 @@ def _article() -> tuple[bytes, str, str, dict[str, Any]]:
     return data, filename, source_format, fields
 
 
+def _url_field() -> str | None:
+    """Return the "url" of a JSON body {"url": ...}, or None when the body sends no URL."""
+    if not request.is_json:
+        return None
+    body = _json_body()
+    if not isinstance(body, dict) or "url" not in body:
+        return None
+    return str(_check_fields(body, URL_SCHEMA)["url"])
+
+
 def _accepted(job: jobs.JobView) -> tuple[Response, int]:
     response = jsonify(job.to_dict())
     response.headers["Location"] = url_for("editor_api.job", job_id=job.id)
@@ -166,6 +190,11 @@ def _accepted(job: jobs.JobView) -> tuple[Response, int]:
 @bp.post("/articles")
 @auth.token_required
 def create_article(client: str) -> tuple[Response, int]:
+    url = _url_field()
+    if url is not None:
+        return _accepted(
+            jobs.submit(context.settings(), "publish", url=url, editor=f"api:{client}")
+        )
     data, filename, source_format, fields = _article()
     if "republish" in fields:
         raise FieldError("republish", "is for PUT /api/v1/articles/<slug>, not a new article")
