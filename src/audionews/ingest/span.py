@@ -6,7 +6,9 @@ need the HTML), so this module is ours. It relies on signals that hold on most p
 
 - the article's body is the longest run of prose lines (sentences, not labels or headlines),
   where a few short lines (subheadings, captions, "Advertisement") may interrupt it, and
-  section labels ("Related stories", "23 Comments", "About the author") end it;
+  section labels ("Related stories", "23 Comments", "About the author") end it; two runs of
+  paragraphs with a widget or a box of other stories between them are one body, and the
+  widget's lines a hole in it; a page with no paragraphs but a long marked list is that list;
 - the page's first line is often its <title>, "Headline - Site": the headline recurs as its
   own line just before the body, which is where the article starts;
 - otherwise the headline is a headline-like line shortly before the body: the one the page
@@ -99,9 +101,9 @@ SECTION_LABEL_RE = re.compile(
 MAX_LABEL_CHARS = 200
 #: A comments label of one singular word, which is as often a subheading or a table's column.
 #: ("Reply" is not: under each comment, it is the comments' surest sign.)
+_BARE_LABEL_RE = re.compile(r"(?:comment|response|reaction)\s*[:：]?", re.IGNORECASE)
 #: A gallery slide's number and title ("3/50 Star Wars boosts economy", "Image 4 of 12").
 _SLIDE_RE = re.compile(r"(?:(?:image|photo|picture|slide)\s+)?\d{1,3}\s*(?:/|of)\s*\d{1,3}\b", re.I)
-_BARE_LABEL_RE = re.compile(r"(?:comment|response|reaction)\s*[:：]?", re.IGNORECASE)
 _COUNT_RE = re.compile(r"\d[\d,.]*\s*[kKmM]?")
 
 
