@@ -89,20 +89,22 @@ class ArticleParts:
         text = rules.without_media_links(text)
         if outside:
             self.drop(DropKind.OTHER, text, OUTSIDE_REASON)
-        elif kind in (BlockKind.PARAGRAPH, BlockKind.QUOTE) and self._heard_already(text):
+            return
+        tokens = rules.words(text)
+        own = rules.trigrams(tokens)
+        if kind in (BlockKind.PARAGRAPH, BlockKind.QUOTE) and self._heard_already(tokens, own):
             self.drop(DropKind.OTHER, text, "repeats text already read")
         elif text or items:
             self.body.append(Block(kind=kind, text=text, items=items))
-            for written in (text, *items):
-                self.heard |= rules.trigrams(rules.words(written))
+            self.heard |= own
+            for item in items:
+                self.heard |= rules.trigrams(rules.words(item))
 
-    def _heard_already(self, text: str) -> bool:
-        """Say whether a long paragraph repeats the body read so far (a pull quote, a page
-        that prints its text twice, a gallery's captions again)."""
-        tokens = rules.words(text)
+    def _heard_already(self, tokens: list[str], own: set[tuple[str, ...]]) -> bool:
+        """Say whether a long paragraph (its words and their trigrams) repeats the body read
+        so far (a pull quote, a page that prints its text twice, a gallery's captions again)."""
         if len(tokens) < MIN_REPEAT_WORDS:
             return False
-        own = rules.trigrams(tokens)
         return len(own & self.heard) >= REPEAT_SHARE * len(own)
 
     # ----------------------------------------------------------------- shared classification

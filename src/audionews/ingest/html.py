@@ -782,7 +782,7 @@ class _Walker:
         # lost them; lists and stacks of links there still have to be in the main text.
         inside = self.in_main(text) or (self.in_body > 0 and rules.ends_sentence(text))
         self.elements.append(Paragraph(text, images or [], outside=not inside))
-        if not _is_header_furniture(text):
+        if not self.body_started and not _is_header_furniture(text):
             self.body_started = True
         self.after_headline = False
 

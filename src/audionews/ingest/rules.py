@@ -36,8 +36,8 @@ _LINE_BREAKS_RE = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 def clean_text(text: str) -> str:
     """Return `text` on one line: invisible characters removed, runs of spaces collapsed,
     unpaired bidi controls neutralised (see neutral_bidi)."""
-    text = _INVISIBLE_RE.sub("", text.replace("\n", " "))
-    return neutral_bidi(_SPACES_RE.sub(" ", text).strip())
+    text = _SPACES_RE.sub(" ", _INVISIBLE_RE.sub("", text.replace("\n", " "))).strip()
+    return text if text.isascii() else neutral_bidi(text)  # bidi controls are not ASCII
 
 
 #: Bidi embeddings and overrides (LRE, RLE, LRO, RLO), closed by PDF; isolates (LRI, RLI,
