@@ -271,6 +271,28 @@ def test_the_mp3_plays_and_the_highlight_follows(page: Page, server: Server) -> 
     expect(page.locator("[data-action='play']")).to_have_text("Play")
 
 
+def test_now_playing_wraps_inside_its_chapter_at_320px(browser: Browser, server: Server) -> None:
+    ctx = browser.new_context(viewport=NARROW, reduced_motion="reduce")
+    try:
+        page = ctx.new_page()
+        episode = _long_episode(server)
+        _open_episode(page, server, episode)
+        for index, chapter in enumerate(episode.chapters):
+            page.evaluate(f"document.querySelector('audio').currentTime = {chapter.start + 0.01}")
+            button = page.locator(".chapter").nth(index)
+            expect(button).to_have_attribute("aria-current", "true")
+            label = button.locator(".chapter-now")
+            expect(label).to_be_visible()
+            assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
+            outer = button.bounding_box()
+            inner = label.bounding_box()
+            assert outer is not None and inner is not None
+            assert inner["x"] >= outer["x"] - 0.5, chapter.title
+            assert inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 0.5, chapter.title
+    finally:
+        ctx.close()
+
+
 def test_copy_feed_address_with_the_keyboard(page: Page, server: Server) -> None:
     page.goto(server.url + "/")
     _tab_until(page, lambda e: e["text"] == "Copy address")
