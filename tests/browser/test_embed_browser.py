@@ -337,6 +337,81 @@ def test_toggles_open_chapters_and_transcript_that_seek_from_the_keyboard(
     assert _focused(page, frame)["controls"] == "transcript"
 
 
+def test_transcript_sentences_are_links_that_seek_in_the_frame(page: Page, sites: Sites) -> None:
+    episode = _long_episode(sites)
+    frame = _open(page, sites, sites.allowed, episode.slug)
+    frame.locator("[data-toggle][aria-controls='transcript']").click()
+    region = frame.get_by_role("region", name="Transcript", exact=True)
+    expect(region).to_be_visible()
+    sentences = region.get_by_role("link")
+    expect(sentences).to_have_count(frame.locator("[data-transcript] .cue").count())
+    tabbable = frame.evaluate(
+        "() => [...document.querySelectorAll('.cue')].filter(c => c.tabIndex >= 0).length"
+    )
+    assert tabbable == 1
+    page.focus("#before")
+    _tab_until(page, frame, lambda e: "cue" in e["cls"])
+    expect(sentences.nth(0)).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    expect(sentences.nth(2)).to_be_focused()
+    page.keyboard.press("Space")
+    start = float(sentences.nth(2).get_attribute("data-start") or "nan")
+    assert _time(frame) == pytest.approx(start, abs=0.05)
+    expect(sentences.nth(2)).to_have_attribute("aria-current", "true")
+    assert frame.url == f"{sites.app_url}/embed/{episode.slug}"
+
+
+def test_jumps_in_the_frame_say_where_they_landed_once(page: Page, sites: Sites) -> None:
+    episode = _long_episode(sites)
+    frame = _open(page, sites, sites.allowed, episode.slug)
+    frame.evaluate(
+        """() => {
+          const region = document.querySelector('[data-announcer]');
+          window.__said = [];
+          new MutationObserver(() => {
+            if (region.textContent) { window.__said.push(region.textContent); }
+          }).observe(region, {childList: true, characterData: true, subtree: true});
+        }"""
+    )
+    page.focus("#before")
+    _tab_until(page, frame, lambda e: e["action"] == "play")
+    landing = episode.chapters[1].start
+    for key, step in (("]", 0), ("l", 30), ("j", -15)):
+        landing += step
+        index = max(i for i, c in enumerate(episode.chapters) if c.start <= landing + 0.0005)
+        frame.evaluate("() => { window.__said = []; }")
+        page.keyboard.press(key)
+        page.wait_for_timeout(400)
+        said = frame.evaluate("() => window.__said")
+        assert len(said) == 1, (key, said)
+        assert episode.chapters[index].title in said[0], (key, said)
+        assert _spoken(landing) in said[0], (key, said)
+
+
+def test_now_playing_wraps_in_the_frame_at_320px(browser: Browser, sites: Sites) -> None:
+    ctx = browser.new_context(viewport=NARROW, reduced_motion="reduce")
+    try:
+        page = ctx.new_page()
+        episode = _long_episode(sites)
+        frame = _open(page, sites, sites.allowed, episode.slug, maxwidth="304")
+        frame.locator("[data-toggle][aria-controls='chapters']").click()
+        for index, chapter in enumerate(episode.chapters):
+            frame.evaluate(f"document.querySelector('audio').currentTime = {chapter.start + 0.01}")
+            button = frame.locator(".chapter").nth(index)
+            expect(button).to_have_attribute("aria-current", "true")
+            label = button.locator(".chapter-now")
+            expect(label).to_be_visible()
+            width = frame.evaluate("window.innerWidth")
+            assert frame.evaluate("document.documentElement.scrollWidth") <= width
+            outer = button.bounding_box()
+            inner = label.bounding_box()
+            assert outer is not None and inner is not None
+            assert inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 0.5, chapter.title
+    finally:
+        ctx.close()
+
+
 def test_an_open_panels_toggle_stands_out_in_forced_colours(browser: Browser, sites: Sites) -> None:
     ctx = browser.new_context(viewport=DESKTOP, forced_colors="active")
     try:
@@ -499,3 +574,9 @@ def test_copy_the_embed_code_with_the_keyboard(page: Page, sites: Sites) -> None
             break
     page.keyboard.press("Enter")
     expect(page.locator(".embed-code [data-copy-status]")).to_have_text("Embed code copied.")
+
+
+def _spoken(seconds: float) -> str:
+    from audionews.web.player import spoken_duration
+
+    return spoken_duration(seconds)

@@ -184,6 +184,121 @@ def test_enter_on_a_sentence_seeks_there(page: Page, server: Server) -> None:
     assert page.locator(".cue.is-current").count() == 1
 
 
+def test_transcript_sentences_are_links_in_one_labelled_region(page: Page, server: Server) -> None:
+    episode = _long_episode(server)
+    _open_episode(page, server, episode)
+    region = page.get_by_role("region", name="Transcript", exact=True)
+    expect(region).to_have_count(1)
+    sentences = region.get_by_role("link")
+    cues = page.locator("[data-transcript] .cue")
+    assert cues.count() > 10
+    expect(sentences).to_have_count(cues.count())
+    third = cues.nth(2).inner_text()
+    expect(region.get_by_role("link", name=third, exact=True)).to_have_count(1)
+    # Running text: a long sentence breaks across lines like the words around it.
+    wrapped = page.evaluate(
+        "[...document.querySelectorAll('.cue')].some(c => c.getClientRects().length > 1)"
+    )
+    assert wrapped
+    # One Tab stop for the whole transcript; arrows, Home and End move within it.
+    tabbable = page.evaluate(
+        "[...document.querySelectorAll('.cue')].filter(c => c.tabIndex >= 0).length"
+    )
+    assert tabbable == 1
+    _tab_until(page, lambda e: "cue" in e["cls"])
+    expect(sentences.nth(0)).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(sentences.nth(1)).to_be_focused()
+    page.keyboard.press("ArrowRight")
+    expect(sentences.nth(2)).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    expect(sentences.nth(1)).to_be_focused()
+    page.keyboard.press("End")
+    expect(sentences.last).to_be_focused()
+    page.keyboard.press("Home")
+    expect(sentences.nth(0)).to_be_focused()
+    page.keyboard.press("Tab")
+    assert "cue" not in _active(page)["cls"]
+    page.keyboard.press("Shift+Tab")
+    expect(sentences.nth(0)).to_be_focused()
+    # Enter and Space play from the focused sentence, in the page, and mark it current.
+    for key, index in (("Enter", 3), ("Space", 5)):
+        while not sentences.nth(index).evaluate("el => el === document.activeElement"):
+            page.keyboard.press("ArrowDown")
+        page.keyboard.press(key)
+        start = float(sentences.nth(index).get_attribute("data-start") or "nan")
+        assert _current_time(page) == pytest.approx(start, abs=0.05)
+        assert page.url.endswith(f"/episodes/{episode.slug}/")
+        expect(sentences.nth(index)).to_have_attribute("aria-current", "true")
+        assert page.locator(".cue[aria-current='true']").count() == 1
+    violations = _axe(page)
+    assert not violations, _describe(violations)
+
+
+def _listen_to_announcer(page: Page) -> None:
+    """Record every text the polite live region is given, in window.__said."""
+    page.evaluate(
+        """() => {
+          const region = document.querySelector('[data-announcer]');
+          window.__said = [];
+          new MutationObserver(() => {
+            if (region.textContent) { window.__said.push(region.textContent); }
+          }).observe(region, {childList: true, characterData: true, subtree: true});
+        }"""
+    )
+
+
+def _said_after(page: Page, act: Callable[[], None]) -> list[str]:
+    page.evaluate("window.__said = []")
+    act()
+    page.wait_for_timeout(400)  # the announcer writes after 50 ms; anything later would show
+    said: list[str] = page.evaluate("window.__said")
+    return said
+
+
+def _where(episode: EpisodeView, time: float, lead: str = "time") -> str:
+    """The words player.js says on landing at `time`."""
+    index = max(i for i, c in enumerate(episode.chapters) if c.start <= time + 0.0005)
+    chapter = f"chapter {index + 1} of {len(episode.chapters)}: {episode.chapters[index].title}"
+    if lead == "chapter":
+        return f"C{chapter[1:]}, {_spoken(time)}"
+    return f"{_spoken(time)}, {chapter}"
+
+
+def test_every_jump_says_where_it_landed_once(page: Page, server: Server) -> None:
+    episode = _long_episode(server)
+    chapters = episode.chapters
+    _open_episode(page, server, episode)
+    _listen_to_announcer(page)
+    _tab_until(page, lambda e: e["action"] == "next-chapter")
+    said = _said_after(page, lambda: page.keyboard.press("Enter"))
+    assert said == [_where(episode, chapters[1].start, "chapter")]
+    assert said[0].startswith(f"Chapter 2 of {len(chapters)}: {chapters[1].title}")
+    said = _said_after(page, lambda: page.keyboard.press("]"))
+    assert said == [_where(episode, chapters[2].start, "chapter")]
+    landing = _current_time(page) - 15
+    said = _said_after(page, lambda: page.keyboard.press("j"))
+    assert said == [_where(episode, landing)]
+    landing = _current_time(page) + 30
+    said = _said_after(page, lambda: page.keyboard.press("l"))
+    assert said == [_where(episode, landing)]
+    _tab_until(page, lambda e: "cue" in e["cls"])
+    page.keyboard.press("ArrowDown")
+    start = float(page.evaluate("document.activeElement.dataset.start"))
+    said = _said_after(page, lambda: page.keyboard.press("Enter"))
+    assert said == [_where(episode, start)]
+    # While playing with chapter announcements on, a chapter jump is still said once.
+    page.evaluate("document.querySelector('audio').muted = true")
+    page.check("#announce")
+    page.evaluate("document.querySelector('audio').play()")
+    page.wait_for_function("!document.querySelector('audio').paused")
+    page.locator("[data-action='next-chapter']").focus()
+    target = next(c for c in chapters if c.start > _current_time(page) + 0.5)
+    said = _said_after(page, lambda: page.keyboard.press("Enter"))
+    assert len(said) == 1 and target.title in said[0], said
+    page.evaluate("document.querySelector('audio').pause()")
+
+
 def test_shortcuts_work_only_inside_the_player(page: Page, server: Server) -> None:
     episode = _long_episode(server)
     _open_episode(page, server, episode)
@@ -269,6 +384,28 @@ def test_the_mp3_plays_and_the_highlight_follows(page: Page, server: Server) -> 
     assert page.evaluate("document.querySelector('audio').paused")
     # The media element reports the pause in a task of its own; the label follows it.
     expect(page.locator("[data-action='play']")).to_have_text("Play")
+
+
+def test_now_playing_wraps_inside_its_chapter_at_320px(browser: Browser, server: Server) -> None:
+    ctx = browser.new_context(viewport=NARROW, reduced_motion="reduce")
+    try:
+        page = ctx.new_page()
+        episode = _long_episode(server)
+        _open_episode(page, server, episode)
+        for index, chapter in enumerate(episode.chapters):
+            page.evaluate(f"document.querySelector('audio').currentTime = {chapter.start + 0.01}")
+            button = page.locator(".chapter").nth(index)
+            expect(button).to_have_attribute("aria-current", "true")
+            label = button.locator(".chapter-now")
+            expect(label).to_be_visible()
+            assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
+            outer = button.bounding_box()
+            inner = label.bounding_box()
+            assert outer is not None and inner is not None
+            assert inner["x"] >= outer["x"] - 0.5, chapter.title
+            assert inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 0.5, chapter.title
+    finally:
+        ctx.close()
 
 
 def test_copy_feed_address_with_the_keyboard(page: Page, server: Server) -> None:

@@ -2,8 +2,9 @@
  *
  * Without this script the page has a native <audio controls> with caption and chapter tracks,
  * chapter links with media fragments and the full transcript. With it: labelled buttons,
- * a seek slider that speaks its position, chapter buttons, a transcript that follows the voice
- * and seeks on click or Enter, and keyboard shortcuts scoped to the player's own sections.
+ * a seek slider that speaks its position, chapter buttons, a transcript whose sentences become
+ * links that play from there (one Tab stop, arrows between them), a polite word after every jump
+ * on where playback landed, and keyboard shortcuts scoped to the player's own sections.
  */
 (function () {
   "use strict";
@@ -163,7 +164,7 @@
         button: button,
         now: now
       });
-      button.addEventListener("click", function () { seekTo(chapters[index].start); });
+      button.addEventListener("click", function () { jumpTo(chapters[index].start, "chapter"); });
     });
   }
 
@@ -175,18 +176,36 @@
     return found;
   }
 
-  // ---- transcript: sentences seek on click or Enter; one tab stop, arrows move between them
+  // ---- transcript: each sentence becomes a link to its moment in the audio (file.mp3#t=12.3),
+  // so assistive technology presents it as a control; a click, Enter or Space plays from there in
+  // the page. Links rather than buttons: a <button> always lays out as an inline-block, so a
+  // sentence could never break across lines and the paragraphs would stop reading as running
+  // text. One tab stop for the whole transcript (a roving tabindex), arrows move between them.
 
   var cues = [];
+  var audioSource = audio.getAttribute("src") || "";
   if (transcript) {
-    transcript.querySelectorAll(".cue").forEach(function (el, index) {
+    transcript.querySelectorAll("span.cue").forEach(function (span, index) {
+      var link = document.createElement("a");
+      link.className = span.className;
+      link.id = span.id;
+      link.setAttribute("data-start", span.getAttribute("data-start"));
+      link.setAttribute("data-end", span.getAttribute("data-end"));
+      link.href = audioSource + "#t=" + span.getAttribute("data-start");
+      while (span.firstChild) { link.appendChild(span.firstChild); }
+      span.replaceWith(link);
       cues.push({
-        el: el,
-        start: parseFloat(el.getAttribute("data-start")) || 0,
-        end: parseFloat(el.getAttribute("data-end")) || 0
+        el: link,
+        start: parseFloat(link.getAttribute("data-start")) || 0,
+        end: parseFloat(link.getAttribute("data-end")) || 0
       });
-      el.tabIndex = index === 0 ? 0 : -1;
-      el.addEventListener("click", function () { focusCue(index); seekTo(cues[index].start); });
+      link.tabIndex = index === 0 ? 0 : -1;
+      link.addEventListener("click", function (event) {
+        // A modified click (new tab, new window) still opens the audio at that moment.
+        if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) { return; }
+        event.preventDefault();
+        playFromCue(index);
+      });
     });
     if (cues.length) {
       transcript.classList.add("is-interactive");
@@ -211,6 +230,11 @@
     cues[rovingIndex].el.focus({ preventScroll: false });
   }
 
+  function playFromCue(index) {
+    focusCue(index);
+    jumpTo(cues[index].start, "time");
+  }
+
   function onTranscriptKey(event) {
     var target = event.target;
     if (!target.classList || !target.classList.contains("cue") || event.altKey || event.ctrlKey || event.metaKey) { return; }
@@ -221,7 +245,8 @@
       case "ArrowUp": case "ArrowLeft": focusCue(index - 1); break;
       case "Home": focusCue(0); break;
       case "End": focusCue(cues.length - 1); break;
-      case "Enter": seekTo(cues[index].start); break;
+      // Enter is the link's own click; Space would scroll the page, so it plays from here too.
+      case " ": playFromCue(index); break;
       default: handled = false;
     }
     if (handled) { event.preventDefault(); event.stopPropagation(); }
@@ -336,6 +361,25 @@
     update(false);
   }
 
+  // Where playback is, in words: "Chapter 3 of 7: Title, 1 minute 20 seconds" (lead "chapter")
+  // or "1 minute 20 seconds, chapter 3 of 7: Title" (lead "time").
+  function whereWords(time, lead) {
+    var at = spoken(time);
+    var i = chapterAt(time);
+    if (i < 0) { return at; }
+    var chapter = "chapter " + (i + 1) + " of " + chapters.length + ": " + chapters[i].title;
+    if (lead === "chapter") { return "C" + chapter.slice(1) + ", " + at; }
+    return at + ", " + chapter;
+  }
+
+  // Every jump the user asks for (a chapter, back or forward, a sentence) says where it landed,
+  // once: seekTo marks the new chapter current before the next playback update, so the chapter
+  // change announcement (which only playback crossing a chapter makes) stays silent.
+  function jumpTo(time, lead) {
+    seekTo(time);
+    say(whereWords(audio.currentTime, lead));
+  }
+
   function togglePlay() {
     if (audio.paused || audio.ended) {
       var started = audio.play();
@@ -351,12 +395,12 @@
     var i = chapterAt(audio.currentTime);
     // Like a CD player: first back to the start of this chapter, then to the one before.
     if (i > 0 && audio.currentTime - chapters[i].start < 3) { i -= 1; }
-    if (i >= 0) { seekTo(chapters[i].start); }
+    if (i >= 0) { jumpTo(chapters[i].start, "chapter"); }
   }
 
   function nextChapter() {
     var i = chapterAt(audio.currentTime);
-    if (i + 1 < chapters.length) { seekTo(chapters[i + 1].start); }
+    if (i + 1 < chapters.length) { jumpTo(chapters[i + 1].start, "chapter"); }
   }
 
   var RATES = Array.prototype.map.call(speed.options, function (o) { return o.value; });
@@ -395,7 +439,7 @@
   }
   function resume() {
     resumeRow.hidden = true;
-    seekTo(resumeAt);
+    jumpTo(resumeAt, "time");
     if (audio.paused) { togglePlay(); }
     playButton.focus();  // the button is gone; focus goes to the control that now matters
   }
@@ -403,8 +447,8 @@
   var actions = {
     "play": togglePlay,
     "resume": resume,
-    "back": function () { seekTo(audio.currentTime - 15); },
-    "forward": function () { seekTo(audio.currentTime + 30); },
+    "back": function () { jumpTo(audio.currentTime - 15, "time"); },
+    "forward": function () { jumpTo(audio.currentTime + 30, "time"); },
     "previous-chapter": previousChapter,
     "next-chapter": nextChapter,
     "mute": toggleMute
