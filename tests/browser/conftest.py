@@ -20,9 +20,10 @@ import pytest
 from werkzeug.serving import make_server
 
 from audionews.web import create_app
+from browser.checks import DESKTOP
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser
+    from playwright.sync_api import Browser, BrowserContext, Page
 
     from browser.player_site import PlayerSite
 
@@ -96,6 +97,19 @@ def browser() -> Iterator[Browser]:
             yield launched
         finally:
             launched.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A fresh browser context at desktop size, with reduced motion (no smooth scrolling)."""
+    ctx = browser.new_context(viewport=DESKTOP, reduced_motion="reduce")
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import pytest
 
 from audionews.audio.fake import FakeSynthesizer
 from audionews.publish import accounts, jobs
+from browser.checks import AXE_TAGS
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
 
 pytest_plugins = ["browser.player_site"]
 
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PASSWORD = "correct horse battery"
 SLUG = "council-vote"
 

@@ -22,18 +22,16 @@ from playwright.sync_api import expect
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from audionews.web import create_app
+from browser.checks import AXE_TAGS, DESKTOP, NARROW, describe, listen_to_announcer, spoken
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Frame, Page
+    from playwright.sync_api import Browser, Frame, Page
 
     from audionews.publish.library import EpisodeView
     from browser.player_site import PlayerSite
 
 pytest_plugins = ["browser.player_site"]
 
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-DESKTOP = {"width": 1280, "height": 900}
-NARROW = {"width": 320, "height": 720}
 
 _ARTICLE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -121,18 +119,6 @@ def sites(player_site: PlayerSite) -> Iterator[Sites]:
             thread.join(timeout=5)
 
 
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    ctx = browser.new_context(viewport=DESKTOP, reduced_motion="reduce")
-    yield ctx
-    ctx.close()
-
-
-@pytest.fixture
-def page(context: BrowserContext) -> Page:
-    return context.new_page()
-
-
 def _long_episode(sites: Sites) -> EpisodeView:
     return max(sites.site.episodes(), key=lambda e: (len(e.chapters), e.duration_s))
 
@@ -162,14 +148,6 @@ def _axe(page: Page, frame: Frame) -> list[dict[str, Any]]:
     violations: list[dict[str, Any]] = inside["violations"] + whole["violations"]
     assert inside["url"].startswith(frame.url)
     return violations
-
-
-def _describe(violations: list[dict[str, Any]]) -> str:
-    return "\n".join(
-        f"{v['id']} ({v['impact']}): {v['help']} -> "
-        + "; ".join(str(n["target"]) for n in v["nodes"][:5])
-        for v in violations
-    )
 
 
 def _focused(page: Page, frame: Frame) -> dict[str, str]:
@@ -242,7 +220,7 @@ def test_axe_finds_no_violations_inside_the_iframe(
         params = {"maxwidth": maxwidth} if maxwidth else {}
         frame = _open(page, sites, sites.allowed, episode.slug, **params)
         violations = _axe(page, frame)
-        assert not violations, "panels closed:\n" + _describe(violations)
+        assert not violations, "panels closed:\n" + describe(violations)
         # Each panel open, with a sentence and a chapter current: the states a listener meets.
         frame.evaluate(f"document.querySelector('audio').currentTime = {episode.chapters[2].start}")
         frame.wait_for_selector(".cue.is-current", state="attached")
@@ -250,7 +228,7 @@ def test_axe_finds_no_violations_inside_the_iframe(
             frame.locator(f"[data-toggle][aria-controls='{name}']").click()
             expect(frame.locator(f"#{name}")).to_be_visible()
             violations = _axe(page, frame)
-            assert not violations, f"{name} open:\n" + _describe(violations)
+            assert not violations, f"{name} open:\n" + describe(violations)
             shot = artifacts / f"embed-{scheme}-{viewport['width']}-{name}.png"
             page.screenshot(path=str(shot))
         # Nothing in the frame forces sideways scrolling (WCAG 1.4.10 reflow).
@@ -365,15 +343,7 @@ def test_transcript_sentences_are_links_that_seek_in_the_frame(page: Page, sites
 def test_jumps_in_the_frame_say_where_they_landed_once(page: Page, sites: Sites) -> None:
     episode = _long_episode(sites)
     frame = _open(page, sites, sites.allowed, episode.slug)
-    frame.evaluate(
-        """() => {
-          const region = document.querySelector('[data-announcer]');
-          window.__said = [];
-          new MutationObserver(() => {
-            if (region.textContent) { window.__said.push(region.textContent); }
-          }).observe(region, {childList: true, characterData: true, subtree: true});
-        }"""
-    )
+    listen_to_announcer(frame)
     page.focus("#before")
     _tab_until(page, frame, lambda e: e["action"] == "play")
     landing = episode.chapters[1].start
@@ -386,7 +356,7 @@ def test_jumps_in_the_frame_say_where_they_landed_once(page: Page, sites: Sites)
         said = frame.evaluate("() => window.__said")
         assert len(said) == 1, (key, said)
         assert episode.chapters[index].title in said[0], (key, said)
-        assert _spoken(landing) in said[0], (key, said)
+        assert spoken(landing) in said[0], (key, said)
 
 
 def test_now_playing_wraps_in_the_frame_at_320px(browser: Browser, sites: Sites) -> None:
@@ -574,9 +544,3 @@ def test_copy_the_embed_code_with_the_keyboard(page: Page, sites: Sites) -> None
             break
     page.keyboard.press("Enter")
     expect(page.locator(".embed-code [data-copy-status]")).to_have_text("Embed code copied.")
-
-
-def _spoken(seconds: float) -> str:
-    from audionews.web.player import spoken_duration
-
-    return spoken_duration(seconds)

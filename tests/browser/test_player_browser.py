@@ -2,40 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 from playwright.sync_api import expect
 
+from browser.checks import AXE_TAGS, DESKTOP, NARROW, describe, listen_to_announcer, spoken
+
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page
+    from playwright.sync_api import Browser, Page
 
     from audionews.publish.library import EpisodeView
     from conftest import Server
 
 pytest_plugins = ["browser.player_site"]
 
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-DESKTOP = {"width": 1280, "height": 900}
-NARROW = {"width": 320, "height": 720}  # 1280 px at 400% zoom
-
 
 def _long_episode(server: Server) -> EpisodeView:
     return max(server.site.episodes(), key=lambda e: (len(e.chapters), e.duration_s))
-
-
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    ctx = browser.new_context(viewport=DESKTOP, reduced_motion="reduce")
-    yield ctx
-    ctx.close()
-
-
-@pytest.fixture
-def page(context: BrowserContext) -> Page:
-    return context.new_page()
 
 
 def _open_episode(page: Page, server: Server, episode: EpisodeView) -> None:
@@ -49,14 +35,6 @@ def _axe(page: Page) -> list[dict[str, Any]]:
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
     violations: list[dict[str, Any]] = results.response["violations"]
     return violations
-
-
-def _describe(violations: list[dict[str, Any]]) -> str:
-    return "\n".join(
-        f"{v['id']} ({v['impact']}): {v['help']} -> "
-        + "; ".join(str(n["target"]) for n in v["nodes"][:5])
-        for v in violations
-    )
 
 
 def _active(page: Page) -> dict[str, str]:
@@ -106,7 +84,7 @@ def test_axe_finds_no_violations(
             page.goto(server.url + path)
             page.wait_for_load_state("load")
             violations = _axe(page)
-            assert not violations, f"{path}:\n{_describe(violations)}"
+            assert not violations, f"{path}:\n{describe(violations)}"
     finally:
         ctx.close()
 
@@ -232,20 +210,7 @@ def test_transcript_sentences_are_links_in_one_labelled_region(page: Page, serve
         expect(sentences.nth(index)).to_have_attribute("aria-current", "true")
         assert page.locator(".cue[aria-current='true']").count() == 1
     violations = _axe(page)
-    assert not violations, _describe(violations)
-
-
-def _listen_to_announcer(page: Page) -> None:
-    """Record every text the polite live region is given, in window.__said."""
-    page.evaluate(
-        """() => {
-          const region = document.querySelector('[data-announcer]');
-          window.__said = [];
-          new MutationObserver(() => {
-            if (region.textContent) { window.__said.push(region.textContent); }
-          }).observe(region, {childList: true, characterData: true, subtree: true});
-        }"""
-    )
+    assert not violations, describe(violations)
 
 
 def _said_after(page: Page, act: Callable[[], None]) -> list[str]:
@@ -261,15 +226,15 @@ def _where(episode: EpisodeView, time: float, lead: str = "time") -> str:
     index = max(i for i, c in enumerate(episode.chapters) if c.start <= time + 0.0005)
     chapter = f"chapter {index + 1} of {len(episode.chapters)}: {episode.chapters[index].title}"
     if lead == "chapter":
-        return f"C{chapter[1:]}, {_spoken(time)}"
-    return f"{_spoken(time)}, {chapter}"
+        return f"C{chapter[1:]}, {spoken(time)}"
+    return f"{spoken(time)}, {chapter}"
 
 
 def test_every_jump_says_where_it_landed_once(page: Page, server: Server) -> None:
     episode = _long_episode(server)
     chapters = episode.chapters
     _open_episode(page, server, episode)
-    _listen_to_announcer(page)
+    listen_to_announcer(page)
     _tab_until(page, lambda e: e["action"] == "next-chapter")
     said = _said_after(page, lambda: page.keyboard.press("Enter"))
     assert said == [_where(episode, chapters[1].start, "chapter")]
@@ -314,7 +279,7 @@ def test_shortcuts_work_only_inside_the_player(page: Page, server: Server) -> No
     page.keyboard.press("j")
     assert _current_time(page) == pytest.approx(next_start - 15, abs=0.05)
     valuetext = page.get_attribute("#seek", "aria-valuetext")
-    assert valuetext is not None and valuetext.endswith(" of " + _spoken(episode.duration_s))
+    assert valuetext is not None and valuetext.endswith(" of " + spoken(episode.duration_s))
 
 
 def test_speed_is_remembered(page: Page, server: Server) -> None:
@@ -445,7 +410,7 @@ def test_axe_on_the_page_without_its_script(page: Page, server: Server) -> None:
     page.goto(f"{server.url}/episodes/{_long_episode(server).slug}/")
     assert page.locator("audio").get_attribute("controls") is not None
     violations = _axe(page)
-    assert not violations, _describe(violations)
+    assert not violations, describe(violations)
 
 
 # --------------------------------------------------------------------------- screenshots
@@ -477,9 +442,3 @@ def test_screenshots(
         assert overflow <= 0
     finally:
         ctx.close()
-
-
-def _spoken(seconds: float) -> str:
-    from audionews.web.player import spoken_duration
-
-    return spoken_duration(seconds)
