@@ -67,6 +67,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
+from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from shingles import (  # noqa: E402
     SHINGLE,
     TOKEN_RE,
@@ -85,16 +86,6 @@ SOURCES = {
     "readability": "https://github.com/mozilla/readability",
     "scrapinghub": "https://github.com/scrapinghub/article-extraction-benchmark",
 }
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WORKERS = 2
 #: What is timed per page, side by side in one run (the ratios are to trafilatura.extract).
 TIMERS = {

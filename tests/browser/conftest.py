@@ -8,7 +8,6 @@ Chromium is Debian's package (`make test` installs it); Playwright drives it thr
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -19,23 +18,18 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from werkzeug.serving import make_server
 
+import chromium
 from audionews.web import create_app
 from browser.checks import DESKTOP
+from chromium import CHROMIUM
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
     from browser.player_site import PlayerSite
 
-CHROMIUM = os.environ.get("AUDIONEWS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
+    *chromium.CHROMIUM_ARGS,
     # Test only: lets the muted playback test start audio without a real user gesture.
     "--autoplay-policy=no-user-gesture-required",
 ]
