@@ -20,6 +20,18 @@ from audionews.publish.library import EpisodeView, Library, PublishResult
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 PUBLIC_URL = "https://podcasts.example.test"
 
+
+def cli_environ(settings: Settings, **more: str) -> dict[str, str]:
+    """Return the environment that points the CLI at `settings`' folders, plus `more`."""
+    return {
+        "AUDIONEWS_INSTANCE_DIR": str(settings.instance_dir),
+        "AUDIONEWS_FEED_DIR": str(settings.feed_dir),
+        "AUDIONEWS_CACHE_DIR": str(settings.clip_cache_dir),
+        "PUBLIC_URL": PUBLIC_URL,
+        **more,
+    }
+
+
 #: A short article for fast revision tests; {extra} changes it into a new revision.
 SHORT_ARTICLE = """CITY
 Bridge reopens after repairs

@@ -16,7 +16,7 @@ from audionews.models import Sentence
 from audionews.publish import history
 from audionews.publish.library import Library
 from audionews.speech.diff import diff_sentences
-from publish_helpers import PUBLIC_URL, publish, short_article
+from publish_helpers import cli_environ, publish, short_article
 
 pytest_plugins = ["publish_fixtures"]
 
@@ -124,12 +124,7 @@ def test_correct_rejects_unknown_episode_and_kind(fresh: Settings) -> None:
 @pytest.fixture
 def cli_env(fresh: Settings, fake_piper: list[str]) -> dict[str, str]:
     """Environment that points the CLI at `fresh`, with the fake voice instead of Piper."""
-    return {
-        "AUDIONEWS_INSTANCE_DIR": str(fresh.instance_dir),
-        "AUDIONEWS_FEED_DIR": str(fresh.feed_dir),
-        "AUDIONEWS_CACHE_DIR": str(fresh.clip_cache_dir),
-        "PUBLIC_URL": PUBLIC_URL,
-    }
+    return cli_environ(fresh)
 
 
 def test_cli_correct_and_regenerate(

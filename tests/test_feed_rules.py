@@ -20,7 +20,7 @@ from audionews.cli import main
 from audionews.config import Settings
 from audionews.publish.library import Library
 from audionews.web import create_app
-from publish_helpers import PUBLIC_URL, publish, short_article
+from publish_helpers import PUBLIC_URL, cli_environ, publish, short_article
 from test_feed_clients import expected_podcast_guid, partytime
 
 pytest_plugins = ["publish_fixtures"]
@@ -195,24 +195,15 @@ def test_a_bad_pinned_guid_is_one_line_and_exit_2(fresh: Settings) -> None:
 # --------------------------------------------------------------------------- owner e-mail
 
 
-def _cli_env(settings: Settings, **more: str) -> dict[str, str]:
-    return {
-        "AUDIONEWS_INSTANCE_DIR": str(settings.instance_dir),
-        "AUDIONEWS_FEED_DIR": str(settings.feed_dir),
-        "PUBLIC_URL": PUBLIC_URL,
-        **more,
-    }
-
-
 def test_feed_warns_once_while_the_owner_email_is_the_placeholder(fresh: Settings) -> None:
     runner = CliRunner()
-    out = runner.invoke(main, ["feed"], env=_cli_env(fresh))
+    out = runner.invoke(main, ["feed"], env=cli_environ(fresh))
     assert out.exit_code == 0, out.output
     assert out.stderr.count("warning") == 1
     assert "owner_email" in out.stderr and "podcasts@example.org" in out.stderr
     assert "podcast:locked" in out.stderr  # why it matters
     assert b"podcasts@example.org" in (fresh.feed_dir / "feed.xml").read_bytes()  # demo works
-    real = _cli_env(fresh, AUDIONEWS_OWNER_EMAIL="audio@riverside-courier.co.uk")
+    real = cli_environ(fresh, AUDIONEWS_OWNER_EMAIL="audio@riverside-courier.co.uk")
     out = runner.invoke(main, ["feed"], env=real)
     assert out.exit_code == 0 and out.stderr == ""
 
@@ -221,19 +212,19 @@ def test_serve_warns_once_before_it_starts(
     fresh: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("audionews.web.serve.run", lambda settings, host, port, threads: 0)
-    out = CliRunner().invoke(main, ["serve"], env=_cli_env(fresh))
+    out = CliRunner().invoke(main, ["serve"], env=cli_environ(fresh))
     assert out.exit_code == 0, out.output
     assert out.stderr.count("warning") == 1 and "podcasts@example.org" in out.stderr
 
 
 @pytest.mark.parametrize("address", ["news@example.com", "a@mail.example", "b@feeds.test"])
 def test_every_reserved_address_is_warned_about(fresh: Settings, address: str) -> None:
-    out = CliRunner().invoke(main, ["feed"], env=_cli_env(fresh, AUDIONEWS_OWNER_EMAIL=address))
+    out = CliRunner().invoke(main, ["feed"], env=cli_environ(fresh, AUDIONEWS_OWNER_EMAIL=address))
     assert out.exit_code == 0 and address in out.stderr
 
 
 def test_an_owner_email_that_is_no_address_is_refused(fresh: Settings) -> None:
-    env = _cli_env(fresh, AUDIONEWS_OWNER_EMAIL="the newsroom")
+    env = cli_environ(fresh, AUDIONEWS_OWNER_EMAIL="the newsroom")
     out = CliRunner().invoke(main, ["feed"], env=env)
     assert out.exit_code == 2 and out.output.count("\n") == 1
     assert "owner_email" in out.output

@@ -24,7 +24,7 @@ from audionews.config import Settings
 from audionews.publish import files, jobs
 from audionews.publish.library import Library
 from audionews.web import create_app
-from publish_helpers import PUBLIC_URL, publish, short_article
+from publish_helpers import PUBLIC_URL, cli_environ, publish, short_article
 
 pytest_plugins = ["publish_fixtures"]
 
@@ -63,13 +63,7 @@ def _feeds(path: Path) -> bool:
 
 @pytest.fixture
 def cli_env(fresh: Settings, fake_piper: list[str]) -> Iterator[dict[str, str]]:
-    yield {
-        "AUDIONEWS_INSTANCE_DIR": str(fresh.instance_dir),
-        "AUDIONEWS_FEED_DIR": str(fresh.feed_dir),
-        "AUDIONEWS_CACHE_DIR": str(fresh.clip_cache_dir),
-        "PUBLIC_URL": PUBLIC_URL,
-        "AUDIONEWS_REVISION_GRACE_MINUTES": "0",
-    }
+    yield cli_environ(fresh, AUDIONEWS_REVISION_GRACE_MINUTES="0")
 
 
 def _enclosures(xml: bytes) -> list[str]:

@@ -26,7 +26,7 @@ from audionews.naming import slugify
 from audionews.publish import accounts, files, jobs
 from audionews.publish.library import Library
 from editor_helpers import Desk
-from publish_helpers import PUBLIC_URL, publish
+from publish_helpers import cli_environ, publish
 
 pytest_plugins = ["publish_fixtures", "editor_fixtures"]
 
@@ -62,14 +62,8 @@ def test_every_text_gets_a_safe_slug(text: str) -> None:
 
 @pytest.fixture
 def cli_env(fresh: Settings, fake_piper: list[str]) -> dict[str, str]:
-    return {
-        "AUDIONEWS_INSTANCE_DIR": str(fresh.instance_dir),
-        "AUDIONEWS_FEED_DIR": str(fresh.feed_dir),
-        "AUDIONEWS_CACHE_DIR": str(fresh.clip_cache_dir),
-        "PUBLIC_URL": PUBLIC_URL,
-        # any voice will do for slugs: the bundled one stands in for Russian and Greek
-        "AUDIONEWS_VOICES": f'{{ru = "{BUNDLED}", el = "{BUNDLED}"}}',
-    }
+    # any voice will do for slugs: the bundled one stands in for Russian and Greek
+    return cli_environ(fresh, AUDIONEWS_VOICES=f'{{ru = "{BUNDLED}", el = "{BUNDLED}"}}')
 
 
 RUSSIAN = article(
