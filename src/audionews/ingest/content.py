@@ -56,8 +56,8 @@ def _words_within(element: Any, short: set[tuple[str, ...]]) -> list[str]:
     """Return the words of `element`'s text (tails inside it included), in order, adding every
     inner element and tail of fewer than three words to `short`.
 
-    One pass from the leaves up: joining each element's itertext() anew cost as much as
-    trafilatura's own extraction on deeply nested bodies.
+    One pass from the leaves up: joining each element's itertext() anew reads every text once
+    per element above it.
     """
     found = words(element.text or "")
     for child in element:

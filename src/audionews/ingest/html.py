@@ -501,8 +501,8 @@ class _Matches:
     """Which elements match a CSS selector or hold an element that does, found once per page.
 
     The walker asks "does this element hold a block / a list / a <time>?" of every element: a
-    selectolax query per element parses the selector anew each time and cost more than the walk
-    itself, so each selector is run once over the page and its matches' ancestors remembered.
+    selectolax query per element parses the selector anew and searches the subtree again, so
+    each selector is run once over the page and its matches' ancestors remembered.
     """
 
     scope: LexborNode
