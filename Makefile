@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 JS_DEPS := tests/js/node_modules/.package-lock.json
 CHROMIUM := /usr/bin/chromium
+REDIS_SERVER := /usr/bin/redis-server
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -43,13 +44,17 @@ $(JS_DEPS): tests/js/package.json tests/js/package-lock.json
 $(CHROMIUM):
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
+# Redis for tests/redis_server.py: the job queue's tests run against a real server on loopback.
+$(REDIS_SERVER):
+	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
+
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
 ## test: install what the tests need, lint, type-check and run the whole suite
-test: lint $(JS_DEPS) $(CHROMIUM)
+test: lint $(JS_DEPS) $(CHROMIUM) $(REDIS_SERVER)
 	$(BIN)/python -m pytest -q
 
 clean:

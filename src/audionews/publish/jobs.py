@@ -1,7 +1,8 @@
 """Background publishing on Huey: queue a job, a worker runs it, everyone can watch its progress.
 
 Storage: SqliteHuey in <instance_dir>/jobs.db by default (no extra server), RedisHuey when
-REDIS_URL is set; the task code is the same. Each job is a row of the `jobs` table
+REDIS_URL is set; the task code is the same. A message carries only the job's id; the worker
+runs it with its own settings (see _queue). Each job is a row of the `jobs` table
 (publish/store.py): queued -> running (sentences done / total) -> published | failed (reason).
 
 Safety, because a worker may die at any moment (SIGKILL, power loss):
@@ -23,6 +24,7 @@ Safety, because a worker may die at any moment (SIGKILL, power loss):
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -232,7 +234,17 @@ def _now() -> datetime:
 
 # --------------------------------------------------------------------------- the queue
 
-_HUEYS: dict[str, tuple[Huey, Any]] = {}
+
+@dataclass
+class _Queue:
+    """A Huey instance, its job task, and the settings this process runs its jobs with."""
+
+    huey: Huey
+    task: Any
+    settings: Settings
+
+
+_QUEUES: dict[str, _Queue] = {}
 TASK_NAME = "audionews.run_job"
 
 
@@ -243,12 +255,18 @@ def jobs_db(settings: Settings) -> Path:
 
 def huey_for(settings: Settings) -> Huey:
     """Return the Huey instance of these settings, with the job task registered on it."""
-    return _queue(settings)[0]
+    return _queue(settings).huey
 
 
-def _queue(settings: Settings) -> tuple[Huey, Any]:
+def _queue(settings: Settings) -> _Queue:
+    """Return the queue of these settings, which become the settings its jobs run with here.
+
+    A message carries only the job's id: what to do is in the job's row (action, slug, source,
+    revision), and how to do it (folders, voice, caches) is the settings of the process that
+    runs it. A worker on another machine must not be told the web host's instance path.
+    """
     key = settings.redis_url or str(jobs_db(settings).resolve())
-    found = _HUEYS.get(key)
+    found = _QUEUES.get(key)
     if found is None:
         if settings.redis_url:
             from huey import RedisHuey
@@ -259,13 +277,14 @@ def _queue(settings: Settings) -> tuple[Huey, Any]:
 
             private_file(jobs_db(settings))
             huey = SqliteHuey("audionews", filename=key, results=False)
-        task = huey.task(name=TASK_NAME)(_task)
-        found = _HUEYS[key] = (huey, task)
+        found = _QUEUES[key] = _Queue(huey, None, settings)
+        found.task = huey.task(name=TASK_NAME)(functools.partial(_task, found))
+    found.settings = settings
     return found
 
 
-def _task(settings: Settings, job_id: int) -> None:
-    run_job(settings, job_id)
+def _task(queue: _Queue, job_id: int) -> None:
+    run_job(queue.settings, job_id)
 
 
 def submit(
@@ -404,7 +423,7 @@ def _release_reservation(settings: Settings, job_id: int) -> None:
 
 
 def _enqueue(settings: Settings, job_id: int) -> None:
-    _queue(settings)[1](settings, job_id)
+    _queue(settings).task(job_id)
 
 
 def get_job(settings: Settings, job_id: int) -> JobView:
