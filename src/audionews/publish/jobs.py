@@ -260,6 +260,9 @@ def _queue(settings: Settings) -> tuple[Huey, Any]:
             private_file(jobs_db(settings))
             huey = SqliteHuey("audionews", filename=key, results=False)
         task = huey.task(name=TASK_NAME)(_task)
+        from audionews.publish import webhooks
+
+        webhooks.register(huey)  # the worker also delivers webhooks (publish/webhooks.py)
         found = _HUEYS[key] = (huey, task)
     return found
 
@@ -501,9 +504,14 @@ def run_job(settings: Settings, job_id: int) -> None:
 
 
 def _finish(settings: Settings, job_id: int, **values: Any) -> None:
-    """Record how a job ended and release its slug reservation (the episode holds it now)."""
+    """Record how a job ended and release its slug reservation (the episode holds it now);
+    a failed job is told to the webhooks that want `job.failed`."""
     _update(settings, job_id, **values)
     _release_reservation(settings, job_id)
+    if values.get("state") == "failed":
+        from audionews.publish import webhooks
+
+        webhooks.notify_job_failed(settings, job_id)
 
 
 def _fetch_page(settings: Settings, job: store.Job) -> store.Job:
@@ -681,6 +689,7 @@ def recover(settings: Settings) -> list[int]:
     commits a revision only once its files are in place.
     """
     requeue: list[int] = []
+    failed: list[int] = []
     with store.session(settings) as s:
         running = s.scalars(select(store.Job).where(store.Job.state == "running")).all()
         for job in running:
@@ -691,6 +700,7 @@ def recover(settings: Settings) -> list[int]:
             if job.attempts >= MAX_ATTEMPTS:
                 job.state = "failed"
                 job.message = f"the worker stopped {job.attempts} times during this job"
+                failed.append(job.id)
                 s.execute(
                     delete(store.SlugReservation).where(store.SlugReservation.job_id == job.id)
                 )
@@ -700,6 +710,11 @@ def recover(settings: Settings) -> list[int]:
                 requeue.append(job.id)
     for job_id in requeue:
         _enqueue(settings, job_id)
+    if failed:
+        from audionews.publish import webhooks
+
+        for job_id in failed:
+            webhooks.notify_job_failed(settings, job_id)
     _remove_old_staging(settings)
     return requeue
 
