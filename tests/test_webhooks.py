@@ -26,11 +26,12 @@ from audionews.audio.fake import FakeSynthesizer
 from audionews.cli import main
 from audionews.config import Settings
 from audionews.errors import FetchError, InputError
-from audionews.publish import jobs, webhooks
+from audionews.publish import jobs, store, webhooks
 from audionews.publish.webhooks import Event
+from editor_helpers import Desk, post_form
 from publish_helpers import cli_environ, publish, short_article
 
-pytest_plugins = ["publish_fixtures"]
+pytest_plugins = ["publish_fixtures", "editor_fixtures"]
 
 HERE = Path(__file__).resolve().parent
 SECRET = "a-long-enough-test-secret-0123456789"
@@ -54,8 +55,10 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with receiver.lock:
                     receiver.received.append((dict(self.headers.items()), body))
-                    code = receiver.statuses.pop(0) if len(receiver.statuses) > 1 else (
-                        receiver.statuses[0]
+                    code = (
+                        receiver.statuses.pop(0)
+                        if len(receiver.statuses) > 1
+                        else (receiver.statuses[0])
                     )
                 self.send_response(code)
                 self.send_header("Content-Length", "0")
@@ -169,9 +172,10 @@ def test_a_failing_receiver_is_retried_and_the_log_counts_attempts(
         publish(loopback, short_article())
 
         def finished() -> bool:
-            return all(d.finished for d in webhooks.deliveries(loopback)) and len(
-                webhooks.deliveries(loopback)
-            ) == 2
+            return (
+                all(d.finished for d in webhooks.deliveries(loopback))
+                and len(webhooks.deliveries(loopback)) == 2
+            )
 
         _wait_for(finished)
         (retried,) = webhooks.deliveries(loopback, webhook_id=good.id)
@@ -240,7 +244,15 @@ def test_the_cli_manages_webhooks_and_never_lists_secrets(fresh: Settings) -> No
     assert len(secret) >= webhooks.MIN_SECRET_CHARS
     given = runner.invoke(
         main,
-        ["webhooks", "add", "https://other.example/h", "--events", "job.failed", "--secret", SECRET],
+        [
+            "webhooks",
+            "add",
+            "https://other.example/h",
+            "--events",
+            "job.failed",
+            "--secret",
+            SECRET,
+        ],
         env=env,
     )
     assert given.exit_code == 0 and SECRET not in given.output
@@ -282,3 +294,48 @@ def test_the_signature_is_githubs_scheme() -> None:
     assert webhooks.sign("It's a Secret to Everybody", b"Hello, World!") == (
         "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
     )
+
+
+def test_the_editor_adds_lists_and_removes_webhooks(desk: Desk) -> None:
+    client = desk.login()
+    page = client.get("/editor/webhooks")
+    assert page.status_code == 200 and "No webhooks yet." in page.get_data(as_text=True)
+    bad = post_form(
+        client,
+        "/editor/webhooks",
+        {"url": "http://192.168.1.5/hook", "secret": "short"},  # no event ticked
+    )
+    html = bad.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert bad.status_code == 400  # type: ignore[attr-defined]
+    assert "<title>Error: Webhooks" in html and 'class="error-summary"' in html
+    for field in ("url", "events", "secret"):
+        assert f'<a href="#{field}">' in html and f'id="{field}-error"' in html
+    assert "private address" in html and "Choose at least one event" in html
+    good = post_form(
+        client,
+        "/editor/webhooks",
+        {"url": "https://cms.example/hook", "events": ["episode.published", "job.failed"]},
+    )
+    html = good.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert good.status_code == 200 and "shown only this once" in html  # type: ignore[attr-defined]
+    (hook,) = webhooks.list_webhooks(desk.settings)
+    with store.session(desk.settings) as s:
+        row = s.get(store.Webhook, hook.id)
+        assert row is not None
+        secret = row.secret
+    assert f"<code>{secret}</code>" in html and hook.events == (
+        Event.EPISODE_PUBLISHED,
+        Event.JOB_FAILED,
+    )
+    listed = client.get("/editor/webhooks").get_data(as_text=True)
+    assert "https://cms.example/hook" in listed and secret not in listed
+    assert 'role="region" aria-labelledby="hooks-title" tabindex="0"' in listed
+    again = post_form(
+        client, "/editor/webhooks", {"url": "https://cms.example/hook", "events": "job.failed"}
+    )
+    assert again.status_code == 400  # type: ignore[attr-defined]
+    assert "exists: remove it first" in again.get_data(as_text=True)  # type: ignore[attr-defined]
+    gone = post_form(client, "/editor/webhooks", {}, action=f"/editor/webhooks/{hook.id}/remove")
+    assert gone.status_code == 303 and webhooks.list_webhooks(desk.settings) == []  # type: ignore[attr-defined]
+    assert client.post(f"/editor/webhooks/{hook.id}/remove").status_code == 400  # no CSRF token
+    assert desk.client().get("/editor/webhooks").status_code == 302  # login first

@@ -794,9 +794,7 @@ def webhooks() -> None:
     metavar="E,...",
     help="Comma-separated events to send; default: all.",
 )
-@click.option(
-    "--secret", default=None, help="Signing secret (16+ characters); default: generated."
-)
+@click.option("--secret", default=None, help="Signing secret (16+ characters); default: generated.")
 @click.pass_context
 def webhooks_add(ctx: click.Context, url: str, events: str, secret: str | None) -> None:
     """Send events to URL, signed with a secret (printed once when generated).

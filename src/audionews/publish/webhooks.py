@@ -186,8 +186,7 @@ def parse_events(values: str | Iterable[str]) -> tuple[Event, ...]:
     unknown = [n for n in names if n not in known]
     if unknown:
         raise InputError(
-            f"unknown event {unknown[0]!r}: use one or more of {', '.join(known)} "
-            "(comma-separated)"
+            f"unknown event {unknown[0]!r}: use one or more of {', '.join(known)} (comma-separated)"
         )
     return tuple(e for e in Event if str(e) in names)  # in the table's order, each once
 
@@ -204,6 +203,41 @@ def check_secret(secret: str) -> str:
     if len(secret) > MAX_SECRET_CHARS:
         raise InputError(f"a webhook secret has at most {MAX_SECRET_CHARS} characters")
     return secret
+
+
+def form_errors(settings: Settings, url: str, events: Iterable[str], secret: str) -> dict[str, str]:
+    """Return field -> message for the editor's "add a webhook" form ({} when it can be added).
+
+    The same checks as `add_webhook` (which makes them again), each tied to its field; no
+    event ticked is an error here, where the CLI's default (all) cannot be seen.
+    """
+    from audionews.net.fetch import check_url, policy_for
+
+    errors: dict[str, str] = {}
+    if not url.strip():
+        errors["url"] = "Give the web address the CMS receives webhooks at."
+    else:
+        try:
+            url = check_url(url, policy_for(settings.allow_private_urls))
+        except FetchError as exc:
+            errors["url"] = str(exc)
+        else:
+            with store.session(settings) as s:
+                if s.scalar(select(store.Webhook.id).where(store.Webhook.url == url)):
+                    errors["url"] = f"A webhook for {url} exists: remove it first to change it."
+    names = [e for e in events if e.strip()]
+    try:
+        if not names:
+            raise InputError("Choose at least one event to send.")
+        parse_events(names)
+    except InputError as exc:
+        errors["events"] = str(exc)
+    if secret:
+        try:
+            check_secret(secret)
+        except InputError as exc:
+            errors["secret"] = str(exc)
+    return errors
 
 
 def add_webhook(
@@ -226,9 +260,7 @@ def add_webhook(
     with store.session(settings) as s:
         if s.scalar(select(store.Webhook.id).where(store.Webhook.url == url)) is not None:
             raise InputError(f"a webhook for {url} exists: remove it first to change it")
-        row = store.Webhook(
-            url=url, events=",".join(chosen), secret=secret, created=_now()
-        )
+        row = store.Webhook(url=url, events=",".join(chosen), secret=secret, created=_now())
         s.add(row)
         s.flush()
         webhook_id = row.id
