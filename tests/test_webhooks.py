@@ -339,3 +339,25 @@ def test_the_editor_adds_lists_and_removes_webhooks(desk: Desk) -> None:
     assert gone.status_code == 303 and webhooks.list_webhooks(desk.settings) == []  # type: ignore[attr-defined]
     assert client.post(f"/editor/webhooks/{hook.id}/remove").status_code == 400  # no CSRF token
     assert desk.client().get("/editor/webhooks").status_code == 302  # login first
+
+
+def test_deliveries_a_dead_worker_lost_are_sent_once(loopback: Settings) -> None:
+    from datetime import timedelta
+
+    with Receiver() as receiver:
+        webhooks.add_webhook(loopback, receiver.url, "episode.published", SECRET)
+        publish(loopback, short_article())  # queued; no worker takes it
+        (queued,) = webhooks.deliveries(loopback)
+        long_ago = webhooks._now() - timedelta(seconds=webhooks.SENDING_STALE_S + 1)
+        with store.session(loopback) as s:  # as a worker killed mid-request leaves it
+            row = s.get(store.WebhookDelivery, queued.id)
+            assert row is not None
+            row.state, row.attempts, row.last_attempt = "sending", 1, long_ago
+        assert webhooks.deliver(loopback, queued.id) is None  # claimed: not sent again
+        jobs.huey_for(loopback).immediate = True
+        assert webhooks.recover_deliveries(loopback) == [queued.id]
+        assert webhooks.recover_deliveries(loopback) == []  # delivered now: nothing lost
+        assert webhooks.deliver(loopback, queued.id) is None  # finished: never sent twice
+        (done,) = webhooks.deliveries(loopback)
+        assert len(receiver.verified(SECRET)) == 1
+    assert (done.state, done.attempts, done.status_code) == ("delivered", 2, 200)

@@ -742,12 +742,13 @@ def run_worker(settings: Settings, *, workers: int = 1) -> None:
     stop = threading.Event()
 
     def sweep() -> None:
-        from audionews.publish import feed
+        from audionews.publish import feed, webhooks
 
         library = Library(settings)
         while not stop.wait(SWEEP_EVERY_S):
             try:
                 recover(settings)
+                webhooks.recover_deliveries(settings)  # deliveries a dead worker lost
                 # feeds a failed render left stale are written again; old revisions whose
                 # grace period ended leave the public folder
                 feed.ensure_rendered(library)

@@ -65,7 +65,21 @@ PUBLISH_EVENTS: dict[str, Event] = {
     "revised": Event.REVISION_PUBLISHED,
 }
 #: Delivery states and whether a delivery in that state is finished.
-STATES = {"queued": False, "retrying": False, "delivered": True, "failed": True}
+STATES = {
+    "queued": False,
+    "sending": False,
+    "retrying": False,
+    "delivered": True,
+    "failed": True,
+}
+#: The state of a delivery while a worker sends it (claimed: see `deliver`).
+SENDING = "sending"
+#: A delivery "sending" for this long lost its worker (an attempt ends well before: net/fetch.py's
+#: connect and read timeouts bound it).
+SENDING_STALE_S = 120.0
+#: A delivery whose attempt is this late lost its task (a retry is due within the scheduler's
+#: second); it is queued again.
+OVERDUE_S = 300.0
 #: Secrets given by hand shorter than this are refused (a guessable key signs nothing).
 MIN_SECRET_CHARS = 16
 MAX_SECRET_CHARS = 200
@@ -474,18 +488,31 @@ def retry_delay(settings: Settings, attempts: int) -> float:
 def deliver(settings: Settings, delivery_id: str) -> float | None:
     """Make one attempt at a delivery and log it; return seconds until the next, or None.
 
-    None means there is nothing more to do: delivered, failed for good, or already finished
-    (a repeated message).
+    None means there is nothing more to do: delivered, failed for good, or not this task's to
+    do (finished already, or claimed by another copy of the task: see `recover_deliveries`).
     """
     from audionews.net.fetch import post
 
     with store.session(settings) as s:
         row = s.get(store.WebhookDelivery, delivery_id)
-        if row is None or STATES.get(row.state, True):
+        if row is None or STATES.get(row.state, True) or row.state == SENDING:
             return None
         hook = s.get(store.Webhook, row.webhook_id)
         url, secret = (hook.url, hook.secret) if hook is not None else ("", "")
         body, event, attempt, limit = row.body, row.event, row.attempts + 1, row.max_attempts
+        # Claimed with a compare-and-set: of two copies of one delivery's task (a retry Huey
+        # had scheduled and the sweep's, after a worker was down), only one sends it.
+        claimed = s.execute(
+            update(store.WebhookDelivery)
+            .where(
+                store.WebhookDelivery.id == delivery_id,
+                store.WebhookDelivery.state == row.state,
+                store.WebhookDelivery.attempts == row.attempts,
+            )
+            .values(state=SENDING, attempts=attempt, last_attempt=_now())
+        )
+        if not claimed.rowcount:  # type: ignore[attr-defined]
+            return None
     status, error = 0, ""
     if hook is None:
         error, limit = "the webhook was removed before it was delivered", attempt
@@ -505,26 +532,68 @@ def deliver(settings: Settings, delivery_id: str) -> float | None:
             if not answer.ok:
                 phrase = f" {answer.reason}" if answer.reason else ""
                 error = f"{url} answered {answer.status}{phrase}"
-    now = _now()
+    state, delay = _outcome(settings, error, attempt, limit)
+    _record(delivery_id, settings, state, delay, status_code=status, error=error)
+    if error:
+        _log.info("webhook delivery %s (attempt %s/%s): %s", delivery_id, attempt, limit, error)
+    return delay
+
+
+def _outcome(settings: Settings, error: str, attempt: int, limit: int) -> tuple[str, float | None]:
+    """Return the state after an attempt, and the seconds until the next one (None: no more)."""
     if not error:
-        state, delay = "delivered", None
-    elif attempt >= limit:
-        state, delay = "failed", None
-    else:
-        state, delay = "retrying", retry_delay(settings, attempt)
+        return "delivered", None
+    if attempt >= limit:
+        return "failed", None
+    return "retrying", retry_delay(settings, attempt)
+
+
+def _record(
+    delivery_id: str, settings: Settings, state: str, delay: float | None, **values: Any
+) -> None:
+    now = _now()
+    due = now + timedelta(seconds=delay) if delay is not None else None
     with store.session(settings) as s:
         s.execute(
             update(store.WebhookDelivery)
             .where(store.WebhookDelivery.id == delivery_id)
-            .values(
-                state=state,
-                status_code=status,
-                error=error,
-                attempts=attempt,
-                last_attempt=now,
-                next_attempt=now + timedelta(seconds=delay) if delay is not None else None,
-            )
+            .values(state=state, next_attempt=due, **values)
         )
-    if error:
-        _log.info("webhook delivery %s (attempt %s/%s): %s", delivery_id, attempt, limit, error)
-    return delay
+
+
+def recover_deliveries(settings: Settings) -> list[str]:
+    """Queue again the deliveries a worker lost; return their ids (the worker's sweep runs it).
+
+    A worker killed while sending leaves its delivery "sending": after SENDING_STALE_S that
+    attempt counts as failed (retried, or failed for good after the last attempt). A delivery
+    whose attempt is overdue by OVERDUE_S (its task was lost: the queue was down when it was
+    queued, or the worker was killed between attempts) is queued again; the claim in `deliver`
+    keeps a copy of a task that was not lost after all from sending it twice.
+    """
+    now = _now()
+    lost: list[str] = []
+    with store.session(settings) as s:
+        stale = now - timedelta(seconds=SENDING_STALE_S)
+        overdue = now - timedelta(seconds=OVERDUE_S)
+        rows = s.scalars(
+            select(store.WebhookDelivery).where(
+                (
+                    (store.WebhookDelivery.state == SENDING)
+                    & (store.WebhookDelivery.last_attempt < stale)
+                )
+                | (
+                    store.WebhookDelivery.state.in_(["queued", "retrying"])
+                    & (store.WebhookDelivery.next_attempt < overdue)
+                )
+            )
+        ).all()
+        for row in rows:
+            if row.state == SENDING:
+                row.error = "the worker stopped while sending this delivery"
+                row.state = "failed" if row.attempts >= row.max_attempts else "retrying"
+            row.next_attempt = now if row.state != "failed" else None
+            if row.state != "failed":
+                lost.append(row.id)
+    for delivery_id in lost:
+        _enqueue(settings, delivery_id)
+    return lost
