@@ -361,3 +361,36 @@ def test_deliveries_a_dead_worker_lost_are_sent_once(loopback: Settings) -> None
         (done,) = webhooks.deliveries(loopback)
         assert len(receiver.verified(SECRET)) == 1
     assert (done.state, done.attempts, done.status_code) == ("delivered", 2, 200)
+
+
+def test_a_job_failed_by_recovery_is_told(immediate: Settings) -> None:
+    import os
+    import socket
+
+    with Receiver() as receiver:
+        webhooks.add_webhook(immediate, receiver.url, "job.failed", SECRET)
+        job = jobs.submit(immediate, "publish", source=short_article())
+        gone = subprocess.Popen([sys.executable, "-c", "pass"])
+        gone.wait()
+        with store.session(immediate) as s:  # its worker died on the last attempt
+            row = s.get(store.Job, job.id)
+            assert row is not None
+            row.state, row.attempts, row.pid = "running", jobs.MAX_ATTEMPTS, gone.pid
+            row.host, row.heartbeat = socket.gethostname(), time.time()
+        assert gone.pid != os.getpid() and jobs.get_job(immediate, job.id).state == "failed"
+        (payload,) = receiver.verified(SECRET)
+    assert payload["job"] == job.id and "the worker stopped" in payload["error"]
+    assert payload["revision"] == 1  # the episode its first attempt published
+
+
+def test_the_readme_documents_every_event_and_the_settings_are_checked() -> None:
+    from audionews.config import load_settings
+    from audionews.errors import ConfigError
+
+    readme = (HERE.parent / "README.md").read_text(encoding="utf-8")
+    for event in Event:
+        assert f"| `{event}` |" in readme, f"README's events table lacks {event}"
+    with pytest.raises(ConfigError, match="webhook_max_attempts must be 1 or more"):
+        load_settings(Path("/nonexistent.toml"), {"AUDIONEWS_WEBHOOK_MAX_ATTEMPTS": "0"})
+    with pytest.raises(ConfigError, match="webhook_retry_delay_s must be 0 or more"):
+        load_settings(Path("/nonexistent.toml"), {"AUDIONEWS_WEBHOOK_RETRY_DELAY_S": "-1"})
