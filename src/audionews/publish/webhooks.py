@@ -85,6 +85,8 @@ MIN_SECRET_CHARS = 16
 MAX_SECRET_CHARS = 200
 #: Each retry waits this many times as long as the one before.
 BACKOFF_FACTOR = 2.0
+#: Longer numbers are no row id (a database stores 64-bit ids): looked up as a URL, not found.
+MAX_ID_DIGITS = 19
 TASK_NAME = "audionews.deliver_webhook"
 HEADER_EVENT = "X-Audionews-Event"
 HEADER_DELIVERY = "X-Audionews-Delivery"
@@ -225,20 +227,14 @@ def form_errors(settings: Settings, url: str, events: Iterable[str], secret: str
     The same checks as `add_webhook` (which makes them again), each tied to its field; no
     event ticked is an error here, where the CLI's default (all) cannot be seen.
     """
-    from audionews.net.fetch import check_url, policy_for
-
     errors: dict[str, str] = {}
     if not url.strip():
         errors["url"] = "Give the web address the CMS receives webhooks at."
     else:
         try:
-            url = check_url(url, policy_for(settings.allow_private_urls))
-        except FetchError as exc:
+            _new_url(settings, url)
+        except (FetchError, InputError) as exc:
             errors["url"] = str(exc)
-        else:
-            with store.session(settings) as s:
-                if s.scalar(select(store.Webhook.id).where(store.Webhook.url == url)):
-                    errors["url"] = f"A webhook for {url} exists: remove it first to change it."
     names = [e for e in events if e.strip()]
     try:
         if not names:
@@ -266,19 +262,26 @@ def add_webhook(
     http or https; an address literal the policy refuses (http://127.0.0.1/) is refused now,
     a name is checked at each delivery (its address may change).
     """
-    from audionews.net.fetch import check_url, policy_for
-
-    url = check_url(url, policy_for(settings.allow_private_urls))
+    url = _new_url(settings, url)
     chosen = parse_events(events)
     secret = check_secret(secret) if secret else secrets.token_urlsafe(32)
     with store.session(settings) as s:
-        if s.scalar(select(store.Webhook.id).where(store.Webhook.url == url)) is not None:
-            raise InputError(f"a webhook for {url} exists: remove it first to change it")
         row = store.Webhook(url=url, events=",".join(chosen), secret=secret, created=_now())
         s.add(row)
         s.flush()
         webhook_id = row.id
     return get_webhook(settings, webhook_id), secret
+
+
+def _new_url(settings: Settings, url: str) -> str:
+    """Return `url` checked (form, scheme, an address literal's policy) and not yet registered."""
+    from audionews.net.fetch import check_url, policy_for
+
+    url = check_url(url, policy_for(settings.allow_private_urls))
+    with store.session(settings) as s:
+        if s.scalar(select(store.Webhook.id).where(store.Webhook.url == url)) is not None:
+            raise InputError(f"a webhook for {url} exists: remove it first to change it")
+    return url
 
 
 def get_webhook(settings: Settings, webhook_id: int) -> WebhookView:
@@ -319,7 +322,7 @@ def remove_webhook(settings: Settings, which: str | int) -> WebhookView:
     """
     with store.session(settings) as s:
         text = str(which).strip()
-        if text.isdigit():
+        if text.isdigit() and len(text) < MAX_ID_DIGITS:
             row = s.get(store.Webhook, int(text))
         else:
             row = s.scalars(select(store.Webhook).where(store.Webhook.url == text)).first()
