@@ -6,6 +6,7 @@ usage (one line on stderr), 1 internal error.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import re
@@ -669,7 +670,8 @@ def regenerate(
 )
 @click.pass_context
 def worker(ctx: click.Context, workers: int) -> None:
-    """Run background jobs (publishes from the editor and the API) until interrupted."""
+    """Run background jobs (publishes from the editor and the API) and deliver webhooks until
+    interrupted."""
     from audionews.publish.jobs import huey_for, run_worker
 
     settings = _settings(ctx)
@@ -768,3 +770,97 @@ def tokens_revoke(ctx: click.Context, name: str) -> None:
 
     accounts.revoke_token(_settings(ctx), name)
     click.echo(f"revoked token '{name}'")
+
+
+# ------------------------------------------------------------------ webhooks (publish/webhooks.py)
+
+
+def _event_help() -> str:
+    from audionews.publish.webhooks import EVENT_HELP
+
+    return "; ".join(f"{event}: {when}" for event, when in EVENT_HELP.items())
+
+
+@main.group()
+def webhooks() -> None:
+    """Tell a CMS when audio is ready: signed JSON POSTs, sent by `audionews worker`."""
+
+
+@webhooks.command(name="add")
+@click.argument("url")
+@click.option(
+    "--events",
+    default="",
+    metavar="E,...",
+    help="Comma-separated events to send; default: all.",
+)
+@click.option("--secret", default=None, help="Signing secret (16+ characters); default: generated.")
+@click.pass_context
+def webhooks_add(ctx: click.Context, url: str, events: str, secret: str | None) -> None:
+    """Send events to URL, signed with a secret (printed once when generated).
+
+    Each delivery is a JSON POST with the headers X-Audionews-Event, X-Audionews-Delivery and
+    X-Audionews-Signature (sha256=HMAC-SHA256 of the body); `audionews worker` sends it and
+    retries failures. Events:
+    """
+    from audionews.publish import webhooks as hooks
+
+    view, made = hooks.add_webhook(_settings(ctx), url, events, secret)
+    click.echo(f"webhook {view.id}: {view.url} ({', '.join(view.events)})")
+    if not secret:
+        click.echo(f"secret (shown once, keep it for checking signatures): {made}")
+
+
+webhooks_add.help = f"{inspect.cleandoc(webhooks_add.help or '')}\n\n{_event_help()}."
+
+
+@webhooks.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print the webhooks as a JSON list.")
+@click.pass_context
+def webhooks_list(ctx: click.Context, as_json: bool) -> None:
+    """List webhooks: id, URL, events and the latest delivery (never the secrets)."""
+    from audionews.publish import webhooks as hooks
+
+    found = hooks.list_webhooks(_settings(ctx))
+    if as_json:
+        _print_json([w.to_dict() for w in found])
+        return
+    if not found:
+        click.echo("no webhooks yet: add one with `audionews webhooks add URL`")
+    for hook in found:
+        last = hook.last
+        latest = f"{last.state} ({last.outcome}, {last.attempts} attempt(s))" if last else "none"
+        click.echo(f"{hook.id}\t{hook.url}\t{','.join(hook.events)}\tlast delivery: {latest}")
+
+
+@webhooks.command(name="remove")
+@click.argument("webhook", metavar="ID|URL")
+@click.pass_context
+def webhooks_remove(ctx: click.Context, webhook: str) -> None:
+    """Remove a webhook (its deliveries not yet sent are dropped; the log keeps them)."""
+    from audionews.publish import webhooks as hooks
+
+    view = hooks.remove_webhook(_settings(ctx), webhook)
+    click.echo(f"removed webhook {view.id} ({view.url})")
+
+
+@webhooks.command(name="log")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1))
+@click.option("--json", "as_json", is_flag=True, help="Print the deliveries as a JSON list.")
+@click.pass_context
+def webhooks_log(ctx: click.Context, limit: int, as_json: bool) -> None:
+    """Show the latest webhook deliveries: id, event, URL, state, status or error, attempts."""
+    from audionews.publish import webhooks as hooks
+
+    found = hooks.deliveries(_settings(ctx), limit=limit)
+    if as_json:
+        _print_json([d.to_dict() for d in found])
+        return
+    if not found:
+        click.echo("no deliveries yet")
+    for d in found:
+        tried = f"{d.last_attempt:%Y-%m-%d %H:%M:%S}" if d.last_attempt else "not yet"
+        click.echo(
+            f"{d.id}\t{d.event}\t{d.url}\t{d.state}\t{d.outcome}\t"
+            f"{d.attempts}/{d.max_attempts} attempt(s)\t{d.created:%Y-%m-%d %H:%M:%S}\t{tried}"
+        )

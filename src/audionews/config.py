@@ -40,6 +40,11 @@ DEFAULT_OWNER_EMAIL = "podcasts@example.org"
 DEFAULT_EMBED_ORIGINS: tuple[str, ...] = ("*",)
 #: One source of a frame-ancestors list: "*", 'self', or scheme://host[:port], where the host
 #: may start with "*." (any subdomain) and the port may be "*"; a trailing "/" is allowed.
+#: Attempts to deliver one webhook event (the first and its retries) before it is logged failed.
+DEFAULT_WEBHOOK_MAX_ATTEMPTS = 8
+#: Seconds before a webhook's first retry; each later retry waits twice as long as the one
+#: before (with 8 attempts: 30 s, 1 min, 2 min, ... 32 min, about an hour in all).
+DEFAULT_WEBHOOK_RETRY_DELAY_S = 30.0
 _EMBED_ORIGIN = re.compile(
     r"\*|'self'|https?://(\*\.)?([a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(:(\d{1,5}|\*))?/?"
 )
@@ -141,6 +146,15 @@ class Settings:
         DEFAULT_EMBED_ORIGINS,
         "Sites allowed to show /embed/<slug> in an iframe (CSP frame-ancestors), e.g. "
         "['https://news.example', 'https://*.news.example']; '*' any site, [] none.",
+    )
+    webhook_max_attempts: int = _setting(
+        DEFAULT_WEBHOOK_MAX_ATTEMPTS,
+        "Attempts to deliver each webhook event (the first and its retries, by the worker) "
+        "before the delivery log marks it failed.",
+    )
+    webhook_retry_delay_s: float = _setting(
+        DEFAULT_WEBHOOK_RETRY_DELAY_S,
+        "Seconds before a webhook delivery's first retry; each later retry waits twice as long.",
     )
 
     @property
@@ -250,6 +264,10 @@ def load_settings(
                 f"podcast_guid {settings.podcast_guid!r} is not a UUID: copy the feed's old "
                 "podcast:guid (like 917393e3-1b1e-5cef-ace4-edaa54e1f810) or unset it"
             ) from exc
+    if settings.webhook_max_attempts < 1:
+        raise ConfigError("webhook_max_attempts must be 1 or more (1: no retries)")
+    if not settings.webhook_retry_delay_s >= 0:  # NaN too
+        raise ConfigError("webhook_retry_delay_s must be 0 or more seconds, e.g. 30")
     if not settings.session_hours > 0:
         raise ConfigError("session_hours must be a number of hours above 0, e.g. 12")
     if not 0 <= settings.revision_grace_minutes < MAX_REVISION_GRACE_MINUTES:  # NaN too

@@ -372,7 +372,12 @@ def _publish_locked(
         raise
     history.record_sentences(settings, slug, view.revision, script.sentences())
     done = PublishResult("revised" if existing is not None else "created", view, result)
-    _render_after_commit(library, done)
+    try:
+        _render_after_commit(library, done)
+    finally:  # published even when the feeds could not be written: the audio is there
+        from audionews.publish import webhooks
+
+        webhooks.notify_published(settings, done)  # queued for the worker, never waited for
     return done
 
 

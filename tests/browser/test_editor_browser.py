@@ -196,3 +196,52 @@ def test_at_320_px_tables_scroll_in_their_own_region(browser: Browser, server: S
             _check(page, f"{path} at 320 px")
     finally:
         ctx.close()
+
+
+def test_the_webhooks_page_is_accessible_and_shows_a_secret_once(
+    browser: Browser, server: Server
+) -> None:
+    from playwright.sync_api import expect
+
+    from audionews.publish import webhooks
+
+    settings = server.site.settings
+    ctx = browser.new_context(viewport={"width": 320, "height": 640})
+    try:
+        page = ctx.new_page()
+        _login(page, server)
+        page.goto(f"{server.url}/editor/webhooks")
+        _check(page, "webhooks, none yet")
+        page.get_by_label("Address the CMS receives webhooks at").fill("http://10.1.2.3/hook")
+        page.get_by_role("button", name="Add the webhook").click()
+        page.wait_for_load_state("load")
+        assert page.title().startswith("Error:")
+        assert page.evaluate("() => document.activeElement.className") == "error-summary"
+        _check(page, "webhooks with errors")
+        address = page.get_by_label("Address the CMS receives webhooks at")
+        address.fill("https://cms.example/audio-webhook")
+        page.get_by_role("checkbox", name="revision.published").uncheck()
+        page.get_by_role("button", name="Add the webhook").click()
+        confirmed = page.get_by_role("status")
+        expect(confirmed).to_contain_text("shown only this once")
+        secret = page.locator(".secret code").inner_text()
+        assert len(secret) >= webhooks.MIN_SECRET_CHARS
+        _check(page, "webhook added, secret shown")
+        # a delivery in the log: its name does not resolve here, so it waits for a retry
+        webhooks.notify(settings, webhooks.Event.JOB_FAILED, {"error": "example"})
+        page.goto(f"{server.url}/editor/webhooks")
+        assert secret not in page.content()
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 320, f"/editor/webhooks is {width} px wide at 320 px"
+        for name in ("Receivers", "Recent deliveries"):
+            region = page.get_by_role("region", name=name)
+            assert region.get_attribute("tabindex") == "0"
+            assert region.locator("table").count() == 1
+        expect(page.get_by_role("region", name="Recent deliveries")).to_contain_text("retrying")
+        _check(page, "webhooks with a delivery at 320 px")
+        page.get_by_role("button", name="Remove the webhook for https://cms.example/").click()
+        expect(page.get_by_text("No webhooks yet.")).to_be_visible()
+    finally:
+        ctx.close()
+        for hook in webhooks.list_webhooks(settings):
+            webhooks.remove_webhook(settings, hook.id)

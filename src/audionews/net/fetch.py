@@ -2,6 +2,7 @@
 
     page = fetch_page(url, allow_private=settings.allow_private_urls)
     page.url, page.text      # the address after redirects; the page decoded with its charset
+    answer = post(url, body, headers, allow_private=settings.allow_private_urls)  # a webhook
 
 httpx does the HTTP (timeouts, a streamed body cut off at MAX_PAGE_BYTES, no proxies from the
 environment). Redirects are followed here, one hop at a time (at most MAX_REDIRECTS, each
@@ -258,6 +259,51 @@ def fetch_page(
     raise FetchError(
         f"{url} redirects more than {MAX_REDIRECTS} times: give the article's own address"
     )
+
+
+@dataclass(frozen=True)
+class Answer:
+    """How a server answered a POST: its status line (the body is not read)."""
+
+    status: int
+    reason: str
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+def post(
+    url: str,
+    body: bytes,
+    headers: typing.Mapping[str, str],
+    *,
+    allow_private: bool = False,
+    policy: AddressPolicy | None = None,
+    resolver: Resolver = system_resolver,
+    verify: bool | typing.Any = True,
+) -> Answer:
+    """POST `body` to `url` under the same address policy and timeouts as `fetch_page`.
+
+    Redirects are not followed (a webhook receiver answers where it is registered, as GitHub
+    expects of its receivers), so a 3xx is an answer like any other. Raises FetchError with one
+    line when no answer came (DNS, refused address, connection, timeout).
+    """
+    current = check_url(url)
+    transport = GuardedTransport(policy or policy_for(allow_private), resolver, verify)
+    timeout = httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
+    with (
+        httpx.Client(
+            transport=transport,
+            timeout=timeout,
+            headers={"User-Agent": USER_AGENT},
+            trust_env=False,
+            follow_redirects=False,
+        ) as client,
+        _fetch_errors(current),
+        client.stream("POST", current, content=body, headers=dict(headers)) as response,
+    ):
+        return Answer(response.status_code, response.reason_phrase)
 
 
 def _redirect_target(current: str, location: str) -> str:

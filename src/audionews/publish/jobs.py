@@ -279,6 +279,10 @@ def _queue(settings: Settings) -> _Queue:
             huey = SqliteHuey("audionews", filename=key, results=False)
         found = _QUEUES[key] = _Queue(huey, None, settings)
         found.task = huey.task(name=TASK_NAME)(functools.partial(_task, found))
+        from audionews.publish import webhooks
+
+        # the worker also delivers webhooks (publish/webhooks.py), with the same settings
+        webhooks.register(huey, lambda: found.settings)
     found.settings = settings
     return found
 
@@ -520,9 +524,14 @@ def run_job(settings: Settings, job_id: int) -> None:
 
 
 def _finish(settings: Settings, job_id: int, **values: Any) -> None:
-    """Record how a job ended and release its slug reservation (the episode holds it now)."""
+    """Record how a job ended and release its slug reservation (the episode holds it now);
+    a failed job is told to the webhooks that want `job.failed`."""
     _update(settings, job_id, **values)
     _release_reservation(settings, job_id)
+    if values.get("state") == "failed":
+        from audionews.publish import webhooks
+
+        webhooks.notify_job_failed(settings, job_id)
 
 
 def _fetch_page(settings: Settings, job: store.Job) -> store.Job:
@@ -700,6 +709,7 @@ def recover(settings: Settings) -> list[int]:
     commits a revision only once its files are in place.
     """
     requeue: list[int] = []
+    failed: list[int] = []
     with store.session(settings) as s:
         running = s.scalars(select(store.Job).where(store.Job.state == "running")).all()
         for job in running:
@@ -710,6 +720,7 @@ def recover(settings: Settings) -> list[int]:
             if job.attempts >= MAX_ATTEMPTS:
                 job.state = "failed"
                 job.message = f"the worker stopped {job.attempts} times during this job"
+                failed.append(job.id)
                 s.execute(
                     delete(store.SlugReservation).where(store.SlugReservation.job_id == job.id)
                 )
@@ -719,6 +730,11 @@ def recover(settings: Settings) -> list[int]:
                 requeue.append(job.id)
     for job_id in requeue:
         _enqueue(settings, job_id)
+    if failed:
+        from audionews.publish import webhooks
+
+        for job_id in failed:
+            webhooks.notify_job_failed(settings, job_id)
     _remove_old_staging(settings)
     return requeue
 
@@ -746,12 +762,13 @@ def run_worker(settings: Settings, *, workers: int = 1) -> None:
     stop = threading.Event()
 
     def sweep() -> None:
-        from audionews.publish import feed
+        from audionews.publish import feed, webhooks
 
         library = Library(settings)
         while not stop.wait(SWEEP_EVERY_S):
             try:
                 recover(settings)
+                webhooks.recover_deliveries(settings)  # deliveries a dead worker lost
                 # feeds a failed render left stale are written again; old revisions whose
                 # grace period ended leave the public folder
                 feed.ensure_rendered(library)

@@ -1,6 +1,6 @@
 """Tables of the editor side: jobs, article locks, slug reservations, editors and their
-sessions, API tokens, the login throttle, and the sentences each revision was spoken from (for
-diffs). Same database as the library.
+sessions, API tokens, the login throttle, the sentences each revision was spoken from (for
+diffs), and outgoing webhooks with their delivery log. Same database as the library.
 
 Kept apart from library.py so the library's own tables and views stay as they are; the two share
 the engine (one per database URL per process), so SQLite's WAL and busy timeout apply here too.
@@ -134,6 +134,37 @@ class RevisionSentences(Base):
     slug: Mapped[str] = mapped_column(String(100), index=True)
     number: Mapped[int] = mapped_column(Integer)
     sentences_json: Mapped[str] = mapped_column(Text)
+
+
+class Webhook(Base):
+    """A receiver told about events (see publish/webhooks.py)."""
+
+    __tablename__ = "webhooks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    events: Mapped[str] = mapped_column(Text)  # names of webhooks.Event, comma-separated
+    # Kept as given, not hashed: every delivery is signed with it (HMAC needs the key itself).
+    secret: Mapped[str] = mapped_column(Text)
+    created: Mapped[datetime] = mapped_column()
+
+
+class WebhookDelivery(Base):
+    """One event sent to one webhook: its body (the same on every attempt) and how it went."""
+
+    __tablename__ = "webhook_deliveries"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # X-Audionews-Delivery
+    webhook_id: Mapped[int] = mapped_column(Integer, index=True)
+    url: Mapped[str] = mapped_column(Text)  # where it went, still known once the hook is removed
+    event: Mapped[str] = mapped_column(String(40))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    status_code: Mapped[int] = mapped_column(Integer, default=0)  # of the last attempt; 0: none
+    error: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=1)
+    created: Mapped[datetime] = mapped_column(index=True)
+    last_attempt: Mapped[datetime | None] = mapped_column(nullable=True, default=None)
+    next_attempt: Mapped[datetime | None] = mapped_column(nullable=True, default=None)
 
 
 _READY: set[int] = set()

@@ -34,7 +34,7 @@ from werkzeug.datastructures import FileStorage
 from audionews import pipeline
 from audionews.errors import AudionewsError
 from audionews.ingest.detect import EXTENSIONS
-from audionews.publish import accounts, files, history, jobs, pronunciations
+from audionews.publish import accounts, files, history, jobs, pronunciations, webhooks
 from audionews.publish.history import CORRECTION_KINDS
 from audionews.web import auth, context
 
@@ -458,3 +458,43 @@ def lexicon_republish() -> ResponseReturnValue:
         for slug in request.form.getlist("slug")
     ]
     return _render("editor/republished.html", word=word, jobs=queued)
+
+
+# --------------------------------------------------------------------------- webhooks
+
+
+@editor.route("/webhooks", methods=["GET", "POST"])
+def webhooks_page() -> ResponseReturnValue:
+    """List the webhooks and their deliveries; add one (its secret is shown once, here)."""
+    settings = context.settings()
+    form = request.form
+    errors: dict[str, str] = {}
+    added: tuple[webhooks.WebhookView, str] | None = None
+    events = (
+        form.getlist("events") if request.method == "POST" else [str(e) for e in webhooks.Event]
+    )
+    if request.method == "POST":
+        url, secret = form.get("url", "").strip(), form.get("secret", "").strip()
+        errors = webhooks.form_errors(settings, url, events, secret)
+        if not errors:
+            try:
+                added = webhooks.add_webhook(settings, url, events, secret or None)
+            except AudionewsError as exc:  # e.g. added by someone else meanwhile
+                errors["url"] = str(exc)
+    return _render(
+        "editor/webhooks.html",
+        400 if errors else 200,
+        hooks=webhooks.list_webhooks(settings),
+        deliveries=webhooks.deliveries(settings, limit=30),
+        event_help=webhooks.EVENT_HELP,
+        chosen=set(events),
+        form=form if errors else {},
+        errors=errors,
+        added=added,
+    )
+
+
+@editor.post(f"/webhooks/<int(max={MAX_ROW_ID}):webhook_id>/remove")
+def webhook_remove(webhook_id: int) -> ResponseReturnValue:
+    webhooks.remove_webhook(context.settings(), webhook_id)
+    return redirect(url_for("editor.webhooks_page"), 303)
