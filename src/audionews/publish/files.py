@@ -13,11 +13,9 @@ import itertools
 import os
 import re
 import shutil
-import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO
 
 from lxml import etree
 from lxml.builder import E
@@ -32,6 +30,7 @@ from audionews.publish.library import (
     revision_file_name,
     utcnow,
 )
+from audionews.storage.public import atomic_copy, atomic_write_many
 
 #: Characters XML 1.0 forbids, plus C1 controls and noncharacters that trip feed readers.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -48,57 +47,9 @@ def _shown(text: str) -> str:
     return neutral_bidi(xml_safe(text))
 
 
-def write_durably(handle: IO[bytes], data: bytes, path: Path) -> None:
-    """Write all of `data` to the open temporary file `path` and make it durable.
-
-    The one place whole files are written (the disk's faults, such as ENOSPC, surface here;
-    tests inject them here).
-    """
-    handle.write(data)
-    handle.flush()
-    os.fsync(handle.fileno())
-
-
 def atomic_write(path: Path, data: bytes) -> None:
     """Write `data` to `path` so readers see the old file or the whole new one, never a part."""
     atomic_write_many([(path, data)])
-
-
-def atomic_write_many(items: Sequence[tuple[Path, bytes]]) -> None:
-    """Write several files so that either all are replaced or none is (a full disk: none).
-
-    Every new file is written to its temporary name first; only when all are complete are they
-    renamed over the old ones (a rename needs no space).
-    """
-    written: list[tuple[str, Path]] = []
-    try:
-        for path, data in items:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            written.append((tmp, path))
-            with os.fdopen(fd, "wb") as handle:
-                write_durably(handle, data, Path(tmp))
-            os.chmod(tmp, 0o644)  # mkstemp makes 0600; a web server must read public files
-        for tmp, path in written:
-            os.replace(tmp, path)
-    except BaseException:
-        for tmp, _ in written:
-            Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_copy(source: Path, target: Path) -> None:
-    """Copy (or move, on one file system) `source` to `target` atomically."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        shutil.copyfile(source, tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def move_file(source: Path, target: Path) -> bool:
