@@ -25,7 +25,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +37,12 @@ from audionews.errors import ConfigError, NotFoundError, StorageError
 _KEY_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
 #: Bytes read from the store at a time when streaming an object to a client.
 CHUNK_BYTES = 256 * 1024
+#: How long readers (apps, browsers, a CDN) may keep a file: a revision's files never change
+#: (a new revision gets new names), feeds and the cover do.
+IMMUTABLE_MAX_AGE = 365 * 24 * 3600
+FEED_MAX_AGE = 300
+IMMUTABLE_CACHE = f"public, max-age={IMMUTABLE_MAX_AGE}, immutable"
+FEED_CACHE = f"public, max-age={FEED_MAX_AGE}"
 
 
 def check_key(key: str) -> str:
@@ -76,9 +82,12 @@ class PublicStore(Protocol):
 
     #: Where the files are, for messages: "feed/" or "s3://bucket/prefix/".
     location: str
+    #: True when the files are on this machine's disk (local_path gives them).
+    local: bool
 
     def put_many(self, items: Sequence[Item]) -> None:
-        """Write the files, in order; each one appears whole or not at all."""
+        """Write the files, in order; each one appears whole or not at all (a local store: all
+        of them or none). Failures raise OSError (StorageError from object storage)."""
 
     def put_file(self, key: str, source: Path, content_type: str, cache_control: str = "") -> None:
         """Write the file `source` as `key` (whole or not at all)."""
@@ -97,6 +106,9 @@ class PublicStore(Protocol):
 
     def keys(self, prefix: str = "") -> list[str]:
         """Return the keys of every file under `prefix` (a folder: "episodes/<slug>/"), sorted."""
+
+    def existing(self, keys: Iterable[str]) -> set[str]:
+        """Return which of `keys` name files in the store (one listing per folder at most)."""
 
     def local_path(self, key: str) -> Path | None:
         """Return the file on this machine's disk (a local store), else None."""
@@ -128,6 +140,8 @@ def open_store(location: str, default_folder: Path) -> PublicStore:
 class LocalStore:
     """Public files in a folder of this machine."""
 
+    local = True
+
     def __init__(self, root: Path) -> None:
         self.root = root
         self.location = f"{root}/"
@@ -135,18 +149,14 @@ class LocalStore:
     def _path(self, key: str) -> Path:
         return self.root.joinpath(*check_key(key).split("/"))
 
+    # A disk's OSError (ENOSPC, EACCES) is raised as it is: it names the file, and the
+    # callers say what was already done and what to run.
+
     def put_many(self, items: Sequence[Item]) -> None:
-        try:
-            atomic_write_many([(self._path(item.key), item.data) for item in items])
-        except OSError as exc:
-            raise _local_error(self, exc) from exc
+        atomic_write_many([(self._path(item.key), item.data) for item in items])
 
     def put_file(self, key: str, source: Path, content_type: str, cache_control: str = "") -> None:
-        target = self._path(key)
-        try:
-            atomic_copy(source, target)
-        except OSError as exc:
-            raise _local_error(self, exc) from exc
+        atomic_copy(source, self._path(key))
 
     def read(self, key: str) -> bytes:
         path = self._existing(key)
@@ -184,6 +194,9 @@ class LocalStore:
             if path.is_file() and key.startswith(prefix) and not path.name.startswith("."):
                 found.append(key)
         return sorted(found)
+
+    def existing(self, keys: Iterable[str]) -> set[str]:
+        return {key for key in keys if self.local_path(key) is not None}
 
     def local_path(self, key: str) -> Path | None:
         """Return the file if it is safely under the root (symlinks out of it refused)."""
@@ -252,19 +265,13 @@ def atomic_copy(source: Path, target: Path) -> None:
         raise
 
 
-def _local_error(store: LocalStore, exc: OSError) -> StorageError:
-    reason = exc.strerror or str(exc)
-    return StorageError(
-        f"cannot write public files to {store.location} ({reason}): free space or fix the "
-        "folder's permissions, then publish again"
-    )
-
-
 # --------------------------------------------------------------------------- object storage
 
 
 class S3Store:
     """Public files in an S3-compatible bucket, under a key prefix."""
+
+    local = False
 
     def __init__(self, bucket: str, prefix: str = "", client: Any = None) -> None:
         self.bucket = bucket
@@ -349,6 +356,14 @@ class S3Store:
                     item["Key"].removeprefix(self.prefix) for item in page.get("Contents", [])
                 ]
         return sorted(found)
+
+    def existing(self, keys: Iterable[str]) -> set[str]:
+        wanted = set(keys)
+        folders = {key.rpartition("/")[0] for key in wanted}
+        found: set[str] = set()
+        for folder in sorted(folders):
+            found |= set(self.keys(f"{folder}/" if folder else ""))
+        return wanted & found
 
     def local_path(self, key: str) -> Path | None:
         return None
