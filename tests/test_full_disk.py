@@ -1,6 +1,6 @@
 """A full disk while publishing (issue 14, item 9).
 
-The disk fills up for real as far as our code can tell: files.write_durably, the one place whole
+The disk fills up for real as far as our code can tell: public.write_durably, the one place whole
 files are written, fails with ENOSPC part way through the data, as write(2) does on a full
 disk. Everything else is real: the CLI, the database, the app serving /feed.xml, a feed parser.
 """
@@ -21,8 +21,9 @@ from click.testing import CliRunner
 
 from audionews.cli import main
 from audionews.config import Settings
-from audionews.publish import files, jobs
+from audionews.publish import jobs
 from audionews.publish.library import Library
+from audionews.storage import public
 from audionews.web import create_app
 from publish_helpers import PUBLIC_URL, cli_environ, publish, short_article
 
@@ -41,7 +42,7 @@ class FullDisk:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, which: Callable[[Path], bool]) -> None:
         self.which, self.full, self.refused = which, True, 0
-        real = files.write_durably
+        real = public.write_durably
 
         def write(handle: IO[bytes], data: bytes, path: Path) -> None:
             if self.full and self.which(path):
@@ -51,7 +52,7 @@ class FullDisk:
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
             real(handle, data, path)
 
-        monkeypatch.setattr(files, "write_durably", write)
+        monkeypatch.setattr(public, "write_durably", write)
 
     def lift(self) -> None:
         self.full = False

@@ -15,8 +15,9 @@ from audionews import pipeline
 from audionews.cli import main
 from audionews.config import Settings
 from audionews.errors import ConflictError, NotFoundError
-from audionews.publish import feed, files
+from audionews.publish import feed
 from audionews.publish.library import Library
+from audionews.storage.public import LocalStore
 from audionews.web import create_app
 from publish_helpers import make_settings, publish, short_article
 
@@ -110,16 +111,16 @@ def _fail(*_args: Any, **_kwargs: Any) -> Any:
 
 
 def _fail_on_third_copy(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = files.atomic_copy
+    real = LocalStore.put_file
     calls = []
 
-    def copy(source: Path, target: Path) -> None:
-        calls.append(target)
+    def put_file(store: LocalStore, key: str, source: Path, *args: Any) -> None:
+        calls.append(key)
         if len(calls) == 3:
             raise Boom("disk full")
-        real(source, target)
+        real(store, key, source, *args)
 
-    monkeypatch.setattr(files, "atomic_copy", copy)
+    monkeypatch.setattr(LocalStore, "put_file", put_file)
 
 
 def _fail_inside_transaction(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -516,15 +516,15 @@ def republish(ctx: click.Context, slug: str) -> None:
 @main.command()
 @click.pass_context
 def feed(ctx: click.Context) -> None:
-    """Render feed/feed.xml and the per-category feeds from the library.
+    """Render feed.xml and the per-category feeds from the library into the public store.
 
     Warns (once, on stderr) while owner_email is a placeholder that can receive no mail.
     """
     from audionews import pipeline
 
     _warn_about_feed_settings(_settings(ctx))
-    for path in pipeline.render_feeds(_settings(ctx)):
-        click.echo(f"wrote {path}")
+    for where in pipeline.render_feeds(_settings(ctx)):
+        click.echo(f"wrote {where}")
 
 
 @main.command()

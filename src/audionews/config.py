@@ -132,6 +132,17 @@ class Settings:
         ("PUBLIC_URL",),
     )
     redis_url: str = _setting("", "Redis URL for background jobs; default SQLite.", ("REDIS_URL",))
+    public_store: str = _setting(
+        "",
+        "Where the public files go: empty for feed_dir, a folder, or s3://BUCKET/PREFIX for "
+        "S3-compatible object storage (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, "
+        "AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION).",
+    )
+    media_url: str = _setting(
+        "",
+        "Public base URL of the stored files when a CDN or the bucket serves them (enclosures "
+        "and transcripts link there); empty, the app serves them at public_url.",
+    )
     request_timeout_s: float = _setting(
         30.0,
         "Seconds a client may take to send one request (headers and body) or stay idle "

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -317,9 +316,7 @@ def _publish_locked(
         private_dir(staging_root, tighten=False)
         with tempfile.TemporaryDirectory(dir=staging_root) as staging:
             if existing is not None:
-                previous = files.find_revision_file(library, slug, existing.mp3.name)
-                if previous is not None:
-                    _seed_previous_mp3(previous, Path(staging), slug)
+                _seed_previous_mp3(library, slug, existing.mp3.name, Path(staging))
             result = build_script(
                 script,
                 Path(staging),
@@ -335,7 +332,7 @@ def _publish_locked(
                 files.transcript_html(result.timeline, script.title, script.language)
             )
             number = library.next_revision_number(slug)
-            installed = files.install_revision(built, library.episode_dir(slug), slug, number)
+            installed = files.install_revision(library, built, slug, number)
     except OSError as exc:
         raise StorageError(
             f"could not write {_where(exc)}: {exc.strerror or exc}; nothing was published and "
@@ -362,7 +359,7 @@ def _publish_locked(
     try:
         view = library.record_revision(revision, republish=republish)
     except BaseException as exc:  # not recorded: its files would lie unlisted in the public folder
-        files.remove_revision(library.episode_dir(slug), installed)
+        files.remove_revision(library, slug, installed)
         if _disk_full(exc):
             raise StorageError(
                 f"the database could not be written ({getattr(exc, 'orig', exc)}); nothing was "
@@ -547,19 +544,26 @@ def publish_url(
     )
 
 
-def _seed_previous_mp3(previous: Path, staging: Path, slug: str) -> None:
-    """Link the served MP3 into the staging folder as the build's previous output.
+def _seed_previous_mp3(library: Library, slug: str, name: str, staging: Path) -> None:
+    """Put the served MP3 into the staging folder as the build's previous output.
 
     make_episode reads the previous build's loudness gain from it, and so encodes while it
     synthesizes instead of measuring first and encoding after (the two then overlap).
-    A hard link costs nothing and the build replaces, never writes into, that name.
+    A hard link costs nothing and the build replaces, never writes into, that name; from
+    object storage, the file is downloaded.
     """
+    from audionews.publish import files
+
     target = staging / f"{slug}.mp3"
+    previous = files.find_revision_file(library, slug, name)
     try:
-        target.hardlink_to(previous)
+        if previous is not None:
+            target.hardlink_to(previous)
+            return
     except OSError:
-        with contextlib.suppress(OSError):  # no previous file: the build just measures first
-            shutil.copyfile(previous, target)
+        pass
+    with contextlib.suppress(OSError):  # no previous file: the build just measures first
+        files.copy_revision_file(library, slug, name, target)
 
 
 def unpublish(slug: str, settings: Settings) -> PublishResult:
@@ -618,7 +622,8 @@ def republish_episode(slug: str, settings: Settings) -> PublishResult:
         if missing:
             raise NotFoundError(
                 f"cannot re-publish '{key}': its files {', '.join(missing)} are in neither "
-                f"{library.episode_dir(key)} nor {library.private_dirs(key)[0]}: publish its "
+                f"{library.public.location}{library.episode_key(key)} nor "
+                f"{library.private_dirs(key)[0]}: publish its "
                 "article again with `audionews correct`"
             )
         done = PublishResult("republished", library.set_withdrawn(key, False))
@@ -627,12 +632,12 @@ def republish_episode(slug: str, settings: Settings) -> PublishResult:
 
 
 def _public(library: Library, slug: str, name: str) -> bool:
-    return (library.episode_dir(slug) / name).is_file()
+    return bool(library.public.existing([library.episode_key(slug, name)]))
 
 
-def render_feeds(settings: Settings) -> list[Path]:
+def render_feeds(settings: Settings) -> list[str]:
     """Render the main feed and the category feeds from the library, then take earlier
-    revisions whose grace period ended off the site."""
+    revisions whose grace period ended off the site; return where the feeds went."""
     from audionews.publish import feed, files
     from audionews.publish.library import Library
 
@@ -645,7 +650,7 @@ def render_feeds(settings: Settings) -> list[Path]:
             "feeds are still served: free some disk space, then run `audionews feed` again"
         ) from exc
     files.retire_old_revisions(library)
-    return written
+    return [library.public.location + key for key in written]
 
 
 # --------------------------------------------------------------------------- editors (issue 6)

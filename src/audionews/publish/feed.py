@@ -32,8 +32,9 @@ from audionews.config import Settings
 from audionews.errors import ConfigError
 from audionews.ingest.rules import neutral_bidi
 from audionews.publish import files
-from audionews.publish.files import atomic_copy, atomic_write, xml_safe
+from audionews.publish.files import xml_safe
 from audionews.publish.library import EpisodeView, Library
+from audionews.storage.public import FEED_CACHE, Item
 
 NAMESPACES = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
@@ -383,18 +384,20 @@ def feed_specs(library: Library) -> list[FeedSpec]:
     return specs
 
 
-def write_cover(settings: Settings) -> Path:
-    """Put the cover art at feed/cover.png: the configured image, else a generated default."""
-    target = settings.feed_dir / COVER_NAME
+def write_cover(library: Library) -> None:
+    """Put the cover art in the public store (cover.png): the configured image, else a generated
+    default."""
+    settings, store = library.settings, library.public
     if settings.feed_cover:
         source = Path(settings.feed_cover)
         if not source.is_file():
             raise ConfigError(f"feed_cover {source} does not exist: fix the path or unset it")
-        if not target.exists() or target.stat().st_mtime < source.stat().st_mtime:
-            atomic_copy(source, target)
-    elif not target.exists():
-        atomic_write(target, default_cover(settings.publication))
-    return target
+        stored = store.stat(COVER_NAME)
+        if stored is None or stored.modified < source.stat().st_mtime:
+            store.put_file(COVER_NAME, source, files.stored_type(COVER_NAME), FEED_CACHE)
+    elif store.stat(COVER_NAME) is None:
+        cover = Item(COVER_NAME, default_cover(settings.publication), "image/png", FEED_CACHE)
+        store.put_many([cover])
 
 
 def _stamp_path(settings: Settings) -> Path:
@@ -406,24 +409,28 @@ def _stamp(library: Library) -> str:
     return f"{library.generation()} {library.settings.public_url}"
 
 
-def render_all(library: Library) -> list[Path]:
-    """Render every feed to files under feed/ and remove feeds of empty categories.
+def render_all(library: Library) -> list[str]:
+    """Render every feed into the public store, remove feeds of empty categories, and return
+    the keys written.
 
-    All feeds, and the stamp saying which library state they show, are replaced together or
-    not at all (files.atomic_write_many): an OSError (a full disk) leaves every feed as it was,
-    and the stamp says they are stale.
+    In a local store, all feeds are replaced together or not at all (an OSError, a full disk,
+    leaves every feed as it was); in object storage each feed is replaced whole. The stamp
+    saying which library state they show is written after them, so a failure leaves it saying
+    they are stale.
     """
-    settings = library.settings
+    settings, store = library.settings, library.public
     stamp = _stamp(library)
-    write_cover(settings)
+    write_cover(library)
     rendered = [
-        (settings.feed_dir / spec.path, render_feed(settings, spec)) for spec in feed_specs(library)
+        Item(spec.path, render_feed(settings, spec), files.stored_type(spec.path), FEED_CACHE)
+        for spec in feed_specs(library)
     ]
-    files.atomic_write_many([*rendered, (_stamp_path(settings), stamp.encode())])
-    written = [path for path, _ in rendered]
-    for stale in (settings.feed_dir / "feeds").glob("*.xml"):
-        if stale not in written:
-            stale.unlink(missing_ok=True)
+    store.put_many(rendered)
+    files.atomic_write(_stamp_path(settings), stamp.encode())
+    written = [item.key for item in rendered]
+    for stale in store.keys("feeds/"):
+        if stale.endswith(".xml") and stale not in written:
+            store.delete(stale)
     return written
 
 
@@ -450,7 +457,7 @@ def ensure_rendered(library: Library, *, every: float = 0.0) -> bool:
     except OSError:
         current = False
     try:
-        if not current or not (library.settings.feed_dir / MAIN_FEED).exists():
+        if not current or library.public.stat(MAIN_FEED) is None:
             render_all(library)
         files.retire_old_revisions(library)
     except OSError as exc:

@@ -1,5 +1,5 @@
-"""Public files on disk: atomic writes, moving a built revision into place, safe lookups, and
-taking files off the site into private history.
+"""Public files: putting a built revision into the public store (storage/public.py: a folder or
+a bucket), safe lookups, taking files off the site into private history, and local atomic writes.
 
 Every public file appears under its final name only once complete (write to a hidden temporary
 name in the same folder, then os.replace), so a reader or a crash never sees half a file; a
@@ -13,16 +13,15 @@ import itertools
 import os
 import re
 import shutil
-import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO
 
 from lxml import etree
 from lxml.builder import E
 
 from audionews.config import private_dir
+from audionews.errors import NotFoundError
 from audionews.ingest.rules import neutral_bidi
 from audionews.models import Timeline
 from audionews.publish.library import (
@@ -32,6 +31,7 @@ from audionews.publish.library import (
     revision_file_name,
     utcnow,
 )
+from audionews.storage.public import IMMUTABLE_CACHE, atomic_copy, atomic_write_many
 
 #: Characters XML 1.0 forbids, plus C1 controls and noncharacters that trip feed readers.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -48,57 +48,9 @@ def _shown(text: str) -> str:
     return neutral_bidi(xml_safe(text))
 
 
-def write_durably(handle: IO[bytes], data: bytes, path: Path) -> None:
-    """Write all of `data` to the open temporary file `path` and make it durable.
-
-    The one place whole files are written (the disk's faults, such as ENOSPC, surface here;
-    tests inject them here).
-    """
-    handle.write(data)
-    handle.flush()
-    os.fsync(handle.fileno())
-
-
 def atomic_write(path: Path, data: bytes) -> None:
     """Write `data` to `path` so readers see the old file or the whole new one, never a part."""
     atomic_write_many([(path, data)])
-
-
-def atomic_write_many(items: Sequence[tuple[Path, bytes]]) -> None:
-    """Write several files so that either all are replaced or none is (a full disk: none).
-
-    Every new file is written to its temporary name first; only when all are complete are they
-    renamed over the old ones (a rename needs no space).
-    """
-    written: list[tuple[str, Path]] = []
-    try:
-        for path, data in items:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            written.append((tmp, path))
-            with os.fdopen(fd, "wb") as handle:
-                write_durably(handle, data, Path(tmp))
-            os.chmod(tmp, 0o644)  # mkstemp makes 0600; a web server must read public files
-        for tmp, path in written:
-            os.replace(tmp, path)
-    except BaseException:
-        for tmp, _ in written:
-            Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_copy(source: Path, target: Path) -> None:
-    """Copy (or move, on one file system) `source` to `target` atomically."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        shutil.copyfile(source, tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def move_file(source: Path, target: Path) -> bool:
@@ -121,31 +73,91 @@ def move_file(source: Path, target: Path) -> bool:
     return True
 
 
-def move_tree(source: Path, target: Path) -> None:
-    """Move a folder's files into `target` (merging into it); a missing source is fine."""
-    if not source.is_dir():
-        return
-    for item in source.iterdir():
-        if item.is_file():
-            move_file(item, target / item.name)
-    shutil.rmtree(source, ignore_errors=True)
-
-
 # --------------------------------------------------------------------------- public and private
+
+#: Served types by file name ending, longest ending first (the store keeps each file's type).
+MEDIA_TYPES: tuple[tuple[str, str], ...] = tuple(
+    sorted(
+        (
+            *((suffix, media) for suffix, media in FILE_KINDS.values()),
+            (".xml", "application/rss+xml"),
+            (".png", "image/png"),
+            (".jpg", "image/jpeg"),
+        ),
+        key=lambda pair: -len(pair[0]),
+    )
+)
+#: Text types werkzeug does not know as text: their Content-Type says the charset too.
+_TEXT_APPS = {"application/json+chapters", "application/x-subrip"}
+
+
+def media_type(name: str) -> str:
+    """Return the Content-Type of a public file name (text types with their charset)."""
+    for suffix, media in MEDIA_TYPES:
+        if name.endswith(suffix):
+            return f"{media}; charset=utf-8" if _is_text(media) else media
+    return "application/octet-stream"
+
+
+def _is_text(media: str) -> bool:
+    # werkzeug already adds "; charset=utf-8" to text/* types; these are text it does not know.
+    return not media.startswith("text/") and (media.endswith("xml") or media in _TEXT_APPS)
+
+
+def stored_type(name: str) -> str:
+    """Return the Content-Type a store keeps for a file (text/* with its charset too: no
+    werkzeug adds it when a bucket or a CDN serves the file)."""
+    kind = media_type(name)
+    return f"{kind}; charset=utf-8" if kind.startswith("text/") else kind
 
 
 def find_revision_file(library: Library, slug: str, name: str) -> Path | None:
-    """Return a revision's file wherever it is: on the site or in private history."""
-    for root in (library.episode_dir(slug), *library.private_dirs(slug)):
+    """Return a revision's file on this machine's disk: in a local public store or in private
+    history (None when it is in object storage: see copy_revision_file)."""
+    found = library.public.local_path(library.episode_key(slug, name))
+    if found is not None:
+        return found
+    for root in library.private_dirs(slug):
         found = resolve_public(root, name)
         if found is not None:
             return found
     return None
 
 
+def copy_revision_file(library: Library, slug: str, name: str, target: Path) -> bool:
+    """Copy a revision's file, wherever it is, to `target`; False when it is nowhere."""
+    found = find_revision_file(library, slug, name)
+    try:
+        if found is not None:
+            atomic_copy(found, target)
+        else:
+            atomic_write(target, library.public.read(library.episode_key(slug, name)))
+    except (NotFoundError, FileNotFoundError):
+        return False
+    return True
+
+
 def withdraw_episode(library: Library, slug: str) -> None:
     """Move every public file of an episode into its private history folder."""
-    move_tree(library.episode_dir(slug), _history_folder(library, slug))
+    for key in library.public.keys(library.episode_key(slug)):
+        _take_private(library, slug, key)
+    shutil.rmtree(library.episode_dir(slug), ignore_errors=True)  # a local store's empty folder
+
+
+def _take_private(library: Library, slug: str, key: str) -> Path | None:
+    """Move one public file into the episode's history folder; return where it went (None if
+    it was gone)."""
+    store = library.public
+    target = _history_folder(library, slug) / key.rpartition("/")[2]
+    source = store.local_path(key)
+    if source is not None:
+        return target if move_file(source, target) else None
+    try:
+        atomic_write(target, store.read(key))
+    except NotFoundError:
+        return None  # taken by another machine meanwhile
+    store.delete(key)
+    return target
 
 
 def _history_folder(library: Library, slug: str) -> Path:
@@ -155,12 +167,16 @@ def _history_folder(library: Library, slug: str) -> Path:
 
 def restore_current(library: Library, episode: EpisodeView) -> None:
     """Put the current revision's files back on the site (re-publishing); others stay private."""
+    store = library.public
     for item in episode.files.values():
-        target = library.episode_dir(episode.slug) / item.name
-        if target.is_file():
+        key = library.episode_key(episode.slug, item.name)
+        if store.existing([key]):
             continue
         for folder in library.private_dirs(episode.slug):
-            if move_file(folder / item.name, target):
+            source = folder / item.name
+            if source.is_file():
+                store.put_file(key, source, stored_type(item.name), IMMUTABLE_CACHE)
+                source.unlink(missing_ok=True)
                 break
 
 
@@ -168,22 +184,22 @@ def retire_old_revisions(library: Library, *, now: datetime | None = None) -> li
     """Move the files of revisions replaced more than `revision_grace_minutes` ago off the site,
     into private history; return where they went.
 
-    Call only when the feeds on disk are current: an earlier revision leaves the site only once
-    no feed lists it. The current revision's files always stay.
+    Call only when the feeds in the store are current: an earlier revision leaves the site only
+    once no feed lists it. The current revision's files always stay.
     """
     now = now or utcnow()
     grace = timedelta(minutes=library.settings.revision_grace_minutes)
+    due = {
+        library.episode_key(episode.slug, name): episode.slug
+        for episode in library.list_episodes()
+        if len(episode.revisions) >= 2
+        for name in _due_names(episode, now - grace)
+    }
     moved: list[Path] = []
-    for episode in library.list_episodes():
-        folder = library.episode_dir(episode.slug)
-        if len(episode.revisions) < 2:
-            continue
-        for name in _due_names(episode, now - grace):
-            if not (folder / name).is_file():
-                continue  # retired already
-            target = _history_folder(library, episode.slug) / name
-            if move_file(folder / name, target):
-                moved.append(target)
+    for key in sorted(library.public.existing(due) if due else ()):
+        target = _take_private(library, due[key], key)
+        if target is not None:
+            moved.append(target)
     return moved
 
 
@@ -196,9 +212,9 @@ def _due_names(episode: EpisodeView, replaced_before: datetime) -> Iterable[str]
 
 
 def install_revision(
-    built: Mapping[str, Path], episode_dir: Path, slug: str, number: int
+    library: Library, built: Mapping[str, Path], slug: str, number: int
 ) -> dict[str, tuple[str, int]]:
-    """Copy a revision's built files into the episode folder under their revision names.
+    """Put a revision's built files into the public store under their revision names.
 
     Only new names are written ('<slug>-r<number>.*'); the files of earlier revisions, which the
     current feed still points at, are left alone.
@@ -209,19 +225,21 @@ def install_revision(
             if kind not in FILE_KINDS:
                 continue
             name = revision_file_name(slug, number, kind)
-            target = episode_dir / name
-            atomic_copy(source, target)
-            installed[kind] = (name, target.stat().st_size)
+            size = source.stat().st_size
+            library.public.put_file(
+                library.episode_key(slug, name), source, stored_type(name), IMMUTABLE_CACHE
+            )
+            installed[kind] = (name, size)
     except BaseException:
-        remove_revision(episode_dir, installed)
+        remove_revision(library, slug, installed)
         raise
     return installed
 
 
-def remove_revision(episode_dir: Path, installed: Mapping[str, tuple[str, int]]) -> None:
+def remove_revision(library: Library, slug: str, installed: Mapping[str, tuple[str, int]]) -> None:
     """Delete the files of a revision that was never recorded (nothing points at them)."""
     for name, _ in installed.values():
-        (episode_dir / name).unlink(missing_ok=True)
+        library.public.delete(library.episode_key(slug, name))
 
 
 def resolve_public(root: Path, *parts: str) -> Path | None:

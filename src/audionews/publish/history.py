@@ -123,7 +123,9 @@ def history(settings: Settings, episode: EpisodeView) -> list[HistoryEntry]:
     """Return every revision of `episode`, newest first, each with its diff to the previous."""
     entries = []
     previous: list[Sentence] | None = []
-    folder = Library(settings).episode_dir(episode.slug)
+    library = Library(settings)
+    mp3s = [r.files["mp3"].name for r in episode.revisions if "mp3" in r.files]
+    public = library.public.existing(library.episode_key(episode.slug, n) for n in mp3s)
     for revision in episode.revisions:
         current = sentences_of(settings, episode.slug, revision.number)
         diff = (
@@ -132,7 +134,7 @@ def history(settings: Settings, episode: EpisodeView) -> list[HistoryEntry]:
             else None
         )
         mp3 = revision.files.get("mp3")
-        public = mp3 is not None and (folder / mp3.name).is_file()
-        entries.append(HistoryEntry(revision, diff, public))
+        on_site = mp3 is not None and library.episode_key(episode.slug, mp3.name) in public
+        entries.append(HistoryEntry(revision, diff, on_site))
         previous = current
     return entries[::-1]

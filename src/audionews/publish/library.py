@@ -63,12 +63,13 @@ from audionews.config import Settings, private_dir, private_file
 from audionews.errors import ConflictError, NotFoundError
 from audionews.models import BuildResult
 from audionews.naming import slugify
+from audionews.storage.public import PublicStore, open_store
 
 #: Namespace of episode guids: uuid5(namespace, "<slug>/<created ISO time>"). Fixed forever.
 GUID_NAMESPACE = uuid.UUID("5b0d7e0c-4f43-5d1b-9a51-2b6f1f0c9a11")
 #: Where the web player shows an episode; the player blueprint serves this path.
 EPISODE_PAGE_PATH = "/episodes/{slug}/"
-#: Public URL path of a revision's file.
+#: Public URL path of a revision's file; without its "/", the file's key in the public store.
 EPISODE_FILE_PATH = "/episodes/{slug}/{name}"
 #: Category used when the article has no kicker and none is given.
 DEFAULT_CATEGORY = "News"
@@ -488,6 +489,9 @@ class Library:
             private_file(Path(url.removeprefix("sqlite:///")))
         self._sessions = sessionmaker(_engine(url), expire_on_commit=False)
         self.base_url = settings.public_url.rstrip("/")
+        #: Where the public files are (a folder or a bucket), and the base of their URLs.
+        self.public: PublicStore = open_store(settings.public_store, settings.feed_dir)
+        self.media_url = (settings.media_url or settings.public_url).rstrip("/")
         #: When feed.ensure_rendered last compared the feeds with the database (monotonic),
         #: and whether the feeds on disk matched it then.
         self.feeds_checked_at = float("-inf")
@@ -513,6 +517,10 @@ class Library:
 
     def episode_dir(self, slug: str) -> Path:
         return self.episodes_dir / slug
+
+    def episode_key(self, slug: str, name: str = "") -> str:
+        """Return a revision file's key in the public store (no name: the episode's prefix)."""
+        return EPISODE_FILE_PATH.format(slug=slug, name=name).removeprefix("/")
 
     def private_dirs(self, slug: str) -> tuple[Path, ...]:
         """Return where an episode's private files are: its history folder first, then the
@@ -724,7 +732,7 @@ class Library:
 
     def _file(self, slug: str, kind: str, name: str, size: int) -> EpisodeFile:
         path = EPISODE_FILE_PATH.format(slug=slug, name=name)
-        return EpisodeFile(kind, name, path, self.base_url + path, size, FILE_KINDS[kind][1])
+        return EpisodeFile(kind, name, path, self.media_url + path, size, FILE_KINDS[kind][1])
 
     def _revision_view(self, slug: str, row: _Revision) -> RevisionView:
         files = {

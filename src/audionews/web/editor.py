@@ -367,8 +367,12 @@ def revision_audio(slug: str, number: int) -> ResponseReturnValue:
     revision = next((r for r in episode.revisions if r.number == number), None)
     if revision is None or "mp3" not in revision.files:
         abort(404)
-    path = files.find_revision_file(library, episode.slug, revision.files["mp3"].name)
+    name = revision.files["mp3"].name
+    path = files.find_revision_file(library, episode.slug, name)
     if path is None:
+        if library.public.existing([library.episode_key(episode.slug, name)]):
+            # public, in object storage: the public route streams (or redirects to) it
+            return redirect(url_for("feeds.episode_file", slug=episode.slug, name=name))
         abort(404)
     response = send_file(path, mimetype="audio/mpeg", conditional=True, etag=True)
     response.headers["Cache-Control"] = "private, no-store"

@@ -3,8 +3,11 @@
 werkzeug's send_file(conditional=True) answers HEAD, byte ranges (206/416), ETag and
 Last-Modified (304); tests/test_http_files.py checks each of those rather than trusting it.
 A Range header that is not one byte range is ignored (RFC 9110 14.2): the whole file, 200.
-Feeds go out gzip-compressed to clients that accept it. Every path from a request is checked
-by files.resolve_public, so nothing outside feed/ is read.
+Feeds go out gzip-compressed to clients that accept it. Files come from the public store
+(storage/public.py); every key from a request is checked (check_key, and a local store's
+local_path refuses links out of its folder), so nothing outside it is read. From object
+storage the same behaviour is rebuilt on the store's ETag, size and ranged reads, or audio and
+transcripts are redirected to media_url when a CDN serves them.
 """
 
 from __future__ import annotations
@@ -16,55 +19,32 @@ import threading
 from pathlib import Path
 from typing import IO, Any, cast
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app, redirect, request
 from werkzeug.http import parse_range_header
 from werkzeug.utils import send_file
 from werkzeug.wsgi import wrap_file
 
+from audionews.errors import NotFoundError
 from audionews.publish import feed as feeds
-from audionews.publish.files import resolve_public
-from audionews.publish.library import FILE_KINDS
+from audionews.publish.files import media_type
+from audionews.storage.public import (
+    FEED_MAX_AGE,
+    IMMUTABLE_MAX_AGE,
+    PublicStore,
+    Stored,
+    check_key,
+)
 from audionews.web import context
 
 bp = Blueprint("feeds", __name__)
 
-#: Served types by file name ending, longest ending first; text types say their charset.
-MEDIA_TYPES: tuple[tuple[str, str], ...] = tuple(
-    sorted(
-        (
-            *((suffix, media) for suffix, media in FILE_KINDS.values()),
-            (".xml", "application/rss+xml"),
-            (".png", "image/png"),
-            (".jpg", "image/jpeg"),
-        ),
-        key=lambda pair: -len(pair[0]),
-    )
-)
 #: Types a web player on another site reads with fetch(): allowed from any origin (CORS).
 CORS_TYPES = {"application/json+chapters", "text/vtt", "application/x-subrip", "text/html"}
 CORS_TYPES |= {"text/plain", "audio/mpeg"}
 #: A revision's files never change (a new revision gets new names): cache them for a year.
 _REVISIONED = re.compile(r"-r\d+\.")
-IMMUTABLE_MAX_AGE = 365 * 24 * 3600
-FEED_MAX_AGE = 300
 #: How often (seconds) a worker checks that the feed files match the database.
 FEED_CHECK_EVERY = 1.0
-
-
-def media_type(name: str) -> str:
-    """Return the Content-Type for a public file name."""
-    for suffix, media in MEDIA_TYPES:
-        if name.endswith(suffix):
-            return f"{media}; charset=utf-8" if _is_text(media) else media
-    return "application/octet-stream"
-
-
-def _is_text(media: str) -> bool:
-    # werkzeug already adds "; charset=utf-8" to text/* types; these are text it does not know.
-    return not media.startswith("text/") and (media.endswith("xml") or media in _TEXT_APPS)
-
-
-_TEXT_APPS = {"application/json+chapters", "application/x-subrip"}
 
 
 def _served_environ() -> dict[str, object]:
@@ -216,27 +196,104 @@ def _send_feed(path: Path | None) -> Response:
 def main_feed() -> Response:
     # a render that fails (a full disk) keeps the last good feed, which is served meanwhile
     current = feeds.ensure_rendered(context.library(), every=FEED_CHECK_EVERY)
-    path = resolve_public(context.settings().feed_dir, feeds.MAIN_FEED)
-    if path is None and not current:  # no good feed yet to fall back on
+    if not current and context.library().public.stat(feeds.MAIN_FEED) is None:
         abort(503, description="The feed is being written: try again in a minute.")
-    return _send_feed(path)
+    return _send_public(feeds.MAIN_FEED, FEED_MAX_AGE, feed=True)
 
 
 @bp.get("/feeds/<name>.xml")
 def category_feed(name: str) -> Response:
     feeds.ensure_rendered(context.library(), every=FEED_CHECK_EVERY)
-    path = resolve_public(context.settings().feed_dir / "feeds", f"{name}.xml")
-    return _send_feed(path)
+    return _send_public(f"feeds/{name}.xml", FEED_MAX_AGE, feed=True)
 
 
 @bp.get("/cover.png")
 def cover() -> Response:
-    settings = context.settings()
-    feeds.write_cover(settings)
-    return _send(resolve_public(settings.feed_dir, feeds.COVER_NAME), FEED_MAX_AGE)
+    feeds.write_cover(context.library())
+    return _send_public(feeds.COVER_NAME, FEED_MAX_AGE)
 
 
 @bp.get("/episodes/<slug>/<name>")
 def episode_file(slug: str, name: str) -> Response:
-    path = resolve_public(context.library().episodes_dir, slug, name)
-    return _send(path, IMMUTABLE_MAX_AGE, immutable=bool(_REVISIONED.search(name)))
+    library = context.library()
+    return _send_public(
+        library.episode_key(slug, name), IMMUTABLE_MAX_AGE, immutable=bool(_REVISIONED.search(name))
+    )
+
+
+# --------------------------------------------------------------------------- the store
+
+
+def _send_public(
+    key: str, max_age: int, *, immutable: bool = False, feed: bool = False
+) -> Response:
+    """Send a file of the public store: from the disk when it is local; from object storage
+    otherwise, or a redirect to media_url for audio and transcripts when a CDN serves them
+    (feeds are always answered here: their address is the podcast's identity)."""
+    library = context.library()
+    store = library.public
+    try:
+        check_key(key)
+    except NotFoundError:
+        abort(404)
+    if store.local:
+        path = store.local_path(key)
+        return _send_feed(path) if feed else _send(path, max_age, immutable)
+    if library.settings.media_url and not feed:
+        if store.stat(key) is None:
+            abort(404)
+        return redirect(f"{library.media_url}/{key}", 302)  # type: ignore[return-value]
+    return _send_stored(store, key, max_age, immutable=immutable, feed=feed)
+
+
+def _send_stored(
+    store: PublicStore, key: str, max_age: int, *, immutable: bool, feed: bool
+) -> Response:
+    """Answer from object storage as send_file answers from disk: ETag and Last-Modified
+    (304), one byte range (206/416), HEAD; a feed gzip-compressed when the client takes it."""
+    stored = store.stat(key)
+    if stored is None:
+        abort(404)
+    kind = media_type(key)
+    response: Response = current_app.response_class(mimetype=kind)
+    response.last_modified = stored.modified  # type: ignore[assignment]
+    response.cache_control.max_age = max_age
+    if feed and request.accept_encodings["gzip"] > 0:
+        body = _gzipped_stored(store, stored)
+        response.set_data(body)
+        response.headers["Content-Encoding"] = "gzip"
+        response.set_etag(f"{stored.etag}-gzip")
+        response.vary.add("Accept-Encoding")
+        _public_headers(response, kind, immutable)
+        response.make_conditional(request)
+        return response
+    response.set_etag(stored.etag)
+    response.response = []
+    response.make_conditional(_served_environ(), accept_ranges=True, complete_length=stored.size)
+    if response.status_code == 206 and response.content_range is not None:
+        served = response.content_range
+        start = served.start or 0
+        response.response = store.stream(key, start, (served.stop or 0) - start)
+    elif response.status_code == 200:
+        response.response = store.stream(key)
+        response.content_length = stored.size
+    if feed:
+        response.vary.add("Accept-Encoding")
+    _public_headers(response, kind, immutable)
+    return response
+
+
+def _gzipped_stored(store: PublicStore, stored: Stored) -> bytes:
+    """Return the gzip body of a feed in object storage, compressed once per version."""
+    cache_key = (store.location, stored.key)
+    version = (0, hash(stored.etag), stored.size)
+    with _GZIP_LOCK:
+        found = _GZIPPED_STORED.get(cache_key)
+    if found is None or found[0] != version:
+        found = (version, gzip.compress(store.read(stored.key), compresslevel=6, mtime=0))
+        with _GZIP_LOCK:
+            _GZIPPED_STORED[cache_key] = found
+    return found[1]
+
+
+_GZIPPED_STORED: dict[tuple[str, str], tuple[tuple[int, int, int], bytes]] = {}

@@ -14,7 +14,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, render_template, url_for
 from markupsafe import Markup
@@ -264,11 +263,11 @@ def read_transcript(library: Library, episode: EpisodeView) -> list[TranscriptCh
     vtt = episode.files.get("vtt")
     cues: list[TranscriptCue] = []
     if vtt is not None:
-        path = Path(library.episode_dir(episode.slug)) / vtt.name
+        key = library.episode_key(episode.slug, vtt.name)
         try:
-            cues = parse_webvtt(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            current_app.logger.warning("transcript file missing: %s", path)
+            cues = parse_webvtt(library.public.read(key).decode("utf-8"))
+        except NotFoundError:
+            current_app.logger.warning("transcript file missing: %s", key)
     return group_transcript(cues, episode.chapters)
 
 
