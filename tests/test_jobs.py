@@ -17,8 +17,9 @@ from sqlalchemy import select
 from audionews.audio.fake import FakeSynthesizer
 from audionews.config import Settings
 from audionews.errors import InputError
-from audionews.publish import jobs, store
+from audionews.publish import jobs
 from audionews.publish.library import Library
+from audionews.storage import database, tables
 from publish_helpers import publish, short_article
 
 pytest_plugins = ["publish_fixtures"]
@@ -68,8 +69,8 @@ def test_bad_input_is_refused_and_failures_keep_the_reason(immediate: Settings) 
 
 
 def _locks(settings: Settings) -> list[str]:
-    with store.session(settings) as s:
-        return list(s.scalars(select(store.ArticleLock.key)))
+    with database.session(settings) as s:
+        return list(s.scalars(select(tables.ArticleLock.key)))
 
 
 def _dead_pid() -> int:
@@ -85,13 +86,13 @@ def test_one_job_per_article_and_dead_owners_lose_the_lock(fresh: Settings) -> N
     assert _locks(fresh) == ["other"]
     import socket
 
-    with store.session(fresh) as s:
-        lock = s.get(store.ArticleLock, "other")
+    with database.session(fresh) as s:
+        lock = s.get(tables.ArticleLock, "other")
         assert lock is not None
         lock.pid, lock.host, lock.job_id = _dead_pid(), socket.gethostname(), 7
     assert jobs._try_lock(fresh, "other", 3, socket.gethostname(), os.getpid())
-    with store.session(fresh) as s:
-        lock = s.get(store.ArticleLock, "other")
+    with database.session(fresh) as s:
+        lock = s.get(tables.ArticleLock, "other")
         assert lock is not None and lock.job_id == 3
 
 
@@ -100,8 +101,8 @@ def test_recover_requeues_then_fails_jobs_of_dead_workers(immediate: Settings) -
     import socket
 
     for attempts, expected in ((1, "published"), (jobs.MAX_ATTEMPTS, "failed")):
-        with store.session(immediate) as s:
-            row = s.get(store.Job, job.id)
+        with database.session(immediate) as s:
+            row = s.get(tables.Job, job.id)
             assert row is not None
             row.state, row.attempts, row.pid = "running", attempts, _dead_pid()
             row.host, row.heartbeat = socket.gethostname(), time.time()
