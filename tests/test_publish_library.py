@@ -22,6 +22,13 @@ from publish_helpers import make_settings, publish, short_article
 
 pytest_plugins = ["publish_fixtures"]
 
+
+@pytest.fixture
+def fresh(fresh_on_each: Settings) -> Settings:
+    """Each test on SQLite, then on PostgreSQL."""
+    return fresh_on_each
+
+
 SLUG = "bridge-reopens-after-repairs"
 
 
@@ -188,7 +195,7 @@ def test_private_state_never_under_feed(fresh: Settings) -> None:
     publish(fresh, short_article())
     public = {p.suffix for p in fresh.feed_dir.rglob("*") if p.is_file()}
     assert public <= {".mp3", ".json", ".vtt", ".srt", ".txt", ".html", ".xml", ".png"}
-    assert (fresh.instance_dir / "audionews.db").is_file()
+    assert (fresh.instance_dir / "audionews.db").is_file() == (not fresh.database_url)
 
 
 def test_cli_publish_list_unpublish_feed(

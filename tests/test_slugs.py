@@ -30,6 +30,13 @@ from publish_helpers import cli_environ, publish
 
 pytest_plugins = ["publish_fixtures", "editor_fixtures"]
 
+
+@pytest.fixture
+def fresh(fresh_on_each: Settings) -> Settings:
+    """Each test on SQLite, then on PostgreSQL."""
+    return fresh_on_each
+
+
 BUNDLED = "en_US-joe-medium"
 
 
