@@ -1,4 +1,5 @@
-"""Run a job worker for the tests: python tests/jobs_worker.py ROOT CLIPS SECONDS_PER_SENTENCE.
+"""Run a job worker for the tests:
+python tests/jobs_worker.py ROOT CLIPS SECONDS_PER_SENTENCE [DATABASE_URL].
 
 The worker speaks with the fake voice, slowed down so a test can kill it mid-job.
 """
@@ -32,5 +33,6 @@ class SlowFakeSynthesizer(FakeSynthesizer):
 
 if __name__ == "__main__":
     root, clips, delay = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
+    database_url = sys.argv[4] if len(sys.argv) > 4 else ""
     jobs.use_synthesizer(lambda: SlowFakeSynthesizer(delay))
-    jobs.run_worker(make_settings(root, clips))
+    jobs.run_worker(make_settings(root, clips, database_url))
