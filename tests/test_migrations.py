@@ -3,7 +3,10 @@ and from a database the code before migrations made (tests/data/databases)."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +27,7 @@ from publish_helpers import cli_environ, make_settings, publish, short_article
 
 pytest_plugins = ["publish_fixtures"]
 
+SRC = Path(__file__).resolve().parent.parent / "src"
 BEFORE_MIGRATIONS = Path(__file__).parent / "data" / "databases" / "before-migrations.sql"
 
 
@@ -115,3 +119,22 @@ def test_an_unreachable_database_is_one_line_exit_2(tmp_path: Path) -> None:
     assert out.exit_code == 2
     assert "cannot open the database postgresql+psycopg://u:***@127.0.0.1:1/x" in out.output
     assert "pw" not in out.output and "Traceback" not in out.output
+
+
+def test_two_processes_starting_at_once_migrate_one_after_the_other(empty: Settings) -> None:
+    """Two machines started together on a new database: one creates the tables, the other
+    finds them made (SQLite: the write lock; PostgreSQL: an advisory lock)."""
+    environ = {**os.environ, **cli_environ(empty), "PYTHONPATH": str(SRC)}
+    command = [sys.executable, "-m", "audionews", "db", "upgrade"]
+    runs = [
+        subprocess.Popen(
+            command, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(3)
+    ]
+    for run in runs:
+        out, err = run.communicate(timeout=60)
+        assert run.returncode == 0, err
+        assert "is at revision 0001" in out
+    assert _differences(empty) == []
+    database.forget_engines(empty.sqlalchemy_url)

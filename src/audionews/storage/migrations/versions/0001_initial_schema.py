@@ -2,7 +2,6 @@
 
 Revision ID: 0001
 Revises:
-Created: 2026-12-02
 
 An empty database gets every table. A database made before migrations existed (its tables
 created at start, columns added later by ALTER TABLE) is adopted: only the tables and the
