@@ -191,6 +191,13 @@ def test_category_from_kicker_or_option_and_category_feeds(fresh: Settings) -> N
     assert (fresh.feed_dir / "feeds" / "transport-desk.xml").is_file()
 
 
+def test_a_category_longer_than_the_database_keeps_is_cut_at_a_word(fresh: Settings) -> None:
+    long = "Reports from the river towns " * 10  # 290 characters
+    episode = publish(fresh, short_article(), category=long).episode
+    assert len(episode.category) <= 200 and long.startswith(episode.category + " ")
+    assert Library(fresh).get_episode(episode.slug).category == episode.category
+
+
 def test_private_state_never_under_feed(fresh: Settings) -> None:
     publish(fresh, short_article())
     public = {p.suffix for p in fresh.feed_dir.rglob("*") if p.is_file()}

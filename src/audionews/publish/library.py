@@ -41,7 +41,13 @@ from audionews.errors import ConflictError, NotFoundError
 from audionews.models import BuildResult
 from audionews.naming import slugify
 from audionews.storage import database
-from audionews.storage.tables import EpisodeRow, FeedGuid, LibraryState, RevisionRow
+from audionews.storage.tables import (
+    CATEGORY_LENGTH,
+    EpisodeRow,
+    FeedGuid,
+    LibraryState,
+    RevisionRow,
+)
 
 #: Namespace of episode guids: uuid5(namespace, "<slug>/<created ISO time>"). Fixed forever.
 GUID_NAMESPACE = uuid.UUID("5b0d7e0c-4f43-5d1b-9a51-2b6f1f0c9a11")
@@ -640,12 +646,17 @@ class Library:
 
 
 def category_label(text: str) -> str:
-    """Return a category label from a kicker: 'WAR IN UKRAINE' -> 'War in Ukraine'."""
+    """Return a category label from a kicker: 'WAR IN UKRAINE' -> 'War in Ukraine'.
+
+    A label longer than the database keeps (a kicker that is a whole sentence) is cut at a word.
+    """
     text = " ".join(text.split())
     if text.isupper():
         words = text.lower().split()
         small = {"a", "an", "and", "at", "for", "in", "of", "on", "or", "the", "to"}
         text = " ".join(w if i and w in small else w.capitalize() for i, w in enumerate(words))
+    if len(text) > CATEGORY_LENGTH:
+        text = text[: CATEGORY_LENGTH + 1].rsplit(" ", 1)[0][:CATEGORY_LENGTH].rstrip()
     return text
 
 

@@ -19,6 +19,11 @@ class Base(DeclarativeBase):
     """The one declarative base: `Base.metadata` is the whole schema."""
 
 
+#: Longest category label kept. PostgreSQL refuses a longer value where SQLite would store it,
+#: so the library cuts labels to it (library.category_label) and both behave alike.
+CATEGORY_LENGTH = 200
+
+
 # --------------------------------------------------------------------------- the library
 
 
@@ -46,7 +51,7 @@ class EpisodeRow(Base):
     guid: Mapped[str] = mapped_column(String(36), unique=True)
     title: Mapped[str] = mapped_column(Text)
     kicker: Mapped[str] = mapped_column(Text, default="")
-    category: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(CATEGORY_LENGTH))
     category_slug: Mapped[str] = mapped_column(String(100), index=True)
     language: Mapped[str] = mapped_column(String(20))
     standfirst: Mapped[str] = mapped_column(Text, default="")
