@@ -83,3 +83,18 @@ def test_each_database_gets_its_own_kind_of_lock(settings: Settings) -> None:
     assert isinstance(locks.article_locks(settings), kind)
     # a slug's advisory key is fixed: every machine and every version must compute the same
     assert locks.advisory_key("talks") == 7081210054448956276 != locks.advisory_key("talk")
+
+
+def test_many_articles_held_at_once_leave_the_database_usable(settings: Settings) -> None:
+    """A worker running many jobs holds many articles: their locks must not use up the
+    connections its queries need (PostgreSQL's are outside the pool)."""
+    from contextlib import ExitStack
+
+    with ExitStack() as held:
+        for n in range(25):  # more than the pool's 5 + 10 connections
+            held.enter_context(jobs._article_lock(settings, f"article-{n}", n + 1))
+        if settings.database_url:
+            assert _advisory_locks(settings) == 25
+        assert jobs.list_jobs(settings) == []  # a query still gets a connection at once
+    if settings.database_url:
+        assert _advisory_locks(settings) == 0

@@ -22,10 +22,11 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import delete, text, update
+from sqlalchemy import create_engine, delete, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import NullPool
 
 from audionews.config import Settings
 from audionews.storage import database, tables
@@ -161,10 +162,11 @@ def advisory_key(key: str) -> int:
 
 class AdvisoryLocks:
     """PostgreSQL's lock: a session-level advisory lock per held article, each on a connection
-    of its own that stays checked out of the pool until the article is released."""
+    of its own, opened for it outside the pool: a job holds its article for minutes, and a
+    worker running many jobs must not take the connections its queries need."""
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+        self._engine = create_engine(engine.url, poolclass=NullPool)
         self._held: dict[tuple[str, str], Connection] = {}
         self._guard = threading.Lock()
 
@@ -194,11 +196,9 @@ class AdvisoryLocks:
             connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": advisory_key(key)})
             connection.commit()
         except DBAPIError:
-            # the connection broke, and the server dropped its locks with it; a pooled copy
-            # must not come back holding anything
-            connection.invalidate()
+            pass  # the connection broke, and the server dropped its locks with it
         finally:
-            connection.close()
+            connection.close()  # and ending the connection would release it anyway
 
     def beat(self, owner: Owner) -> None:
         pass  # the held connection is the proof of life
