@@ -138,3 +138,15 @@ def test_two_processes_starting_at_once_migrate_one_after_the_other(empty: Setti
         assert "is at revision 0001" in out
     assert _differences(empty) == []
     database.forget_engines(empty.sqlalchemy_url)
+
+
+def test_a_database_migrated_by_a_newer_version_is_one_line_exit_2(fresh: Settings) -> None:
+    publish(fresh, short_article())
+    with sqlite3.connect(fresh.instance_dir / "audionews.db") as db:
+        db.execute("UPDATE alembic_version SET version_num = '0099'")  # from the future
+    database.forget_engines(fresh.sqlalchemy_url)
+    out = CliRunner().invoke(main, ["list"], env=cli_environ(fresh))
+    assert out.exit_code == 2 and "Traceback" not in out.output
+    assert "is at a schema this version of audionews does not know" in out.output
+    assert "'0099'" in out.output and "install that version here too" in out.output
+    database.forget_engines(fresh.sqlalchemy_url)

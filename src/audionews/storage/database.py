@@ -184,10 +184,18 @@ def _upgrade(found: Engine, target: str = "head") -> None:
     that same migration, which creates only what is missing.
     """
     from alembic import command
+    from alembic.util import CommandError
 
     with connect(found) as connection:
         _begin_exclusive(connection)
-        command.upgrade(alembic_config(connection), target)
+        try:
+            command.upgrade(alembic_config(connection), target)
+        except CommandError as exc:  # at a revision this version has never heard of
+            raise ConfigError(
+                f"the database {display_url(found.url)} is at a schema this version of "
+                f"audionews does not know ({exc}): a newer version migrated it; install that "
+                "version here too (every machine runs the same one)"
+            ) from None
         connection.commit()
 
 
