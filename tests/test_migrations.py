@@ -23,6 +23,7 @@ from audionews.publish import accounts, jobs
 from audionews.publish.library import Library
 from audionews.storage import database
 from audionews.storage.tables import Base
+from postgres import TEMPLATE, PostgresServer
 from publish_helpers import cli_environ, make_settings, publish, short_article
 
 pytest_plugins = ["publish_fixtures"]
@@ -150,3 +151,13 @@ def test_a_database_migrated_by_a_newer_version_is_one_line_exit_2(fresh: Settin
     assert "is at a schema this version of audionews does not know" in out.output
     assert "'0099'" in out.output and "install that version here too" in out.output
     database.forget_engines(fresh.sqlalchemy_url)
+
+
+@pytest.mark.postgres
+def test_a_postgres_url_without_a_driver_uses_psycopg(postgres: PostgresServer) -> None:
+    """Hosting platforms set DATABASE_URL=postgres://...: it means the bundled driver."""
+    given = postgres.new_database(TEMPLATE).replace("postgresql+psycopg://", "postgres://")
+    settings = Settings(database_url=given)
+    assert database.engine(settings).dialect.driver == "psycopg"
+    assert Library(settings).list_episodes() == []
+    database.forget_engines(given)

@@ -71,13 +71,26 @@ def make_private(settings: Settings) -> None:
         private_file(path)
 
 
+#: The URL schemes of PostgreSQL that name no driver, as hosting platforms write DATABASE_URL:
+#: SQLAlchemy would look for psycopg2 (or refuses "postgres"); audionews ships psycopg 3.
+POSTGRES_SCHEMES = ("postgres://", "postgresql://")
+POSTGRES_DRIVER = "postgresql+psycopg://"
+
+
+def _with_driver(url: str) -> str:
+    for scheme in POSTGRES_SCHEMES:
+        if url.startswith(scheme):
+            return POSTGRES_DRIVER + url.removeprefix(scheme)
+    return url
+
+
 def _create(url: str) -> Engine:
     path = sqlite_file(url)
     if path is not None:
         private_file(path)  # before the driver creates it 0644
     try:
         # pre-ping: a server restart or an idle timeout closes pooled PostgreSQL connections
-        made = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+        made = create_engine(_with_driver(url), pool_pre_ping=not url.startswith("sqlite"))
     except (ArgumentError, ImportError, ValueError) as exc:  # bad URL, unknown dialect or driver
         raise ConfigError(
             f"database_url {display_url(url)!r} cannot be used ({exc}): use sqlite:///PATH or "
