@@ -1,7 +1,7 @@
 """The episode library: episodes, their revisions and the public files each revision serves.
 
-Private state (source texts, scripts, history) lives in the database (SQLite under instance/ by
-default, any SQLAlchemy URL via DATABASE_URL); public files live under feed/episodes/<slug>/:
+Private state (source texts, scripts, history) lives in the database (storage/: SQLite under
+instance/ by default, PostgreSQL via DATABASE_URL); public files live under feed/episodes/<slug>/:
 the current revision's, and an earlier revision's for `revision_grace_minutes` after it was
 replaced. The files of earlier revisions and of unpublished episodes are kept privately in
 instance/history/<slug>/ (editors hear them in the history view).
