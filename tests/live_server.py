@@ -40,7 +40,7 @@ def serving(
     environ = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("PUBLIC_URL", "AUDIONEWS_PUBLIC_URL")
+        if key not in ("PUBLIC_URL", "AUDIONEWS_PUBLIC_URL", "DATABASE_URL")
     }
     environ |= {
         "AUDIONEWS_INSTANCE_DIR": str(settings.instance_dir),
@@ -50,6 +50,8 @@ def serving(
     }
     if settings.cache_dir is not None:
         environ["AUDIONEWS_CACHE_DIR"] = str(settings.cache_dir)
+    if settings.database_url:
+        environ["DATABASE_URL"] = settings.database_url
     if public_url:
         environ["PUBLIC_URL"] = settings.public_url
     command = [sys.executable, "-m", "audionews", "serve", "--host", "127.0.0.1"]

@@ -33,5 +33,15 @@ def site(tmp_path_factory: pytest.TempPathFactory, shared_clips: Path) -> Iterat
 
 @pytest.fixture
 def fresh(tmp_path: Path, shared_clips: Path) -> Settings:
-    """Settings for an empty library of one test."""
+    """Settings for an empty library of one test.
+
+    A module whose tests should run on each database overrides it with `fresh_on_each`:
+    `fresh = publish_fixtures.fresh_on_each`.
+    """
     return make_settings(tmp_path, shared_clips)
+
+
+@pytest.fixture
+def fresh_on_each(tmp_path: Path, shared_clips: Path, database_url: str) -> Settings:
+    """Settings for an empty library of one test, on SQLite and then on PostgreSQL."""
+    return make_settings(tmp_path, shared_clips, database_url)

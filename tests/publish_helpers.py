@@ -27,6 +27,7 @@ def cli_environ(settings: Settings, **more: str) -> dict[str, str]:
         "AUDIONEWS_INSTANCE_DIR": str(settings.instance_dir),
         "AUDIONEWS_FEED_DIR": str(settings.feed_dir),
         "AUDIONEWS_CACHE_DIR": str(settings.clip_cache_dir),
+        "DATABASE_URL": settings.database_url,
         "PUBLIC_URL": PUBLIC_URL,
         **more,
     }
@@ -45,9 +46,11 @@ def short_article(extra: str = "") -> bytes:
     return SHORT_ARTICLE.format(extra=extra).encode("utf-8")
 
 
-def make_settings(root: Path, clips: Path | None = None) -> Settings:
-    """Return settings that keep everything under `root` (and clips in a shared cache)."""
+def make_settings(root: Path, clips: Path | None = None, database_url: str = "") -> Settings:
+    """Return settings that keep everything under `root` (and clips in a shared cache), the
+    database too unless `database_url` names one."""
     return Settings(
+        database_url=database_url,
         instance_dir=root / "instance",
         feed_dir=root / "feed",
         cache_dir=clips,

@@ -179,10 +179,10 @@ def test_a_full_database_publishes_nothing_and_says_so(
     """SQLite's own limit makes the database full for real (SQLITE_FULL, as on a full disk)."""
     from sqlalchemy import event, text
 
-    from audionews.publish.library import _engine
+    from audionews.storage import database
 
     first = publish(fresh, short_article()).episode
-    engine = _engine(fresh.sqlalchemy_url)
+    engine = database.engine(fresh)
     with engine.connect() as connection:
         pages = connection.execute(text("PRAGMA page_count")).scalar_one()
 

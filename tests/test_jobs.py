@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from audionews.audio.fake import FakeSynthesizer
 from audionews.config import Settings
 from audionews.errors import InputError
-from audionews.publish import jobs, store
+from audionews.publish import jobs
 from audionews.publish.library import Library
+from audionews.storage import database, tables
 from publish_helpers import publish, short_article
 
 pytest_plugins = ["publish_fixtures"]
@@ -32,11 +33,12 @@ REWRITTEN = short_article(
 
 
 @pytest.fixture
-def immediate(fresh: Settings) -> Iterator[Settings]:
-    """Settings whose jobs run at once, in this process, with the fake voice."""
-    jobs.huey_for(fresh).immediate = True
+def immediate(fresh_on_each: Settings) -> Iterator[Settings]:
+    """Settings whose jobs run at once, in this process, with the fake voice (on SQLite, then
+    on PostgreSQL)."""
+    jobs.huey_for(fresh_on_each).immediate = True
     jobs.use_synthesizer(FakeSynthesizer)
-    yield fresh
+    yield fresh_on_each
     jobs.use_synthesizer(None)
 
 
@@ -64,12 +66,22 @@ def test_bad_input_is_refused_and_failures_keep_the_reason(immediate: Settings) 
         jobs.submit(immediate, "explode", slug="x")
     failed = jobs.submit(immediate, "regenerate", slug="no-such-episode")
     assert failed.state == "failed" and "no published episode" in failed.message
-    assert not _locks(immediate)
+    assert not _held(immediate)
 
 
 def _locks(settings: Settings) -> list[str]:
-    with store.session(settings) as s:
-        return list(s.scalars(select(store.ArticleLock.key)))
+    """Return the articles locked in SQLite's lock table."""
+    with database.session(settings) as s:
+        return list(s.scalars(select(tables.ArticleLock.key)))
+
+
+def _held(settings: Settings) -> int:
+    """Return how many article locks are held (PostgreSQL: advisory locks; SQLite: rows)."""
+    if not settings.database_url:
+        return len(_locks(settings))
+    with database.engine(settings).connect() as connection:
+        query = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        return int(connection.execute(text(query)).scalar_one())
 
 
 def _dead_pid() -> int:
@@ -85,13 +97,13 @@ def test_one_job_per_article_and_dead_owners_lose_the_lock(fresh: Settings) -> N
     assert _locks(fresh) == ["other"]
     import socket
 
-    with store.session(fresh) as s:
-        lock = s.get(store.ArticleLock, "other")
+    with database.session(fresh) as s:
+        lock = s.get(tables.ArticleLock, "other")
         assert lock is not None
         lock.pid, lock.host, lock.job_id = _dead_pid(), socket.gethostname(), 7
     assert jobs._try_lock(fresh, "other", 3, socket.gethostname(), os.getpid())
-    with store.session(fresh) as s:
-        lock = s.get(store.ArticleLock, "other")
+    with database.session(fresh) as s:
+        lock = s.get(tables.ArticleLock, "other")
         assert lock is not None and lock.job_id == 3
 
 
@@ -100,8 +112,8 @@ def test_recover_requeues_then_fails_jobs_of_dead_workers(immediate: Settings) -
     import socket
 
     for attempts, expected in ((1, "published"), (jobs.MAX_ATTEMPTS, "failed")):
-        with store.session(immediate) as s:
-            row = s.get(store.Job, job.id)
+        with database.session(immediate) as s:
+            row = s.get(tables.Job, job.id)
             assert row is not None
             row.state, row.attempts, row.pid = "running", attempts, _dead_pid()
             row.host, row.heartbeat = socket.gethostname(), time.time()
@@ -117,6 +129,7 @@ def _worker(settings: Settings, delay: float) -> subprocess.Popen[bytes]:
             str(root),
             str(settings.cache_dir),
             str(delay),
+            *([f"database_url={settings.database_url}"] if settings.database_url else []),
         ],
         cwd=HERE.parent,
     )
@@ -143,7 +156,8 @@ def test_a_real_consumer_runs_jobs(fresh: Settings) -> None:
     assert Library(fresh).get_episode(slug).revision == 2
 
 
-def test_killing_the_worker_mid_job_keeps_the_site_and_retries(fresh: Settings) -> None:
+def test_killing_the_worker_mid_job_keeps_the_site_and_retries(fresh_on_each: Settings) -> None:
+    fresh = fresh_on_each
     before = publish(fresh, short_article()).episode
     served = fresh.feed_dir / "episodes" / before.slug / before.mp3.name
     worker = _worker(fresh, 0.3)
@@ -164,7 +178,8 @@ def test_killing_the_worker_mid_job_keeps_the_site_and_retries(fresh: Settings) 
     assert before.mp3.url.split("/")[-1] in (fresh.feed_dir / "feed.xml").read_text()
     # the dead worker's job is requeued at the next look, not left "running"
     after = jobs.get_job(fresh, job.id)
-    assert after.state == "queued" and "stopped" in after.message and not _locks(fresh)
+    assert after.state == "queued" and "stopped" in after.message
+    _wait_for(lambda: not _held(fresh), timeout=10)  # PostgreSQL: once it sees the end
     worker = _worker(fresh, 0.0)
     try:
         _wait_for(lambda: jobs.get_job(fresh, job.id).finished)
@@ -197,10 +212,13 @@ def test_recover_removes_staging_left_by_killed_builds(fresh: Settings) -> None:
     assert not old.exists() and young.is_dir()
 
 
-def test_two_jobs_for_one_article_never_run_at_once(fresh: Settings) -> None:
+def test_two_jobs_for_one_article_never_run_at_once(
+    fresh_on_each: Settings, tmp_path: Path
+) -> None:
     """Run two queued jobs of the same article in two threads; their builds must not overlap."""
     import threading
 
+    fresh = fresh_on_each.with_overrides(cache_dir=tmp_path / "own-clips")  # each synthesizes
     slug = publish(fresh, short_article()).episode.slug
     active, overlaps = [0], [0]
     guard = threading.Lock()

@@ -25,6 +25,13 @@ from publish_helpers import publish, short_article
 
 pytest_plugins = ["publish_fixtures", "editor_fixtures"]
 
+
+@pytest.fixture
+def fresh(fresh_on_each: Settings) -> Settings:
+    """Each test on SQLite, then on PostgreSQL."""
+    return fresh_on_each
+
+
 WRONG = "not the password"
 PARALLEL = 30
 

@@ -23,6 +23,13 @@ from publish_helpers import make_settings, publish, short_article
 
 pytest_plugins = ["publish_fixtures"]
 
+
+@pytest.fixture
+def fresh(fresh_on_each: Settings) -> Settings:
+    """Each test on SQLite, then on PostgreSQL."""
+    return fresh_on_each
+
+
 SLUG = "bridge-reopens-after-repairs"
 
 
@@ -185,11 +192,18 @@ def test_category_from_kicker_or_option_and_category_feeds(fresh: Settings) -> N
     assert (fresh.feed_dir / "feeds" / "transport-desk.xml").is_file()
 
 
+def test_a_category_longer_than_the_database_keeps_is_cut_at_a_word(fresh: Settings) -> None:
+    long = "Reports from the river towns " * 10  # 290 characters
+    episode = publish(fresh, short_article(), category=long).episode
+    assert len(episode.category) <= 200 and long.startswith(episode.category + " ")
+    assert Library(fresh).get_episode(episode.slug).category == episode.category
+
+
 def test_private_state_never_under_feed(fresh: Settings) -> None:
     publish(fresh, short_article())
     public = {p.suffix for p in fresh.feed_dir.rglob("*") if p.is_file()}
     assert public <= {".mp3", ".json", ".vtt", ".srt", ".txt", ".html", ".xml", ".png"}
-    assert (fresh.instance_dir / "audionews.db").is_file()
+    assert (fresh.instance_dir / "audionews.db").is_file() == (not fresh.database_url)
 
 
 def test_cli_publish_list_unpublish_feed(

@@ -24,8 +24,10 @@ from audionews.audio.fake import FakeSynthesizer
 from audionews.cli import main
 from audionews.config import Settings
 from audionews.errors import ConflictError, FetchError
-from audionews.publish import accounts, jobs, library, store
+from audionews.publish import accounts, jobs
 from audionews.publish.library import Library
+from audionews.storage import database as storage
+from audionews.storage import tables
 from audionews.web import create_app
 from editor_helpers import PASSWORD, Desk, post_form
 from page_server import PageServer, answer, html, redirect, slow
@@ -294,8 +296,8 @@ def test_a_url_job_carries_the_url_and_the_worker_fetches(
     # queued, not run (no worker in this test): nothing was fetched by the request
     assert (queued.state, queued.slug, queued.url) == ("queued", "", server.url("/story"))
     assert server.requests == []
-    with store.session(intranet) as s:
-        row = s.get(store.Job, queued.id)
+    with storage.session(intranet) as s:
+        row = s.get(tables.Job, queued.id)
         assert row is not None and row.source == b"" and row.source_url == server.url("/story")
     jobs.use_synthesizer(FakeSynthesizer)
     try:
@@ -432,16 +434,18 @@ def test_a_database_from_before_links_gets_the_new_columns(fresh: Settings, tmp_
 
     slug = publish(fresh, short_article()).episode.slug
     jobs.submit(fresh, "publish", source=short_article(), editor="ana")
-    database = fresh.instance_dir / "audionews.db"
-    library._ENGINES.clear()  # as a new process of the older version would
-    store._READY.clear()
-    with sqlite3.connect(database) as db:
+    db_file = fresh.instance_dir / "audionews.db"
+    storage.forget_engines()  # as a new process would
+    with sqlite3.connect(db_file) as db:
+        db.execute("DROP TABLE alembic_version")  # as made before migrations,
+        db.execute("DROP TABLE webhooks")  # which had no webhooks either
+        db.execute("DROP TABLE webhook_deliveries")
         db.execute("ALTER TABLE episodes DROP COLUMN link")
         db.execute("ALTER TABLE jobs DROP COLUMN source_url")
         db.execute("ALTER TABLE jobs DROP COLUMN link")
     view = Library(fresh).get_episode(slug)
     assert view.link == "" and view.title
     assert jobs.list_jobs(fresh)[0].url == ""
-    with sqlite3.connect(database) as db:
+    with sqlite3.connect(db_file) as db:
         columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
     assert {"source_url", "link"} <= columns

@@ -5,13 +5,22 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from flask.testing import FlaskClient
 
+from audionews.config import Settings
 from audionews.publish import accounts
 from audionews.web import create_app
 from editor_helpers import PASSWORD, Desk, csrf_of, post_form
 
 pytest_plugins = ["publish_fixtures", "editor_fixtures"]
+
+
+@pytest.fixture
+def fresh(fresh_on_each: Settings) -> Settings:
+    """Each test on SQLite, then on PostgreSQL."""
+    return fresh_on_each
+
 
 COOKIE = "session"
 

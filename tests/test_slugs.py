@@ -30,6 +30,13 @@ from publish_helpers import cli_environ, publish
 
 pytest_plugins = ["publish_fixtures", "editor_fixtures"]
 
+
+@pytest.fixture
+def fresh(fresh_on_each: Settings) -> Settings:
+    """Each test on SQLite, then on PostgreSQL."""
+    return fresh_on_each
+
+
 BUNDLED = "en_US-joe-medium"
 
 
@@ -158,18 +165,18 @@ def test_a_new_article_never_becomes_a_revision_of_an_episode_made_meanwhile(
     """The job checks again under the lock: an episode that appeared on its slug after it was
     accepted (a publish that slipped between the check and the reservation) fails the job,
     losing nothing, and frees the reservation."""
-    from audionews.publish import store
+    from audionews.storage import database, tables
 
     jobs.huey_for(desk.settings).immediate = False
     queued = jobs.submit(desk.settings, "publish", source=ONE, new_only=True)
     assert jobs.slug_reserved_by(desk.settings, queued.slug) == queued.id
-    with store.session(desk.settings) as s:  # the other publish saw no reservation yet
-        held = s.get(store.SlugReservation, queued.slug)
+    with database.session(desk.settings) as s:  # the other publish saw no reservation yet
+        held = s.get(tables.SlugReservation, queued.slug)
         assert held is not None
         s.delete(held)
     publish(desk.settings, TWO, slug=queued.slug)
-    with store.session(desk.settings) as s:
-        s.add(store.SlugReservation(slug=queued.slug, job_id=queued.id, created=datetime.now()))
+    with database.session(desk.settings) as s:
+        s.add(tables.SlugReservation(slug=queued.slug, job_id=queued.id, created=datetime.now()))
     jobs.run_job(desk.settings, queued.id)
     failed = jobs.get_job(desk.settings, queued.id)
     assert failed.state == "failed" and "published by someone else" in failed.message

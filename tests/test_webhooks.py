@@ -26,8 +26,9 @@ from audionews.audio.fake import FakeSynthesizer
 from audionews.cli import main
 from audionews.config import Settings
 from audionews.errors import FetchError, InputError
-from audionews.publish import jobs, store, webhooks
+from audionews.publish import jobs, webhooks
 from audionews.publish.webhooks import Event
+from audionews.storage import database, tables
 from editor_helpers import Desk, post_form
 from publish_helpers import cli_environ, publish, short_article
 
@@ -324,8 +325,8 @@ def test_the_editor_adds_lists_and_removes_webhooks(desk: Desk) -> None:
     html = good.get_data(as_text=True)  # type: ignore[attr-defined]
     assert good.status_code == 200 and "shown only this once" in html  # type: ignore[attr-defined]
     (hook,) = webhooks.list_webhooks(desk.settings)
-    with store.session(desk.settings) as s:
-        row = s.get(store.Webhook, hook.id)
+    with database.session(desk.settings) as s:
+        row = s.get(tables.Webhook, hook.id)
         assert row is not None
         secret = row.secret
     assert f"<code>{secret}</code>" in html and hook.events == (
@@ -354,8 +355,8 @@ def test_deliveries_a_dead_worker_lost_are_sent_once(loopback: Settings) -> None
         publish(loopback, short_article())  # queued; no worker takes it
         (queued,) = webhooks.deliveries(loopback)
         long_ago = webhooks._now() - timedelta(seconds=webhooks.SENDING_STALE_S + 1)
-        with store.session(loopback) as s:  # as a worker killed mid-request leaves it
-            row = s.get(store.WebhookDelivery, queued.id)
+        with database.session(loopback) as s:  # as a worker killed mid-request leaves it
+            row = s.get(tables.WebhookDelivery, queued.id)
             assert row is not None
             row.state, row.attempts, row.last_attempt = "sending", 1, long_ago
         assert webhooks.deliver(loopback, queued.id) is None  # claimed: not sent again
@@ -377,8 +378,8 @@ def test_a_job_failed_by_recovery_is_told(immediate: Settings) -> None:
         job = jobs.submit(immediate, "publish", source=short_article())
         gone = subprocess.Popen([sys.executable, "-c", "pass"])
         gone.wait()
-        with store.session(immediate) as s:  # its worker died on the last attempt
-            row = s.get(store.Job, job.id)
+        with database.session(immediate) as s:  # its worker died on the last attempt
+            row = s.get(tables.Job, job.id)
             assert row is not None
             row.state, row.attempts, row.pid = "running", jobs.MAX_ATTEMPTS, gone.pid
             row.host, row.heartbeat = socket.gethostname(), time.time()

@@ -681,6 +681,26 @@ def worker(ctx: click.Context, workers: int) -> None:
     run_worker(settings, workers=workers)
 
 
+# ------------------------------------------------------------------ the database
+
+
+@main.group()
+def db() -> None:
+    """Manage the database's schema (migrations; see DATABASE_URL)."""
+
+
+@db.command(name="upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Apply the migrations the database lacks (every command also does, at its start)."""
+    from audionews.storage import database
+
+    settings = _settings(ctx)
+    revision = database.upgrade(settings)
+    shown = database.display_url(settings.sqlalchemy_url)
+    click.echo(f"database {shown} is at revision {revision} (the newest)")
+
+
 # ------------------------------------------------------------------ editors and API tokens
 
 

@@ -441,11 +441,18 @@ def _unpublished(slug: str) -> str:
     return unpublished_message(slug)
 
 
+#: PostgreSQL's SQLSTATE for a write that found no space (class 53: insufficient resources).
+_PG_DISK_FULL = "53100"
+
+
 def _disk_full(exc: BaseException) -> bool:
-    """Return True for a database write that failed for want of space (SQLite: SQLITE_FULL)."""
+    """Return True for a database write that failed for want of space (SQLite: SQLITE_FULL;
+    PostgreSQL: disk_full)."""
     from sqlalchemy.exc import OperationalError
 
-    return isinstance(exc, OperationalError) and "full" in str(exc.orig).lower()
+    if not isinstance(exc, OperationalError):
+        return False
+    return getattr(exc.orig, "sqlstate", None) == _PG_DISK_FULL or "full" in str(exc.orig).lower()
 
 
 def _where(exc: OSError) -> str:

@@ -38,7 +38,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from audionews.config import Settings
 from audionews.errors import InputError, NotFoundError
-from audionews.publish import store
+from audionews.storage import database, tables
 
 PASSWORD_METHOD = "scrypt"
 MIN_PASSWORD_LENGTH = 10
@@ -94,44 +94,44 @@ def add_editor(settings: Settings, name: str, password: str) -> AccountView:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InputError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
     hashed = generate_password_hash(password, method=PASSWORD_METHOD)
-    with store.session(settings) as s:
-        row = s.scalar(select(store.Editor).where(store.Editor.name == name))
+    with database.session(settings) as s:
+        row = s.scalar(select(tables.Editor).where(tables.Editor.name == name))
         if row is None:
-            row = store.Editor(name=name, password_hash=hashed, created=_now())
+            row = tables.Editor(name=name, password_hash=hashed, created=_now())
             s.add(row)
         else:
             row.password_hash = hashed
             # a new password ends every session opened with the old one
-            s.execute(delete(store.EditorSession).where(store.EditorSession.editor == name))
+            s.execute(delete(tables.EditorSession).where(tables.EditorSession.editor == name))
         return AccountView(row.name, row.created.replace(tzinfo=UTC))
 
 
 def list_editors(settings: Settings) -> list[AccountView]:
     """Return the editors by name."""
-    with store.session(settings) as s:
-        rows = s.scalars(select(store.Editor).order_by(store.Editor.name))
+    with database.session(settings) as s:
+        rows = s.scalars(select(tables.Editor).order_by(tables.Editor.name))
         return [AccountView(r.name, r.created.replace(tzinfo=UTC)) for r in rows]
 
 
 def remove_editor(settings: Settings, name: str) -> None:
     """Delete an editor; their past revisions keep their name."""
-    with store.session(settings) as s:
-        if not s.execute(delete(store.Editor).where(store.Editor.name == name)).rowcount:  # type: ignore[attr-defined]
+    with database.session(settings) as s:
+        if not s.execute(delete(tables.Editor).where(tables.Editor.name == name)).rowcount:  # type: ignore[attr-defined]
             raise NotFoundError(f"no editor {name!r}: see `audionews editors list`")
-        s.execute(delete(store.EditorSession).where(store.EditorSession.editor == name))
+        s.execute(delete(tables.EditorSession).where(tables.EditorSession.editor == name))
 
 
 def editor_exists(settings: Settings, name: str) -> bool:
-    with store.session(settings) as s:
-        return s.scalar(select(store.Editor.id).where(store.Editor.name == name)) is not None
+    with database.session(settings) as s:
+        return s.scalar(select(tables.Editor.id).where(tables.Editor.name == name)) is not None
 
 
 def check_password(settings: Settings, name: str, password: str) -> bool:
     """Return True when `password` is the editor's password."""
     hashed = None
     if _NAME.fullmatch(name):  # no query for names no editor can have (NUL, megabytes of text)
-        with store.session(settings) as s:
-            hashed = s.scalar(select(store.Editor.password_hash).where(store.Editor.name == name))
+        with database.session(settings) as s:
+            hashed = s.scalar(select(tables.Editor.password_hash).where(tables.Editor.name == name))
     ok = check_password_hash(hashed or _dummy_hash(), password)
     return ok and hashed is not None
 
@@ -143,10 +143,10 @@ def open_session(settings: Settings, name: str, now: float | None = None) -> str
     """Start a session for editor `name` and return its id (for the session cookie)."""
     now = time.time() if now is None else now
     session_id = secrets.token_urlsafe(32)
-    with store.session(settings) as s:
-        s.execute(delete(store.EditorSession).where(store.EditorSession.expires <= now))
+    with database.session(settings) as s:
+        s.execute(delete(tables.EditorSession).where(tables.EditorSession.expires <= now))
         s.add(
-            store.EditorSession(
+            tables.EditorSession(
                 id_hash=_digest(session_id),
                 editor=name,
                 created=now,
@@ -159,22 +159,22 @@ def open_session(settings: Settings, name: str, now: float | None = None) -> str
 def session_editor(settings: Settings, session_id: str, now: float | None = None) -> str | None:
     """Return the editor of a live session, or None when it ended, expired or is unknown."""
     now = time.time() if now is None else now
-    with store.session(settings) as s:
+    with database.session(settings) as s:
         return s.scalar(
-            select(store.Editor.name)
-            .join(store.EditorSession, store.EditorSession.editor == store.Editor.name)
+            select(tables.Editor.name)
+            .join(tables.EditorSession, tables.EditorSession.editor == tables.Editor.name)
             .where(
-                store.EditorSession.id_hash == _digest(session_id),
-                store.EditorSession.expires > now,
+                tables.EditorSession.id_hash == _digest(session_id),
+                tables.EditorSession.expires > now,
             )
         )
 
 
 def close_session(settings: Settings, session_id: str) -> None:
     """End one session (logout): its cookie stops working at once."""
-    with store.session(settings) as s:
+    with database.session(settings) as s:
         s.execute(
-            delete(store.EditorSession).where(store.EditorSession.id_hash == _digest(session_id))
+            delete(tables.EditorSession).where(tables.EditorSession.id_hash == _digest(session_id))
         )
 
 
@@ -203,10 +203,10 @@ def _reserve(settings: Settings, key: str, free: int, now: float) -> float:
 
     A refusal only reads, so a flood of early attempts costs the database no writes.
     """
-    table = store.LoginThrottle
+    table = tables.LoginThrottle
     for _ in range(_RESERVE_ROUNDS):
         try:
-            with store.session(settings) as s:
+            with database.session(settings) as s:
                 row = s.get(table, key)
                 if row is None:
                     # a new key: forget the keys nobody tried for a while, so they do not pile up
@@ -236,12 +236,12 @@ def _reserve(settings: Settings, key: str, free: int, now: float) -> float:
 
 def _uncount(settings: Settings, key: str, *, clear: bool = False) -> None:
     """Take back one counted check of `key` (or, with `clear`, all of them)."""
-    table = store.LoginThrottle
+    table = tables.LoginThrottle
     values: dict[str, Any] = {"version": table.version + 1}
     values.update(
         {"failures": 0, "next_allowed": 0.0} if clear else {"failures": table.failures - 1}
     )
-    with store.session(settings) as s:
+    with database.session(settings) as s:
         s.execute(
             update(table)
             .where(table.key == key, table.failures > 0)
@@ -289,17 +289,17 @@ def add_token(settings: Settings, name: str) -> str:
     """Create a token for a content system and return it (the only time it is shown)."""
     name = _check_name(name, "token")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with store.session(settings) as s:
-        if s.scalar(select(store.ApiToken.id).where(store.ApiToken.name == name)) is not None:
+    with database.session(settings) as s:
+        if s.scalar(select(tables.ApiToken.id).where(tables.ApiToken.name == name)) is not None:
             raise InputError(f"a token named {name!r} exists: revoke it first or pick a name")
-        s.add(store.ApiToken(name=name, token_hash=_digest(token), created=_now()))
+        s.add(tables.ApiToken(name=name, token_hash=_digest(token), created=_now()))
     return token
 
 
 def list_tokens(settings: Settings) -> list[AccountView]:
     """Return the tokens' names (never the tokens), by name."""
-    with store.session(settings) as s:
-        rows = s.scalars(select(store.ApiToken).order_by(store.ApiToken.name))
+    with database.session(settings) as s:
+        rows = s.scalars(select(tables.ApiToken).order_by(tables.ApiToken.name))
         return [
             AccountView(
                 r.name,
@@ -312,8 +312,8 @@ def list_tokens(settings: Settings) -> list[AccountView]:
 
 def revoke_token(settings: Settings, name: str) -> None:
     """Delete a token: requests carrying it are refused from now on."""
-    with store.session(settings) as s:
-        if not s.execute(delete(store.ApiToken).where(store.ApiToken.name == name)).rowcount:  # type: ignore[attr-defined]
+    with database.session(settings) as s:
+        if not s.execute(delete(tables.ApiToken).where(tables.ApiToken.name == name)).rowcount:  # type: ignore[attr-defined]
             raise NotFoundError(f"no token {name!r}: see `audionews tokens list`")
 
 
@@ -321,8 +321,8 @@ def token_owner(settings: Settings, token: str) -> str | None:
     """Return the name of the token, or None when it is unknown or revoked."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    with store.session(settings) as s:
-        row = s.scalar(select(store.ApiToken).where(store.ApiToken.token_hash == _digest(token)))
+    with database.session(settings) as s:
+        row = s.scalar(select(tables.ApiToken).where(tables.ApiToken.token_hash == _digest(token)))
         if row is None:
             return None
         row.last_used = _now()

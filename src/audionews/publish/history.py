@@ -16,7 +16,6 @@ from audionews.config import Settings
 from audionews.errors import InputError
 from audionews.ingest.rules import neutral_bidi
 from audionews.models import Article, Notice, NoticeKind, Sentence
-from audionews.publish import store
 from audionews.publish.library import NOTICE_KINDS, EpisodeView, Library, RevisionView
 from audionews.speech.diff import (
     ScriptDiff,
@@ -24,6 +23,7 @@ from audionews.speech.diff import (
     sentences_from_json,
     sentences_to_json,
 )
+from audionews.storage import database, tables
 
 #: Kinds an editor may give a correction, with their labels in forms and the CLI's help.
 CORRECTION_KINDS = {
@@ -72,24 +72,24 @@ def record_sentences(
 ) -> None:
     """Store the sentences a revision was spoken from."""
     data = json.dumps(sentences_to_json(sentences), ensure_ascii=False)
-    with store.session(settings) as s:
+    with database.session(settings) as s:
         row = s.scalar(
-            select(store.RevisionSentences).where(
-                store.RevisionSentences.slug == slug, store.RevisionSentences.number == number
+            select(tables.RevisionSentences).where(
+                tables.RevisionSentences.slug == slug, tables.RevisionSentences.number == number
             )
         )
         if row is None:
-            s.add(store.RevisionSentences(slug=slug, number=number, sentences_json=data))
+            s.add(tables.RevisionSentences(slug=slug, number=number, sentences_json=data))
         else:
             row.sentences_json = data
 
 
 def sentences_of(settings: Settings, slug: str, number: int) -> list[Sentence] | None:
     """Return the sentences of a revision, or None if they were not recorded."""
-    with store.session(settings) as s:
+    with database.session(settings) as s:
         data = s.scalar(
-            select(store.RevisionSentences.sentences_json).where(
-                store.RevisionSentences.slug == slug, store.RevisionSentences.number == number
+            select(tables.RevisionSentences.sentences_json).where(
+                tables.RevisionSentences.slug == slug, tables.RevisionSentences.number == number
             )
         )
     return sentences_from_json(json.loads(data)) if data is not None else None

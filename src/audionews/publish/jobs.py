@@ -3,16 +3,16 @@
 Storage: SqliteHuey in <instance_dir>/jobs.db by default (no extra server), RedisHuey when
 REDIS_URL is set; the task code is the same. A message carries only the job's id; the worker
 runs it with its own settings (see _queue). Each job is a row of the `jobs` table
-(publish/store.py): queued -> running (sentences done / total) -> published | failed (reason).
+(storage/tables.py): queued -> running (sentences done / total) -> published | failed (reason).
 
 Safety, because a worker may die at any moment (SIGKILL, power loss):
 - a job publishes through pipeline.publish, whose order keeps the last published revision
   served until the new one is committed, so a killed job never leaves a half-made episode;
-- one change per article at a time: a row in `article_locks` names the owner (host, pid, job)
-  and carries a heartbeat; a second job for the article waits for it, and so do the pipeline's
-  own changes (publish, correct, regenerate, unpublish, republish: they take the lock too, so a
-  job reads the episode's state only once nothing else can change it); a lock whose owner
-  process is gone or whose heartbeat is older than STALE_AFTER_S is taken over;
+- one change per article at a time: the article lock, held in the database (storage/locks.py:
+  an advisory lock on PostgreSQL, a row with the owner and a heartbeat on SQLite); a second job
+  for the article waits for it, and so do the pipeline's own changes (publish, correct,
+  regenerate, unpublish, republish: they take the lock too, so a job reads the episode's state
+  only once nothing else can change it); a lock whose owner died is released or taken over;
 - a new article's slug is reserved when it is accepted (`slug_reservations`), so a second new
   article with the same slug is refused at once (409) rather than becoming a revision of the
   first (a page from a URL: once it is fetched and its headline known); the reservation ends
@@ -50,16 +50,15 @@ from audionews.errors import (
     StorageError,
 )
 from audionews.naming import slugify
-from audionews.publish import store
 from audionews.publish.library import Library, PublishResult, unpublished_message
+from audionews.storage import database, tables
+from audionews.storage.locks import Owner, article_locks, is_stale
 
 if TYPE_CHECKING:
     from huey import Huey
 
     from audionews.audio.synth import Synthesizer
 
-#: A running job whose worker has not written for this long is considered dead.
-STALE_AFTER_S = 30.0
 #: How often a running job proves it is alive.
 HEARTBEAT_EVERY_S = 2.0
 #: How long a job waits for another job of the same article before failing.
@@ -95,7 +94,7 @@ def job_synthesizer() -> Synthesizer | None:
 # --------------------------------------------------------------------------- actions
 
 
-def _publish(settings: Settings, job: store.Job, **common: Any) -> PublishResult:
+def _publish(settings: Settings, job: tables.Job, **common: Any) -> PublishResult:
     from audionews import pipeline
 
     return pipeline.publish(
@@ -114,7 +113,7 @@ def _publish(settings: Settings, job: store.Job, **common: Any) -> PublishResult
     )
 
 
-def _correct(settings: Settings, job: store.Job, **common: Any) -> PublishResult:
+def _correct(settings: Settings, job: tables.Job, **common: Any) -> PublishResult:
     from audionews import pipeline
 
     return pipeline.correct(
@@ -130,7 +129,7 @@ def _correct(settings: Settings, job: store.Job, **common: Any) -> PublishResult
     )
 
 
-def _regenerate(settings: Settings, job: store.Job, **common: Any) -> PublishResult:
+def _regenerate(settings: Settings, job: tables.Job, **common: Any) -> PublishResult:
     from audionews import pipeline
 
     return pipeline.regenerate(
@@ -205,7 +204,7 @@ class JobView:
         }
 
 
-def _view(job: store.Job) -> JobView:
+def _view(job: tables.Job) -> JobView:
     return JobView(
         id=job.id,
         slug=job.slug,
@@ -349,8 +348,8 @@ def submit(
         raise ConflictError(unpublished_message(slug))
     now = _now()
     try:
-        with store.session(settings) as s:
-            job = store.Job(
+        with database.session(settings) as s:
+            job = tables.Job(
                 slug=slug,
                 source_url=url,
                 action=action,
@@ -382,11 +381,11 @@ def submit(
 
 def slug_reserved_by(settings: Settings, slug: str) -> int:
     """Return the unfinished job holding a reservation of `slug` for a new article, or 0."""
-    with store.session(settings) as s:
-        held = s.get(store.SlugReservation, slug)
+    with database.session(settings) as s:
+        held = s.get(tables.SlugReservation, slug)
         if held is None:
             return 0
-        owner = s.get(store.Job, held.job_id)
+        owner = s.get(tables.Job, held.job_id)
         return held.job_id if owner is not None and not STATES.get(owner.state, True) else 0
 
 
@@ -397,7 +396,7 @@ def _reserve_slug(s: Any, slug: str, job_id: int, now: datetime) -> None:
     `_reserved_elsewhere`, once the transaction is rolled back).
     """
     _drop_finished_reservation(s, slug)
-    s.add(store.SlugReservation(slug=slug, job_id=job_id, created=now))
+    s.add(tables.SlugReservation(slug=slug, job_id=job_id, created=now))
     s.flush()
 
 
@@ -412,18 +411,18 @@ def _reserved_elsewhere(settings: Settings, slug: str) -> ConflictError:
 
 def _drop_finished_reservation(s: Any, slug: str) -> None:
     """Forget a reservation whose job ended or vanished (it should have been released)."""
-    held = s.get(store.SlugReservation, slug)
+    held = s.get(tables.SlugReservation, slug)
     if held is None:
         return
-    owner = s.get(store.Job, held.job_id)
+    owner = s.get(tables.Job, held.job_id)
     if owner is None or STATES.get(owner.state, True):
         s.delete(held)
         s.flush()
 
 
 def _release_reservation(settings: Settings, job_id: int) -> None:
-    with store.session(settings) as s:
-        s.execute(delete(store.SlugReservation).where(store.SlugReservation.job_id == job_id))
+    with database.session(settings) as s:
+        s.execute(delete(tables.SlugReservation).where(tables.SlugReservation.job_id == job_id))
 
 
 def _enqueue(settings: Settings, job_id: int) -> None:
@@ -432,53 +431,42 @@ def _enqueue(settings: Settings, job_id: int) -> None:
 
 def get_job(settings: Settings, job_id: int) -> JobView:
     """Return a job; a running job whose worker died is recovered first."""
-    with store.session(settings) as s:
-        job = s.get(store.Job, job_id)
+    with database.session(settings) as s:
+        job = s.get(tables.Job, job_id)
         if job is None:
             raise NotFoundError(f"no job {job_id}")
-        stale = job.state == "running" and _is_stale(job.host, job.pid, job.heartbeat)
+        stale = job.state == "running" and is_stale(job.host, job.pid, job.heartbeat)
     if stale:
         recover(settings)
-    with store.session(settings) as s:
-        found = s.get(store.Job, job_id)
+    with database.session(settings) as s:
+        found = s.get(tables.Job, job_id)
         assert found is not None
         return _view(found)
 
 
 def list_jobs(settings: Settings, slug: str | None = None, limit: int = 50) -> list[JobView]:
     """Return the latest jobs, newest first (of one article when `slug` is given)."""
-    query = select(store.Job).order_by(store.Job.id.desc()).limit(limit)
+    query = select(tables.Job).order_by(tables.Job.id.desc()).limit(limit)
     if slug:
-        query = query.where(store.Job.slug == slug)
-    with store.session(settings) as s:
+        query = query.where(tables.Job.slug == slug)
+    with database.session(settings) as s:
         return [_view(j) for j in s.scalars(query)]
 
 
 # --------------------------------------------------------------------------- running a job
 
 
-def _is_stale(host: str, pid: int, heartbeat: float, now: float | None = None) -> bool:
-    """Return True when the process that owns something is gone or silent for too long."""
-    if host == socket.gethostname() and pid > 0:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            pass  # alive, someone else's
-    return (now or time.time()) - heartbeat > STALE_AFTER_S
-
-
 def _update(settings: Settings, job_id: int, **values: Any) -> None:
-    with store.session(settings) as s:
-        s.execute(update(store.Job).where(store.Job.id == job_id).values(updated=_now(), **values))
+    with database.session(settings) as s:
+        query = update(tables.Job).where(tables.Job.id == job_id)
+        s.execute(query.values(updated=_now(), **values))
 
 
 def run_job(settings: Settings, job_id: int) -> None:
     """Run one job to the end: wait for the article, publish, record the outcome."""
     host, pid = socket.gethostname(), os.getpid()
-    with store.session(settings) as s:
-        job = s.get(store.Job, job_id)
+    with database.session(settings) as s:
+        job = s.get(tables.Job, job_id)
         if job is None or STATES.get(job.state, True):
             return  # deleted, or already done by an earlier delivery of the same message
         job.state, job.pid, job.host = "running", pid, host
@@ -534,7 +522,7 @@ def _finish(settings: Settings, job_id: int, **values: Any) -> None:
         webhooks.notify_job_failed(settings, job_id)
 
 
-def _fetch_page(settings: Settings, job: store.Job) -> store.Job:
+def _fetch_page(settings: Settings, job: tables.Job) -> tables.Job:
     """Fetch a URL job's page into the job (source, slug, link) and return the job as stored.
 
     Kept in the row, a worker that dies later publishes what was fetched, without fetching
@@ -549,8 +537,8 @@ def _fetch_page(settings: Settings, job: store.Job) -> store.Job:
     new_page = Library(settings).find(fetched.slug) is None
     now = _now()
     try:
-        with store.session(settings) as s:
-            found = s.get(store.Job, job.id)
+        with database.session(settings) as s:
+            found = s.get(tables.Job, job.id)
             assert found is not None
             found.source, found.source_format = fetched.data, "html"
             found.slug, found.link = fetched.slug, fetched.link
@@ -576,34 +564,19 @@ def _progress_writer(settings: Settings, job_id: int) -> Callable[[int, int], No
     return progress
 
 
-def _owner(job_id: int) -> str:
-    """Return who holds a lock: this host, this process, and the job (0: outside the queue)."""
-    return _owner_of(socket.gethostname(), os.getpid(), job_id)
-
-
-def _owner_of(host: str, pid: int, job_id: int) -> str:
-    # Outside the queue the thread is named too: two threads of one process changing one
-    # article (a command, a test) must exclude each other like two processes do.
-    thread = "" if job_id else f":{threading.get_ident()}"
-    return f"{host}:{pid}:{job_id}{thread}"
-
-
 @contextmanager
 def _heartbeat(settings: Settings, job_id: int) -> Iterator[None]:
     """Keep the job's and its lock's heartbeat fresh while the body runs (a slow sentence)."""
     stop = threading.Event()
-    owner = _owner(job_id)
+    owner = Owner.current(job_id)
+    locks = article_locks(settings)
 
     def beat() -> None:
         while not stop.wait(HEARTBEAT_EVERY_S):
             now = time.time()
-            with store.session(settings) as s:
-                s.execute(update(store.Job).where(store.Job.id == job_id).values(heartbeat=now))
-                s.execute(
-                    update(store.ArticleLock)
-                    .where(store.ArticleLock.owner == owner)
-                    .values(heartbeat=now)
-                )
+            with database.session(settings) as s:
+                s.execute(update(tables.Job).where(tables.Job.id == job_id).values(heartbeat=now))
+            locks.beat(owner)
 
     thread = threading.Thread(target=beat, name=f"heartbeat-{job_id}", daemon=True)
     thread.start()
@@ -642,13 +615,14 @@ def hold_article(
 def _article_lock(
     settings: Settings, key: str, job_id: int, on_wait: Callable[[], None] | None = None
 ) -> Iterator[None]:
-    """Own the article `key` while the body runs; wait while a live job owns it."""
+    """Own the article `key` while the body runs; wait while someone else owns it."""
     if key in _HELD.get():
         yield
         return
-    host, pid = socket.gethostname(), os.getpid()
+    owner = Owner.current(job_id)
+    locks = article_locks(settings)
     deadline = time.time() + LOCK_WAIT_S
-    while not _try_lock(settings, key, job_id, host, pid):
+    while not locks.try_acquire(key, owner):
         if time.time() > deadline:
             raise ConflictError(
                 f"another job has been working on '{key}' for too long: try again later"
@@ -663,40 +637,12 @@ def _article_lock(
         yield
     finally:
         _HELD.reset(token)
-        with store.session(settings) as s:
-            s.execute(
-                delete(store.ArticleLock).where(
-                    store.ArticleLock.key == key, store.ArticleLock.owner == _owner(job_id)
-                )
-            )
+        locks.release(key, owner)
 
 
 def _try_lock(settings: Settings, key: str, job_id: int, host: str, pid: int) -> bool:
-    now = time.time()
-    owner = _owner_of(host, pid, job_id)  # as _owner(job_id) in the owning thread
-    try:
-        with store.session(settings) as s:
-            s.add(
-                store.ArticleLock(
-                    key=key, job_id=job_id, owner=owner, pid=pid, host=host, heartbeat=now
-                )
-            )
-        return True
-    except IntegrityError:
-        pass
-    with store.session(settings) as s:
-        held = s.get(store.ArticleLock, key)
-        if held is None:
-            return False  # released in between: try again
-        if held.owner != owner and not _is_stale(held.host, held.pid, held.heartbeat, now):
-            return False  # a live process holds it (even an earlier attempt of this very job)
-        # its owner is dead or silent: take it over (compare-and-set)
-        taken = s.execute(
-            update(store.ArticleLock)
-            .where(store.ArticleLock.key == key, store.ArticleLock.owner == held.owner)
-            .values(job_id=job_id, owner=owner, pid=pid, host=host, heartbeat=now)
-        )
-        return bool(taken.rowcount)  # type: ignore[attr-defined]
+    """Take the article `key` for job `job_id` of process `pid` on `host`, without waiting."""
+    return article_locks(settings).try_acquire(key, Owner(host, pid, job_id))
 
 
 # --------------------------------------------------------------------------- recovery
@@ -710,19 +656,19 @@ def recover(settings: Settings) -> list[int]:
     """
     requeue: list[int] = []
     failed: list[int] = []
-    with store.session(settings) as s:
-        running = s.scalars(select(store.Job).where(store.Job.state == "running")).all()
+    with database.session(settings) as s:
+        running = s.scalars(select(tables.Job).where(tables.Job.state == "running")).all()
         for job in running:
-            if not _is_stale(job.host, job.pid, job.heartbeat):
+            if not is_stale(job.host, job.pid, job.heartbeat):
                 continue
-            s.execute(delete(store.ArticleLock).where(store.ArticleLock.job_id == job.id))
+            article_locks(settings).forget_job(job.id)
             job.updated = _now()
             if job.attempts >= MAX_ATTEMPTS:
                 job.state = "failed"
                 job.message = f"the worker stopped {job.attempts} times during this job"
                 failed.append(job.id)
                 s.execute(
-                    delete(store.SlugReservation).where(store.SlugReservation.job_id == job.id)
+                    delete(tables.SlugReservation).where(tables.SlugReservation.job_id == job.id)
                 )
             else:
                 job.state = "queued"
@@ -757,6 +703,7 @@ def _remove_old_staging(settings: Settings) -> None:
 
 def run_worker(settings: Settings, *, workers: int = 1) -> None:
     """Run a Huey consumer until interrupted; recover jobs of dead workers now and then."""
+    database.upgrade(settings)  # before any job: a new version's worker may need new columns
     huey = huey_for(settings)
     recover(settings)
     stop = threading.Event()

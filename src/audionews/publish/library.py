@@ -1,7 +1,7 @@
 """The episode library: episodes, their revisions and the public files each revision serves.
 
-Private state (source texts, scripts, history) lives in the database (SQLite under instance/ by
-default, any SQLAlchemy URL via DATABASE_URL); public files live under feed/episodes/<slug>/:
+Private state (source texts, scripts, history) lives in the database (storage/: SQLite under
+instance/ by default, PostgreSQL via DATABASE_URL); public files live under feed/episodes/<slug>/:
 the current revision's, and an earlier revision's for `revision_grace_minutes` after it was
 replaced. The files of earlier revisions and of unpublished episodes are kept privately in
 instance/history/<slug>/ (editors hear them in the history view).
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -33,37 +32,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    ForeignKey,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    event,
-    inspect,
-    select,
-    text,
-)
-from sqlalchemy.engine import Engine
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import (
-    DeclarativeBase,
-    Mapped,
-    Session,
-    mapped_column,
-    relationship,
-    sessionmaker,
-)
-from sqlalchemy.schema import CreateColumn
+from sqlalchemy.orm import Session
 
-from audionews.config import Settings, private_dir, private_file
+from audionews.config import Settings, private_dir
 from audionews.errors import ConflictError, NotFoundError
 from audionews.models import BuildResult
 from audionews.naming import slugify
+from audionews.storage import database
 from audionews.storage.public import PublicStore, open_store
+from audionews.storage.tables import (
+    CATEGORY_LENGTH,
+    EpisodeRow,
+    FeedGuid,
+    LibraryState,
+    RevisionRow,
+)
 
 #: Namespace of episode guids: uuid5(namespace, "<slug>/<created ISO time>"). Fixed forever.
 GUID_NAMESPACE = uuid.UUID("5b0d7e0c-4f43-5d1b-9a51-2b6f1f0c9a11")
@@ -338,79 +323,6 @@ class NewRevision:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-# --------------------------------------------------------------------------- tables
-
-
-class _Base(DeclarativeBase):
-    pass
-
-
-class _State(_Base):
-    """One row: a counter bumped by every write, so readers know when feeds are stale."""
-
-    __tablename__ = "library_state"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    generation: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class _FeedGuid(_Base):
-    """The podcast:guid of each feed, assigned once, so moving the feed to another host keeps
-    the podcast the same podcast (Podcasting 2.0: the guid never changes)."""
-
-    __tablename__ = "feed_guids"
-    path: Mapped[str] = mapped_column(String(200), primary_key=True)  # "feed.xml", "feeds/x.xml"
-    guid: Mapped[str] = mapped_column(String(36))
-
-
-class _Episode(_Base):
-    __tablename__ = "episodes"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    slug: Mapped[str] = mapped_column(String(100), unique=True, index=True)
-    guid: Mapped[str] = mapped_column(String(36), unique=True)
-    title: Mapped[str] = mapped_column(Text)
-    kicker: Mapped[str] = mapped_column(Text, default="")
-    category: Mapped[str] = mapped_column(String(200))
-    category_slug: Mapped[str] = mapped_column(String(100), index=True)
-    language: Mapped[str] = mapped_column(String(20))
-    standfirst: Mapped[str] = mapped_column(Text, default="")
-    byline: Mapped[str] = mapped_column(Text, default="")
-    created: Mapped[datetime] = mapped_column()
-    published: Mapped[datetime] = mapped_column()
-    updated: Mapped[datetime] = mapped_column()
-    current_revision: Mapped[int] = mapped_column(Integer)
-    withdrawn: Mapped[datetime | None] = mapped_column(nullable=True, default=None)
-    # Added after the first release: a server default lets add_new_columns fill old rows.
-    link: Mapped[str] = mapped_column(Text, default="", server_default="")
-    revisions: Mapped[list[_Revision]] = relationship(
-        back_populates="episode", order_by="_Revision.number", lazy="selectin"
-    )
-
-
-class _Revision(_Base):
-    __tablename__ = "revisions"
-    __table_args__ = (UniqueConstraint("episode_id", "number"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
-    number: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(40))
-    note: Mapped[str] = mapped_column(Text, default="")
-    editor: Mapped[str] = mapped_column(String(200), default="")
-    created: Mapped[datetime] = mapped_column()
-    source: Mapped[bytes] = mapped_column(LargeBinary)
-    source_hash: Mapped[str] = mapped_column(String(64), index=True)
-    source_filename: Mapped[str] = mapped_column(Text, default="")
-    source_format: Mapped[str] = mapped_column(String(20), default="")
-    script_json: Mapped[str] = mapped_column(Text)
-    files_json: Mapped[str] = mapped_column(Text)  # {kind: [name, size]}
-    chapters_json: Mapped[str] = mapped_column(Text)  # [[start, end, title, kind]]
-    notices_json: Mapped[str] = mapped_column(Text)  # source notices [[kind, label, text]]
-    title: Mapped[str] = mapped_column(Text, default="")
-    duration_s: Mapped[float] = mapped_column()
-    segments_synthesized: Mapped[int] = mapped_column(Integer, default=0)
-    segments_cached: Mapped[int] = mapped_column(Integer, default=0)
-    episode: Mapped[_Episode] = relationship(back_populates="revisions")
-
-
 # --------------------------------------------------------------------------- the library
 
 
@@ -423,71 +335,14 @@ def _naive(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
-_ENGINES: dict[str, Engine] = {}
-#: Two threads opening one new database at once would both create its tables (and one fail).
-_ENGINES_LOCK = threading.Lock()
-
-
-def _engine(url: str) -> Engine:
-    """Return one engine per database URL per process (tests and workers share nothing else)."""
-    engine = _ENGINES.get(url)
-    if engine is not None:
-        return engine
-    with _ENGINES_LOCK:
-        engine = _ENGINES.get(url)
-        if engine is None:
-            engine = create_engine(url)
-            if url.startswith("sqlite"):
-                event.listen(engine, "connect", _sqlite_pragmas)
-            _Base.metadata.create_all(engine)
-            add_new_columns(engine, _Base.metadata)
-            _ENGINES[url] = engine
-    return engine
-
-
-def add_new_columns(engine: Engine, metadata: MetaData) -> None:
-    """Add the columns a newer version defines to tables an older version created.
-
-    create_all makes missing tables but never changes existing ones. Columns added to a table
-    after its first release carry a server default, so ALTER TABLE ... ADD COLUMN fills the
-    rows already there; nothing is ever dropped or renamed here.
-    """
-    inspector = inspect(engine)
-    missing = [
-        (table, column)
-        for table in metadata.sorted_tables
-        if inspector.has_table(table.name)
-        for column in table.columns
-        if column.name not in {c["name"] for c in inspector.get_columns(table.name)}
-    ]
-    if not missing:
-        return
-    quote = engine.dialect.identifier_preparer.format_table
-    with engine.begin() as connection:
-        for table, column in missing:
-            ddl = CreateColumn(column).compile(dialect=engine.dialect)
-            connection.execute(text(f"ALTER TABLE {quote(table)} ADD COLUMN {ddl}"))
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets the server read while the CLI publishes; busy_timeout waits for the writer.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
 class Library:
     """Episodes and revisions in the database, with URLs of their public files."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        url = settings.sqlalchemy_url
         private_dir(settings.instance_dir)
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            private_file(Path(url.removeprefix("sqlite:///")))
-        self._sessions = sessionmaker(_engine(url), expire_on_commit=False)
+        database.make_private(settings)
+        self._sessions = database.sessions(settings)
         self.base_url = settings.public_url.rstrip("/")
         #: Where the public files are (a folder or a bucket), and the base of their URLs.
         self.public: PublicStore = open_store(settings.public_store, settings.feed_dir)
@@ -532,22 +387,22 @@ class Library:
     def generation(self) -> int:
         """Return a number that changes whenever anything public in the library changes."""
         with self._session() as session:
-            state = session.get(_State, 1)
+            state = session.get(LibraryState, 1)
             return state.generation if state else 0
 
     def list_episodes(self, category: str | None = None) -> list[EpisodeView]:
         """Return published episodes, newest first; `category` is a label or slug."""
-        query = select(_Episode).where(_Episode.withdrawn.is_(None))
+        query = select(EpisodeRow).where(EpisodeRow.withdrawn.is_(None))
         if category is not None:
-            query = query.where(_Episode.category_slug == slugify(category))
-        query = query.order_by(_Episode.published.desc(), _Episode.id.desc())
+            query = query.where(EpisodeRow.category_slug == slugify(category))
+        query = query.order_by(EpisodeRow.published.desc(), EpisodeRow.id.desc())
         with self._session() as session:
             return [self._view(e) for e in session.scalars(query)]
 
     def get_episode(self, slug: str, *, include_withdrawn: bool = False) -> EpisodeView:
         """Return one episode, or raise NotFoundError naming what exists."""
         with self._session() as session:
-            episode = session.scalar(select(_Episode).where(_Episode.slug == slug))
+            episode = session.scalar(select(EpisodeRow).where(EpisodeRow.slug == slug))
             if episode is None or (episode.withdrawn is not None and not include_withdrawn):
                 raise NotFoundError(
                     f"no published episode '{slug}': see `audionews list` for the slugs"
@@ -557,10 +412,10 @@ class Library:
     def find_by_source(self, source_hash: str) -> EpisodeView | None:
         """Return the episode whose current revision was made from this exact source, if any."""
         query = (
-            select(_Episode)
-            .join(_Revision, _Revision.episode_id == _Episode.id)
-            .where(_Revision.source_hash == source_hash)
-            .where(_Revision.number == _Episode.current_revision)
+            select(EpisodeRow)
+            .join(RevisionRow, RevisionRow.episode_id == EpisodeRow.id)
+            .where(RevisionRow.source_hash == source_hash)
+            .where(RevisionRow.number == EpisodeRow.current_revision)
         )
         with self._session() as session:
             episode = session.scalars(query).first()
@@ -571,7 +426,7 @@ class Library:
         if not link:
             return None
         with self._session() as session:
-            episode = session.scalars(select(_Episode).where(_Episode.link == link)).first()
+            episode = session.scalars(select(EpisodeRow).where(EpisodeRow.link == link)).first()
             return self._view(episode) if episode is not None else None
 
     def find(self, slug: str) -> EpisodeView | None:
@@ -604,9 +459,9 @@ class Library:
         """Return the speech script (JSON) a revision was synthesized from."""
         return self._revision_row(slug, revision).script_json
 
-    def _revision_row(self, slug: str, revision: int | None) -> _Revision:
+    def _revision_row(self, slug: str, revision: int | None) -> RevisionRow:
         with self._session() as session:
-            episode = session.scalar(select(_Episode).where(_Episode.slug == slug))
+            episode = session.scalar(select(EpisodeRow).where(EpisodeRow.slug == slug))
             if episode is None:
                 raise NotFoundError(f"no episode '{slug}': see `audionews list` for the slugs")
             number = revision if revision is not None else episode.current_revision
@@ -618,7 +473,7 @@ class Library:
     def stored_feed_guid(self, path: str) -> str | None:
         """Return the podcast:guid kept for the feed at `path`, or None if none was assigned."""
         with self._session() as session:
-            row = session.get(_FeedGuid, path)
+            row = session.get(FeedGuid, path)
             return row.guid if row else None
 
     # ------------------------------------------------------------------ writes
@@ -629,9 +484,9 @@ class Library:
         for _attempt in range(2):
             try:
                 with self._session() as session, session.begin():
-                    row = session.get(_FeedGuid, path)
+                    row = session.get(FeedGuid, path)
                     if row is None:
-                        session.add(_FeedGuid(path=path, guid=guid))
+                        session.add(FeedGuid(path=path, guid=guid))
                         return guid
                     if replace:
                         row.guid = guid
@@ -643,7 +498,7 @@ class Library:
     def next_revision_number(self, slug: str) -> int:
         """Return the number the next revision of `slug` will get (1 for a new episode)."""
         with self._session() as session:
-            episode = session.scalar(select(_Episode).where(_Episode.slug == slug))
+            episode = session.scalar(select(EpisodeRow).where(EpisodeRow.slug == slug))
             if episode is None or not episode.revisions:
                 return 1
             return max(r.number for r in episode.revisions) + 1
@@ -658,11 +513,11 @@ class Library:
         """
         now = _naive(now or utcnow())
         with self._session() as session, session.begin():
-            episode = session.scalar(select(_Episode).where(_Episode.slug == new.slug))
+            episode = session.scalar(select(EpisodeRow).where(EpisodeRow.slug == new.slug))
             if episode is not None and episode.withdrawn is not None and not republish:
                 raise ConflictError(unpublished_message(new.slug))
             if episode is None:
-                episode = _Episode(
+                episode = EpisodeRow(
                     slug=new.slug,
                     guid=str(uuid.uuid5(GUID_NAMESPACE, f"{new.slug}/{now.isoformat()}")),
                     created=now,
@@ -683,7 +538,7 @@ class Library:
             if new.link:
                 episode.link = new.link
             episode.revisions.append(
-                _Revision(
+                RevisionRow(
                     number=number,
                     kind=new.kind,
                     note=new.note,
@@ -712,7 +567,7 @@ class Library:
     def set_withdrawn(self, slug: str, withdrawn: bool) -> EpisodeView:
         """Take an episode out of (or back into) the feeds; its history is kept either way."""
         with self._session() as session, session.begin():
-            episode = session.scalar(select(_Episode).where(_Episode.slug == slug))
+            episode = session.scalar(select(EpisodeRow).where(EpisodeRow.slug == slug))
             if episode is None:
                 raise NotFoundError(f"no episode '{slug}': see `audionews list` for the slugs")
             episode.withdrawn = _naive(utcnow()) if withdrawn else None
@@ -722,9 +577,9 @@ class Library:
 
     @staticmethod
     def _bump(session: Session) -> None:
-        state = session.get(_State, 1)
+        state = session.get(LibraryState, 1)
         if state is None:
-            session.add(_State(id=1, generation=1))
+            session.add(LibraryState(id=1, generation=1))
         else:
             state.generation += 1
 
@@ -734,7 +589,7 @@ class Library:
         path = EPISODE_FILE_PATH.format(slug=slug, name=name)
         return EpisodeFile(kind, name, path, self.media_url + path, size, FILE_KINDS[kind][1])
 
-    def _revision_view(self, slug: str, row: _Revision) -> RevisionView:
+    def _revision_view(self, slug: str, row: RevisionRow) -> RevisionView:
         files = {
             kind: self._file(slug, kind, name, size)
             for kind, (name, size) in json.loads(row.files_json).items()
@@ -754,7 +609,7 @@ class Library:
             segments_cached=row.segments_cached,
         )
 
-    def _view(self, e: _Episode) -> EpisodeView:
+    def _view(self, e: EpisodeRow) -> EpisodeView:
         revisions = tuple(self._revision_view(e.slug, r) for r in e.revisions)
         current_row = next(r for r in e.revisions if r.number == e.current_revision)
         current = next(r for r in revisions if r.number == e.current_revision)
@@ -799,12 +654,17 @@ class Library:
 
 
 def category_label(text: str) -> str:
-    """Return a category label from a kicker: 'WAR IN UKRAINE' -> 'War in Ukraine'."""
+    """Return a category label from a kicker: 'WAR IN UKRAINE' -> 'War in Ukraine'.
+
+    A label longer than the database keeps (a kicker that is a whole sentence) is cut at a word.
+    """
     text = " ".join(text.split())
     if text.isupper():
         words = text.lower().split()
         small = {"a", "an", "and", "at", "for", "in", "of", "on", "or", "the", "to"}
         text = " ".join(w if i and w in small else w.capitalize() for i, w in enumerate(words))
+    if len(text) > CATEGORY_LENGTH:
+        text = text[: CATEGORY_LENGTH + 1].rsplit(" ", 1)[0][:CATEGORY_LENGTH].rstrip()
     return text
 
 

@@ -37,7 +37,7 @@ from sqlalchemy import select, update
 
 from audionews.config import Settings
 from audionews.errors import FetchError, InputError, NotFoundError
-from audionews.publish import store
+from audionews.storage import database, tables
 
 if TYPE_CHECKING:
     from huey import Huey
@@ -168,7 +168,7 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None else None
 
 
-def _delivery_view(row: store.WebhookDelivery) -> DeliveryView:
+def _delivery_view(row: tables.WebhookDelivery) -> DeliveryView:
     return DeliveryView(
         id=row.id,
         webhook_id=row.webhook_id,
@@ -266,8 +266,8 @@ def add_webhook(
     url = _new_url(settings, url)
     chosen = parse_events(events)
     secret = check_secret(secret) if secret else secrets.token_urlsafe(32)
-    with store.session(settings) as s:
-        row = store.Webhook(url=url, events=",".join(chosen), secret=secret, created=_now())
+    with database.session(settings) as s:
+        row = tables.Webhook(url=url, events=",".join(chosen), secret=secret, created=_now())
         s.add(row)
         s.flush()
         webhook_id = row.id
@@ -279,25 +279,25 @@ def _new_url(settings: Settings, url: str) -> str:
     from audionews.net.fetch import check_url, policy_for
 
     url = check_url(url, policy_for(settings.allow_private_urls))
-    with store.session(settings) as s:
-        if s.scalar(select(store.Webhook.id).where(store.Webhook.url == url)) is not None:
+    with database.session(settings) as s:
+        if s.scalar(select(tables.Webhook.id).where(tables.Webhook.url == url)) is not None:
             raise InputError(f"a webhook for {url} exists: remove it first to change it")
     return url
 
 
 def get_webhook(settings: Settings, webhook_id: int) -> WebhookView:
-    with store.session(settings) as s:
-        row = s.get(store.Webhook, webhook_id)
+    with database.session(settings) as s:
+        row = s.get(tables.Webhook, webhook_id)
         if row is None:
             raise NotFoundError(f"no webhook {webhook_id}: see `audionews webhooks list`")
         return _webhook_view(s, row)
 
 
-def _webhook_view(s: Any, row: store.Webhook) -> WebhookView:
+def _webhook_view(s: Any, row: tables.Webhook) -> WebhookView:
     last = s.scalars(
-        select(store.WebhookDelivery)
-        .where(store.WebhookDelivery.webhook_id == row.id)
-        .order_by(store.WebhookDelivery.created.desc(), store.WebhookDelivery.id)
+        select(tables.WebhookDelivery)
+        .where(tables.WebhookDelivery.webhook_id == row.id)
+        .order_by(tables.WebhookDelivery.created.desc(), tables.WebhookDelivery.id)
         .limit(1)
     ).first()
     return WebhookView(
@@ -311,8 +311,8 @@ def _webhook_view(s: Any, row: store.Webhook) -> WebhookView:
 
 def list_webhooks(settings: Settings) -> list[WebhookView]:
     """Return the webhooks, oldest first, each with its latest delivery (never the secrets)."""
-    with store.session(settings) as s:
-        rows = s.scalars(select(store.Webhook).order_by(store.Webhook.id)).all()
+    with database.session(settings) as s:
+        rows = s.scalars(select(tables.Webhook).order_by(tables.Webhook.id)).all()
         return [_webhook_view(s, r) for r in rows]
 
 
@@ -321,20 +321,20 @@ def remove_webhook(settings: Settings, which: str | int) -> WebhookView:
 
     The delivery log keeps its rows (with the URL), so what was sent stays visible.
     """
-    with store.session(settings) as s:
+    with database.session(settings) as s:
         text = str(which).strip()
         if text.isdigit() and len(text) < MAX_ID_DIGITS:
-            row = s.get(store.Webhook, int(text))
+            row = s.get(tables.Webhook, int(text))
         else:
-            row = s.scalars(select(store.Webhook).where(store.Webhook.url == text)).first()
+            row = s.scalars(select(tables.Webhook).where(tables.Webhook.url == text)).first()
         if row is None:
             raise NotFoundError(f"no webhook {text!r}: see `audionews webhooks list` for the ids")
         view = _webhook_view(s, row)
         s.execute(
-            update(store.WebhookDelivery)
+            update(tables.WebhookDelivery)
             .where(
-                store.WebhookDelivery.webhook_id == row.id,
-                store.WebhookDelivery.state.in_([k for k, done in STATES.items() if not done]),
+                tables.WebhookDelivery.webhook_id == row.id,
+                tables.WebhookDelivery.state.in_([k for k, done in STATES.items() if not done]),
             )
             .values(state="failed", error="the webhook was removed before it was delivered")
         )
@@ -347,13 +347,13 @@ def deliveries(
 ) -> list[DeliveryView]:
     """Return the latest deliveries, newest first (of one webhook when `webhook_id`)."""
     query = (
-        select(store.WebhookDelivery)
-        .order_by(store.WebhookDelivery.created.desc(), store.WebhookDelivery.last_attempt.desc())
+        select(tables.WebhookDelivery)
+        .order_by(tables.WebhookDelivery.created.desc(), tables.WebhookDelivery.last_attempt.desc())
         .limit(limit)
     )
     if webhook_id is not None:
-        query = query.where(store.WebhookDelivery.webhook_id == webhook_id)
-    with store.session(settings) as s:
+        query = query.where(tables.WebhookDelivery.webhook_id == webhook_id)
+    with database.session(settings) as s:
         return [_delivery_view(r) for r in s.scalars(query)]
 
 
@@ -394,8 +394,8 @@ def notify_job_failed(settings: Settings, job_id: int) -> list[str]:
     from audionews.publish.library import Library
 
     try:
-        with store.session(settings) as s:
-            job = s.get(store.Job, job_id)
+        with database.session(settings) as s:
+            job = s.get(tables.Job, job_id)
             if job is None:
                 return []
             known = {"job": job.id, "action": job.action, "url": job.source_url or None}
@@ -423,10 +423,10 @@ def notify(settings: Settings, event: Event, payload: dict[str, Any]) -> list[st
 
 
 def _notify(settings: Settings, event: Event, payload: dict[str, Any]) -> list[str]:
-    with store.session(settings) as s:
+    with database.session(settings) as s:
         hooks = [
             (w.id, w.url)
-            for w in s.scalars(select(store.Webhook).order_by(store.Webhook.id))
+            for w in s.scalars(select(tables.Webhook).order_by(tables.Webhook.id))
             if event in parse_events(w.events)
         ]
     if not hooks:
@@ -435,10 +435,10 @@ def _notify(settings: Settings, event: Event, payload: dict[str, Any]) -> list[s
     document = {"event": str(event), **payload, "occurred_at": now.replace(tzinfo=UTC).isoformat()}
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     ids = [str(uuid.uuid4()) for _ in hooks]
-    with store.session(settings) as s:
+    with database.session(settings) as s:
         for delivery_id, (webhook_id, url) in zip(ids, hooks, strict=True):
             s.add(
-                store.WebhookDelivery(
+                tables.WebhookDelivery(
                     id=delivery_id,
                     webhook_id=webhook_id,
                     url=url,
@@ -501,21 +501,21 @@ def deliver(settings: Settings, delivery_id: str) -> float | None:
     """
     from audionews.net.fetch import post
 
-    with store.session(settings) as s:
-        row = s.get(store.WebhookDelivery, delivery_id)
+    with database.session(settings) as s:
+        row = s.get(tables.WebhookDelivery, delivery_id)
         if row is None or STATES.get(row.state, True) or row.state == SENDING:
             return None
-        hook = s.get(store.Webhook, row.webhook_id)
+        hook = s.get(tables.Webhook, row.webhook_id)
         url, secret = (hook.url, hook.secret) if hook is not None else ("", "")
         body, event, attempt, limit = row.body, row.event, row.attempts + 1, row.max_attempts
         # Claimed with a compare-and-set: of two copies of one delivery's task (a retry Huey
         # had scheduled and the sweep's, after a worker was down), only one sends it.
         claimed = s.execute(
-            update(store.WebhookDelivery)
+            update(tables.WebhookDelivery)
             .where(
-                store.WebhookDelivery.id == delivery_id,
-                store.WebhookDelivery.state == row.state,
-                store.WebhookDelivery.attempts == row.attempts,
+                tables.WebhookDelivery.id == delivery_id,
+                tables.WebhookDelivery.state == row.state,
+                tables.WebhookDelivery.attempts == row.attempts,
             )
             .values(state=SENDING, attempts=attempt, last_attempt=_now())
         )
@@ -561,10 +561,10 @@ def _record(
 ) -> None:
     now = _now()
     due = now + timedelta(seconds=delay) if delay is not None else None
-    with store.session(settings) as s:
+    with database.session(settings) as s:
         s.execute(
-            update(store.WebhookDelivery)
-            .where(store.WebhookDelivery.id == delivery_id)
+            update(tables.WebhookDelivery)
+            .where(tables.WebhookDelivery.id == delivery_id)
             .values(state=state, next_attempt=due, **values)
         )
 
@@ -580,18 +580,18 @@ def recover_deliveries(settings: Settings) -> list[str]:
     """
     now = _now()
     lost: list[str] = []
-    with store.session(settings) as s:
+    with database.session(settings) as s:
         stale = now - timedelta(seconds=SENDING_STALE_S)
         overdue = now - timedelta(seconds=OVERDUE_S)
         rows = s.scalars(
-            select(store.WebhookDelivery).where(
+            select(tables.WebhookDelivery).where(
                 (
-                    (store.WebhookDelivery.state == SENDING)
-                    & (store.WebhookDelivery.last_attempt < stale)
+                    (tables.WebhookDelivery.state == SENDING)
+                    & (tables.WebhookDelivery.last_attempt < stale)
                 )
                 | (
-                    store.WebhookDelivery.state.in_(["queued", "retrying"])
-                    & (store.WebhookDelivery.next_attempt < overdue)
+                    tables.WebhookDelivery.state.in_(["queued", "retrying"])
+                    & (tables.WebhookDelivery.next_attempt < overdue)
                 )
             )
         ).all()

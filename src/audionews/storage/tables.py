@@ -1,28 +1,100 @@
-"""Tables of the editor side: jobs, article locks, slug reservations, editors and their
-sessions, API tokens, the login throttle, the sentences each revision was spoken from (for
-diffs), and outgoing webhooks with their delivery log. Same database as the library.
+"""Every table of audionews, on one metadata: the library (episodes, revisions, feed guids, the
+generation counter) and the editor side (jobs, article locks, slug reservations, editors and
+their sessions, API tokens, the login throttle, the sentences of each revision), and the
+outgoing webhooks with their delivery log.
 
-Kept apart from library.py so the library's own tables and views stay as they are; the two share
-the engine (one per database URL per process), so SQLite's WAL and busy timeout apply here too.
+One metadata means one schema for Alembic to compare (storage/migrations) and one engine per
+database URL (storage/database.py). A new table is a class here plus a migration: see
+"Changing the schema" in DESIGN.md.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import Float, Integer, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
-
-from audionews.config import Settings
-from audionews.publish.library import Library, _engine, add_new_columns
+from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class Base(DeclarativeBase):
-    pass
+    """The one declarative base: `Base.metadata` is the whole schema."""
+
+
+#: Longest category label kept. PostgreSQL refuses a longer value where SQLite would store it,
+#: so the library cuts labels to it (library.category_label) and both behave alike.
+CATEGORY_LENGTH = 200
+
+
+# --------------------------------------------------------------------------- the library
+
+
+class LibraryState(Base):
+    """One row: a counter bumped by every write, so readers know when feeds are stale."""
+
+    __tablename__ = "library_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FeedGuid(Base):
+    """The podcast:guid of each feed, assigned once, so moving the feed to another host keeps
+    the podcast the same podcast (Podcasting 2.0: the guid never changes)."""
+
+    __tablename__ = "feed_guids"
+    path: Mapped[str] = mapped_column(String(200), primary_key=True)  # "feed.xml", "feeds/x.xml"
+    guid: Mapped[str] = mapped_column(String(36))
+
+
+class EpisodeRow(Base):
+    __tablename__ = "episodes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True, index=True)
+    guid: Mapped[str] = mapped_column(String(36), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    kicker: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(CATEGORY_LENGTH))
+    category_slug: Mapped[str] = mapped_column(String(100), index=True)
+    language: Mapped[str] = mapped_column(String(20))
+    standfirst: Mapped[str] = mapped_column(Text, default="")
+    byline: Mapped[str] = mapped_column(Text, default="")
+    created: Mapped[datetime] = mapped_column()
+    published: Mapped[datetime] = mapped_column()
+    updated: Mapped[datetime] = mapped_column()
+    current_revision: Mapped[int] = mapped_column(Integer)
+    withdrawn: Mapped[datetime | None] = mapped_column(nullable=True, default=None)
+    # Added after the first release: its server default fills older rows (migration 0001).
+    link: Mapped[str] = mapped_column(Text, default="", server_default="")
+    revisions: Mapped[list[RevisionRow]] = relationship(
+        back_populates="episode", order_by="RevisionRow.number", lazy="selectin"
+    )
+
+
+class RevisionRow(Base):
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("episode_id", "number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(Text, default="")
+    editor: Mapped[str] = mapped_column(String(200), default="")
+    created: Mapped[datetime] = mapped_column()
+    source: Mapped[bytes] = mapped_column(LargeBinary)
+    source_hash: Mapped[str] = mapped_column(String(64), index=True)
+    source_filename: Mapped[str] = mapped_column(Text, default="")
+    source_format: Mapped[str] = mapped_column(String(20), default="")
+    script_json: Mapped[str] = mapped_column(Text)
+    files_json: Mapped[str] = mapped_column(Text)  # {kind: [name, size]}
+    chapters_json: Mapped[str] = mapped_column(Text)  # [[start, end, title, kind]]
+    notices_json: Mapped[str] = mapped_column(Text)  # source notices [[kind, label, text]]
+    title: Mapped[str] = mapped_column(Text, default="")
+    duration_s: Mapped[float] = mapped_column()
+    segments_synthesized: Mapped[int] = mapped_column(Integer, default=0)
+    segments_cached: Mapped[int] = mapped_column(Integer, default=0)
+    episode: Mapped[EpisodeRow] = relationship(back_populates="revisions")
+
+
+# --------------------------------------------------------------------------- the editor side
 
 
 class Job(Base):
@@ -39,7 +111,7 @@ class Job(Base):
     source_filename: Mapped[str] = mapped_column(Text, default="")
     source_format: Mapped[str] = mapped_column(String(20), default="")
     # A job from a URL carries the URL; the worker fetches the page into `source` and `link`
-    # (its canonical URL). Added after the first release, hence the server defaults.
+    # (its canonical URL). Added after the first release, hence the server defaults (0001).
     source_url: Mapped[str] = mapped_column(Text, default="", server_default="")
     link: Mapped[str] = mapped_column(Text, default="", server_default="")
     revision: Mapped[int] = mapped_column(Integer, default=0)  # rollback target, then result
@@ -58,7 +130,8 @@ class Job(Base):
 
 
 class ArticleLock(Base):
-    """At most one running job per article: the row exists while a job owns the article."""
+    """SQLite's article lock: the row exists while someone owns the article (PostgreSQL holds
+    an advisory lock instead; see storage/locks.py)."""
 
     __tablename__ = "article_locks"
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
@@ -165,28 +238,3 @@ class WebhookDelivery(Base):
     created: Mapped[datetime] = mapped_column(index=True)
     last_attempt: Mapped[datetime | None] = mapped_column(nullable=True, default=None)
     next_attempt: Mapped[datetime | None] = mapped_column(nullable=True, default=None)
-
-
-_READY: set[int] = set()
-_READY_LOCK = threading.Lock()
-
-
-def engine(settings: Settings) -> Engine:
-    """Return the library's engine with these tables created."""
-    Library(settings)  # makes the folder and the library's own tables
-    found = _engine(settings.sqlalchemy_url)
-    if id(found) not in _READY:
-        with _READY_LOCK:  # two threads at once would both create the tables
-            if id(found) not in _READY:
-                Base.metadata.create_all(found)
-                add_new_columns(found, Base.metadata)
-                _READY.add(id(found))
-    return found
-
-
-@contextmanager
-def session(settings: Settings) -> Iterator[Session]:
-    """Yield a session in a transaction (committed on success, rolled back on error)."""
-    factory = sessionmaker(engine(settings), expire_on_commit=False)
-    with factory() as s, s.begin():
-        yield s
