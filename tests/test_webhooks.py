@@ -27,8 +27,8 @@ from audionews.cli import main
 from audionews.config import Settings
 from audionews.errors import FetchError, InputError
 from audionews.publish import jobs, webhooks
-from audionews.publish.webhooks import Event
 from audionews.storage import database, tables
+from audionews.vocabulary import WebhookEvent
 from editor_helpers import Desk, post_form
 from publish_helpers import cli_environ, publish, short_article
 
@@ -234,7 +234,7 @@ def test_a_failed_job_is_told_with_its_error_line(immediate: Settings) -> None:
 def test_a_failed_job_of_a_published_episode_says_what_is_known(immediate: Settings) -> None:
     episode = publish(immediate, short_article()).episode
     with Receiver() as receiver:
-        webhooks.add_webhook(immediate, receiver.url, [str(Event.JOB_FAILED)], SECRET)
+        webhooks.add_webhook(immediate, receiver.url, [str(WebhookEvent.JOB_FAILED)], SECRET)
         job = jobs.submit(immediate, "rollback", slug=episode.slug, revision=9)  # no such one
         (payload,) = receiver.verified(SECRET)
     assert job.state == "failed" and payload["error"] == job.message
@@ -289,10 +289,10 @@ def test_bad_webhook_input_says_the_fix() -> None:
     with pytest.raises(InputError, match="one line"):
         webhooks.check_secret(" spaced secret with padding ")
     assert webhooks.parse_events("job.failed, episode.published") == (
-        Event.EPISODE_PUBLISHED,
-        Event.JOB_FAILED,
+        WebhookEvent.EPISODE_PUBLISHED,
+        WebhookEvent.JOB_FAILED,
     )
-    assert webhooks.parse_events("") == tuple(Event)
+    assert webhooks.parse_events("") == tuple(WebhookEvent)
 
 
 def test_the_signature_is_githubs_scheme() -> None:
@@ -330,8 +330,8 @@ def test_the_editor_adds_lists_and_removes_webhooks(desk: Desk) -> None:
         assert row is not None
         secret = row.secret
     assert f"<code>{secret}</code>" in html and hook.events == (
-        Event.EPISODE_PUBLISHED,
-        Event.JOB_FAILED,
+        WebhookEvent.EPISODE_PUBLISHED,
+        WebhookEvent.JOB_FAILED,
     )
     listed = client.get("/editor/webhooks").get_data(as_text=True)
     assert "https://cms.example/hook" in listed and secret not in listed
@@ -394,7 +394,7 @@ def test_the_readme_documents_every_event_and_the_settings_are_checked() -> None
     from audionews.errors import ConfigError
 
     readme = (HERE.parent / "README.md").read_text(encoding="utf-8")
-    for event in Event:
+    for event in WebhookEvent:
         assert f"| `{event}` |" in readme, f"README's events table lacks {event}"
     with pytest.raises(ConfigError, match="webhook_max_attempts must be 1 or more"):
         load_settings(Path("/nonexistent.toml"), {"AUDIONEWS_WEBHOOK_MAX_ATTEMPTS": "0"})

@@ -796,9 +796,9 @@ def tokens_revoke(ctx: click.Context, name: str) -> None:
 
 
 def _event_help() -> str:
-    from audionews.publish.webhooks import EVENT_HELP
+    from audionews.vocabulary import WEBHOOK_EVENT_HELP
 
-    return "; ".join(f"{event}: {when}" for event, when in EVENT_HELP.items())
+    return "; ".join(f"{event}: {when}" for event, when in WEBHOOK_EVENT_HELP.items())
 
 
 @main.group()

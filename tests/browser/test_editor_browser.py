@@ -10,6 +10,7 @@ import pytest
 
 from audionews.audio.fake import FakeSynthesizer
 from audionews.publish import accounts, jobs
+from audionews.vocabulary import WebhookEvent
 from browser.checks import AXE_TAGS
 
 if TYPE_CHECKING:
@@ -228,7 +229,7 @@ def test_the_webhooks_page_is_accessible_and_shows_a_secret_once(
         assert len(secret) >= webhooks.MIN_SECRET_CHARS
         _check(page, "webhook added, secret shown")
         # a delivery in the log: its name does not resolve here, so it waits for a retry
-        webhooks.notify(settings, webhooks.Event.JOB_FAILED, {"error": "example"})
+        webhooks.notify(settings, WebhookEvent.JOB_FAILED, {"error": "example"})
         page.goto(f"{server.url}/editor/webhooks")
         assert secret not in page.content()
         width = page.evaluate("() => document.documentElement.scrollWidth")

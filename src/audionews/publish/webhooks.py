@@ -30,7 +30,6 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
@@ -38,6 +37,7 @@ from sqlalchemy import select, update
 from audionews.config import Settings
 from audionews.errors import FetchError, InputError, NotFoundError
 from audionews.storage import database, tables
+from audionews.vocabulary import WebhookEvent
 
 if TYPE_CHECKING:
     from huey import Huey
@@ -45,25 +45,10 @@ if TYPE_CHECKING:
     from audionews.publish.library import EpisodeView, PublishResult
 
 
-class Event(StrEnum):
-    """What a webhook can be told about (the one vocabulary: CLI, editor, payloads, headers)."""
-
-    EPISODE_PUBLISHED = "episode.published"
-    REVISION_PUBLISHED = "revision.published"
-    JOB_FAILED = "job.failed"
-
-
-#: When each event is sent, as the CLI's help, the editor and the README say it.
-EVENT_HELP: dict[Event, str] = {
-    Event.EPISODE_PUBLISHED: "the first revision of a new episode is published",
-    Event.REVISION_PUBLISHED: "a later revision is published (a correction, an update, a "
-    "regeneration or a rollback)",
-    Event.JOB_FAILED: "a background job failed (its error line is in the payload)",
-}
 #: The event a publish sends, by what it did (PublishResult.action); other actions send none.
-PUBLISH_EVENTS: dict[str, Event] = {
-    "created": Event.EPISODE_PUBLISHED,
-    "revised": Event.REVISION_PUBLISHED,
+PUBLISH_EVENTS: dict[str, WebhookEvent] = {
+    "created": WebhookEvent.EPISODE_PUBLISHED,
+    "revised": WebhookEvent.REVISION_PUBLISHED,
 }
 #: Delivery states and whether a delivery in that state is finished.
 STATES = {
@@ -150,7 +135,7 @@ class WebhookView:
 
     id: int
     url: str
-    events: tuple[Event, ...]
+    events: tuple[WebhookEvent, ...]
     created: datetime
     last: DeliveryView | None  # its latest delivery
 
@@ -192,20 +177,20 @@ def _now() -> datetime:
 # --------------------------------------------------------------------------- managing webhooks
 
 
-def parse_events(values: str | Iterable[str]) -> tuple[Event, ...]:
+def parse_events(values: str | Iterable[str]) -> tuple[WebhookEvent, ...]:
     """Return the events named (comma-separated or a list; none: all), or say which is unknown."""
     if isinstance(values, str):
         values = values.split(",")
     names = [v.strip() for v in values if v.strip()]
     if not names:
-        return tuple(Event)
-    known = {str(e): e for e in Event}
+        return tuple(WebhookEvent)
+    known = {str(e): e for e in WebhookEvent}
     unknown = [n for n in names if n not in known]
     if unknown:
         raise InputError(
             f"unknown event {unknown[0]!r}: use one or more of {', '.join(known)} (comma-separated)"
         )
-    return tuple(e for e in Event if str(e) in names)  # in the table's order, each once
+    return tuple(e for e in WebhookEvent if str(e) in names)  # in the table's order, each once
 
 
 def check_secret(secret: str) -> str:
@@ -405,10 +390,10 @@ def notify_job_failed(settings: Settings, job_id: int) -> list[str]:
         _log.warning("could not read job %s for its job.failed webhook", job_id, exc_info=True)
         return []
     about = episode_payload(episode) if episode is not None else {**EMPTY_PAYLOAD, "slug": slug}
-    return notify(settings, Event.JOB_FAILED, {**about, **known})
+    return notify(settings, WebhookEvent.JOB_FAILED, {**about, **known})
 
 
-def notify(settings: Settings, event: Event, payload: dict[str, Any]) -> list[str]:
+def notify(settings: Settings, event: WebhookEvent, payload: dict[str, Any]) -> list[str]:
     """Record a delivery of `event` for each webhook that wants it and queue it for the worker.
 
     Returns the delivery ids. Never raises: it runs after a publish is committed (or a job has
@@ -422,7 +407,7 @@ def notify(settings: Settings, event: Event, payload: dict[str, Any]) -> list[st
         return []
 
 
-def _notify(settings: Settings, event: Event, payload: dict[str, Any]) -> list[str]:
+def _notify(settings: Settings, event: WebhookEvent, payload: dict[str, Any]) -> list[str]:
     with database.session(settings) as s:
         hooks = [
             (w.id, w.url)

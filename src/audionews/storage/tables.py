@@ -215,7 +215,7 @@ class Webhook(Base):
     __tablename__ = "webhooks"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str] = mapped_column(Text)
-    events: Mapped[str] = mapped_column(Text)  # names of webhooks.Event, comma-separated
+    events: Mapped[str] = mapped_column(Text)  # names of vocabulary.WebhookEvent, comma-separated
     # Kept as given, not hashed: every delivery is signed with it (HMAC needs the key itself).
     secret: Mapped[str] = mapped_column(Text)
     created: Mapped[datetime] = mapped_column()

@@ -36,6 +36,7 @@ from audionews.errors import AudionewsError
 from audionews.ingest.detect import EXTENSIONS
 from audionews.publish import accounts, files, history, jobs, pronunciations, webhooks
 from audionews.publish.history import CORRECTION_KINDS
+from audionews.vocabulary import WEBHOOK_EVENT_HELP, WebhookEvent
 from audionews.web import auth, context
 
 editor = Blueprint(
@@ -474,9 +475,7 @@ def webhooks_page() -> ResponseReturnValue:
     form = request.form
     errors: dict[str, str] = {}
     added: tuple[webhooks.WebhookView, str] | None = None
-    events = (
-        form.getlist("events") if request.method == "POST" else [str(e) for e in webhooks.Event]
-    )
+    events = form.getlist("events") if request.method == "POST" else [str(e) for e in WebhookEvent]
     if request.method == "POST":
         url, secret = form.get("url", "").strip(), form.get("secret", "").strip()
         errors = webhooks.form_errors(settings, url, events, secret)
@@ -490,7 +489,7 @@ def webhooks_page() -> ResponseReturnValue:
         400 if errors else 200,
         hooks=webhooks.list_webhooks(settings),
         deliveries=webhooks.deliveries(settings, limit=30),
-        event_help=webhooks.EVENT_HELP,
+        event_help=WEBHOOK_EVENT_HELP,
         chosen=set(events),
         form=form if errors else {},
         errors=errors,
