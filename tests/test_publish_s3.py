@@ -132,3 +132,35 @@ def test_with_a_cdn_the_feed_links_there_and_the_app_redirects(
     assert answer.status_code == 302
     assert answer.headers["Location"] == f"https://media.example.test/audio/{key}"
     assert item["link"].startswith("https://podcasts.example.test/episodes/")  # pages stay
+
+
+def test_a_correction_on_another_machine_synthesizes_only_what_changed(
+    tmp_path: Path, s3_bucket: str
+) -> None:
+    shared = {
+        "public_store": f"s3://{s3_bucket}/site",
+        "cache_store": f"s3://{s3_bucket}/cache",
+        "database_url": f"sqlite:///{tmp_path / 'shared.db'}",
+    }
+    first = make_settings(tmp_path / "a", tmp_path / "a-clips").with_overrides(**shared)
+    second = make_settings(tmp_path / "b", tmp_path / "b-clips").with_overrides(**shared)
+    built = publish(first, short_article())
+    assert built.build is not None and built.build.segments_cached == 0
+    cached = [k for k in _objects_under(s3_bucket, "cache/clips/")]
+    assert len(cached) == built.build.segments_synthesized  # every clip shared
+    assert _objects_under(s3_bucket, "cache/pieces/")
+
+    fixed = pipeline.correct(
+        built.episode.slug, FIXED, second, note="Day.", synthesizer=FakeSynthesizer()
+    )
+    assert fixed.build is not None and fixed.episode.revision == 2
+    # "Correction.", the note and the changed sentence; every other clip came from machine A
+    assert fixed.build.segments_synthesized == 3
+    assert fixed.build.segments_cached == built.build.segments_synthesized - 1
+    assert any((tmp_path / "b-clips").rglob("*.clip"))  # read through into B's own folder
+    assert not (tmp_path / "a" / "instance" / "history").exists()  # B did not write A's folders
+
+
+def _objects_under(bucket: str, prefix: str) -> list[str]:
+    listed = boto3.client("s3").list_objects_v2(Bucket=bucket, Prefix=prefix)
+    return [o["Key"] for o in listed.get("Contents", [])]

@@ -138,6 +138,11 @@ class Settings:
         "S3-compatible object storage (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, "
         "AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION).",
     )
+    cache_store: str = _setting(
+        "",
+        "Where machines share clips and encoded pieces: empty (this machine only), a shared "
+        "folder, or s3://BUCKET/PREFIX; each machine still keeps and reads its own copy first.",
+    )
     media_url: str = _setting(
         "",
         "Public base URL of the stored files when a CDN or the bucket serves them (enclosures "

@@ -17,19 +17,27 @@ again, so durability would only cost time (~5 ms a sentence).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import logging
 import os
 import struct
 import tempfile
+import threading
 import time
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from audionews.config import private_dir
+from audionews.config import Settings, private_dir
+from audionews.errors import NotFoundError
+from audionews.storage.public import Item, PublicStore, open_store
+
+_log = logging.getLogger("audionews.cache")
 
 _MAGIC = b"ANC1"
 _HEADER = struct.Struct("<4sIIII")
@@ -90,25 +98,95 @@ class CacheStats:
     bytes: int
 
 
+class SharedCopy:
+    """The copy of content-addressed files that every machine shares (the `cache_store`
+    setting: object storage or a shared folder, through storage/public.py's stores).
+
+    A machine reads through its own folder: a file missing there is fetched from here and kept;
+    a file it writes is uploaded here in the background (`flush` waits for the uploads), so a
+    correction on another machine than the first build synthesizes only the changed sentences.
+    The shared copy can only save work: a file it lacks, cannot give, or gives damaged (the
+    formats carry checksums) is made again, and a failed upload is logged, never fatal.
+    """
+
+    UPLOADERS = 4
+
+    def __init__(self, store: PublicStore) -> None:
+        self.store = store
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: list[Future[None]] = []
+        self._lock = threading.Lock()
+
+    def fetch(self, key: str) -> bytes | None:
+        try:
+            return self.store.read(key)
+        except (NotFoundError, OSError):  # StorageError is an OSError: unreachable, refused
+            return None
+
+    def send(self, key: str, data: bytes) -> None:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.UPLOADERS, thread_name_prefix="cache-upload")
+            item = Item(key, data, "application/octet-stream")
+            self._pending.append(self._pool.submit(self.store.put_many, [item]))
+
+    def flush(self) -> None:
+        """Wait for the uploads sent so far; log (not raise) the ones that failed."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+        for future in pending:
+            try:
+                future.result()
+            except OSError as exc:
+                _log.warning("could not share a cached file in %s: %s", self.store.location, exc)
+
+
+@functools.cache
+def _shared_copy(location: str) -> SharedCopy:
+    return SharedCopy(open_store(location, Path(location)))
+
+
+def shared_copy(settings: Settings) -> SharedCopy | None:
+    """Return the shared copy the settings name (one per process), or None."""
+    return _shared_copy(settings.cache_store) if settings.cache_store else None
+
+
 class FileStore:
     """Files named by content keys under `root`, fanned out into 256 subdirectories by the
     key's first two digits. Written aside and renamed into place, so builds may share a store;
     a file's mtime is its last use, which `prune` relies on. Subclasses give the suffix and
-    the format (and check it: a damaged file must read as missing)."""
+    the format (and check it: a damaged file must read as missing). With a `shared` copy
+    (and a `shared_folder` in it), the folder reads through it and writes to it too."""
 
     suffix = ".bin"
+    #: Where this kind of file lives in the shared copy ("": never shared).
+    shared_folder = ""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, shared: SharedCopy | None = None) -> None:
         self.root = root
+        self.shared = shared if self.shared_folder else None
 
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / (key + self.suffix)
+
+    def _shared_key(self, key: str) -> str:
+        return f"{self.shared_folder}/{key[:2]}/{key}{self.suffix}"
 
     def _read(self, key: str) -> bytes | None:
         try:
             return self._path(key).read_bytes()
         except OSError:
+            return self._read_shared(key)
+
+    def _read_shared(self, key: str) -> bytes | None:
+        """Return the file from the shared copy, kept in this folder from now on, or None."""
+        if self.shared is None:
             return None
+        data = self.shared.fetch(self._shared_key(key))
+        if data is not None:
+            with contextlib.suppress(OSError):  # a full local disk: still usable this once
+                self._write_here(key, data)
+        return data
 
     def _read_header(self, key: str, size: int) -> bytes | None:
         """Return the file's first `size` bytes, or None if it is absent or shorter."""
@@ -116,8 +194,14 @@ class FileStore:
             with self._path(key).open("rb") as handle:
                 header = handle.read(size)
         except OSError:
-            return None
+            data = self._read_shared(key)
+            header = data[:size] if data is not None else b""
         return header if len(header) == size else None
+
+    def flush(self) -> None:
+        """Wait until what this store wrote is in the shared copy too."""
+        if self.shared is not None:
+            self.shared.flush()
 
     def _used(self, key: str) -> None:
         """Mark the file as used now, unless it was within the last hour: pruning counts in
@@ -128,7 +212,13 @@ class FileStore:
                 os.utime(path)
 
     def _write(self, key: str, data: bytes) -> None:
-        """Store data atomically: write aside, then rename over any old file."""
+        """Store data atomically here (write aside, then rename over any old file), and send it
+        to the shared copy."""
+        self._write_here(key, data)
+        if self.shared is not None:
+            self.shared.send(self._shared_key(key), data)
+
+    def _write_here(self, key: str, data: bytes) -> None:
         path = self._path(key)
         if not path.parent.is_dir():
             private_dir(path.parent, tighten=False)  # clips of drafts are private state too
@@ -168,6 +258,7 @@ class ClipCache(FileStore):
     """Clips, one per synthesized sentence (see the module's docstring for the format)."""
 
     suffix = ".clip"
+    shared_folder = "clips"
 
     def get(self, key: str, sample_rate: int) -> np.ndarray | None:
         """Return the clip for `key`, or None when missing or damaged; mark it as used."""

@@ -39,7 +39,7 @@ import numpy as np
 
 from audionews import __version__
 from audionews.audio import master, transcript
-from audionews.audio.cache import ClipCache, clip_crc, clip_key
+from audionews.audio.cache import ClipCache, clip_crc, clip_key, shared_copy
 from audionews.audio.package import (
     LAME_QUALITY,
     LIMITER_FILTER,
@@ -185,7 +185,8 @@ def make_episode(
     if not spoken:
         raise InputError(f"{script.title!r} has nothing to read aloud: check the article's text")
     rate = synthesizer.sample_rate
-    clips = _Clips(synthesizer, ClipCache(settings.clip_cache_dir), len(spoken), progress)
+    shared = shared_copy(settings)
+    clips = _Clips(synthesizer, ClipCache(settings.clip_cache_dir, shared), len(spoken), progress)
     tags = _tags(script, settings, synthesizer, source_sha256)
     finals = {kind: out_dir / (slug + suffix) for kind, suffix in SUFFIXES.items()}
 
@@ -222,6 +223,8 @@ def make_episode(
         stamps = {BUILD_KEY: key, GAIN_KEY: f"{gain_db:.3f}"}
         write_tags(paths["mp3"], replace(tags, provenance={**tags.provenance, **stamps}), timeline)
         _write_sidecars(paths, timeline, script)
+    if shared is not None:
+        shared.flush()  # the other machines find this build's clips and pieces from now on
     measured = {"reused": False, "measured_lufs": loudness, "gain_db": gain_db,
                 "encoded_while_synthesizing": gain_db == guess,
                 "pieces_encoded": encoder.encoded, "pieces_cached": encoder.cached}  # fmt: skip
@@ -238,7 +241,7 @@ class _PieceEncoder:
         self.identity = synthesizer.identity
         self.rate = synthesizer.sample_rate
         self.clips = clips
-        self.store = PieceStore(settings.piece_store_dir)
+        self.store = PieceStore(settings.piece_store_dir, shared_copy(settings))
         self.parts = master.pieces(steps)
         self.encoded = 0
         self.cached = 0

@@ -103,6 +103,7 @@ class PieceStore(FileStore):
     """Encoded pieces, content-addressed like clips (cache.py)."""
 
     suffix = ".mp3piece"
+    shared_folder = "pieces"
 
     def get(self, key: str) -> Piece | None:
         """Return the piece stored under key, or None when missing or damaged; mark it as used."""
