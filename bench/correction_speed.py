@@ -7,7 +7,9 @@ One `audionews worker` process (the real CLI, SQLite queue) runs every job, as i
 so both kinds of job pay the same queue, process and voice-loading costs (the voice is loaded
 by an untimed warm-up job). Rounds interleave so machine noise hits both alike; medians shown.
 
-- cold publish: the article published as a new episode with an empty clip cache;
+- cold publish: the article published as a new episode with an empty clip cache (the
+  worker's clip cache and encoded pieces are deleted first: a job runs with the worker's own
+  settings, so the cache cannot be chosen per job);
 - correction: one sentence of a published episode changed, with a correction note (so the
   announcement, the note and the changed sentence are spoken; everything else is cached),
   timed from submitting the job to the job reporting "published".
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -85,11 +88,12 @@ def main() -> None:
         settings = Settings(
             instance_dir=work / "instance",
             feed_dir=work / "feed",
-            cache_dir=work / "warm-clips",
+            cache_dir=work / "clips",
             public_url="https://bench.example",
         )
         env = {**os.environ, "AUDIONEWS_INSTANCE_DIR": str(settings.instance_dir),
-               "AUDIONEWS_FEED_DIR": str(settings.feed_dir)}  # fmt: skip
+               "AUDIONEWS_FEED_DIR": str(settings.feed_dir),
+               "AUDIONEWS_CACHE_DIR": str(settings.clip_cache_dir)}  # fmt: skip
         worker = subprocess.Popen(
             [AUDIONEWS, "worker"], env=env, stderr=subprocess.DEVNULL, cwd=work
         )
@@ -99,8 +103,9 @@ def main() -> None:
                 run_job(settings, "publish", source=source, slug=f"talks-{i}")
             cold_s, fix_s, counts = [], [], []
             for i in range(rounds):
-                cold = settings.with_overrides(cache_dir=work / f"cold-clips-{i}")
-                seconds, cold_job = run_job(cold, "publish", source=source, slug=f"cold-{i}")
+                for cache in (settings.clip_cache_dir, settings.piece_store_dir):
+                    shutil.rmtree(cache, ignore_errors=True)  # the worker's caches: cold
+                seconds, cold_job = run_job(settings, "publish", source=source, slug=f"cold-{i}")
                 cold_s.append(seconds)
                 edited = source.replace(ORIGINAL.encode(), EDITS[i].encode())
                 seconds, fix_job = run_job(

@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,11 +26,20 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """Start a Redis server for the session and return its URL (database 0)."""
+    if shutil.which(REDIS_SERVER) is None:
+        pytest.fail("redis-server is not installed: run `make test` (it installs Debian's package)")
+    with running_redis() as url:
+        yield url
+
+
+@contextmanager
+def running_redis() -> Iterator[str]:
+    """Run a Redis server while the block runs; yield its URL (also for bench/scale_speed.py)."""
     import redis
 
     binary = shutil.which(REDIS_SERVER)
     if binary is None:
-        pytest.fail("redis-server is not installed: run `make test` (it installs Debian's package)")
+        raise RuntimeError("redis-server is not installed: apt-get install redis-server")
     folder = Path(tempfile.mkdtemp(prefix="audionews-redis-"))
     port = _free_port()
     process = subprocess.Popen(
@@ -48,7 +58,7 @@ def redis_url() -> Iterator[str]:
         except redis.ConnectionError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                pytest.fail(f"redis-server did not start on port {port}")
+                raise RuntimeError(f"redis-server did not start on port {port}") from None
             time.sleep(0.05)
     try:
         yield url

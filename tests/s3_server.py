@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,13 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Iterator[str]:
     """Start moto's server for the session and return its endpoint URL."""
+    with running_moto() as endpoint:
+        yield endpoint
+
+
+@contextmanager
+def running_moto() -> Iterator[str]:
+    """Run moto's S3 server while the block runs; yield its endpoint (also for the benches)."""
     import httpx
 
     port = _free_port()
@@ -50,7 +58,7 @@ def s3_endpoint() -> Iterator[str]:
         except httpx.TransportError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                pytest.fail(f"moto_server did not start on port {port}")
+                raise RuntimeError(f"moto_server did not start on port {port}") from None
             time.sleep(0.1)
     try:
         yield endpoint
