@@ -228,3 +228,34 @@ def test_json_feed_and_news_sitemap_are_read() -> None:
     assert follow.parse_feed(sitemap, "https://news.example/sitemap.xml") == [
         follow.FeedItem("https://news.example/b", "B", "Politics")
     ]
+
+
+def test_the_editor_follows_a_feed_and_shows_its_log(
+    intranet: Settings, site: Site, voice: FakeSynthesizer
+) -> None:
+    from audionews.publish import accounts
+    from audionews.web import create_app
+    from editor_helpers import PASSWORD, Desk, post_form
+
+    accounts.add_editor(intranet, "ana", PASSWORD)
+    desk = Desk(intranet, create_app(intranet))
+    client = desk.login()
+    bad = post_form(client, "/editor/follow", {"url": site.server.url("/bridge")})
+    page = bad.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert bad.status_code == 400  # type: ignore[attr-defined]
+    assert 'class="error-summary"' in page and "is not a feed" in page
+    assert 'aria-invalid="true"' in page and '<label for="url">' in page
+    done = post_form(client, "/editor/follow", {"url": site.server.url("/rss"), "category": "X"})
+    assert done.status_code == 303  # type: ignore[attr-defined]
+    follow.run_once(intranet)
+    page = client.get("/editor/follow").get_data(as_text=True)
+    assert 'role="region" aria-labelledby="sources-title"' in page
+    assert "2 item(s) seen, 2 published, 0 updated, 0 failed" in page
+    assert "bridge-reopens" in page and 'aria-current="page">Followed sites' in page
+    [source] = follow.list_sources(intranet)
+    checked = post_form(client, "/editor/follow", {}, f"/editor/follow/{source.id}/check")
+    assert checked.status_code == 303  # type: ignore[attr-defined]
+    assert follow.list_sources(intranet)[0].last_poll is None
+    removed = post_form(client, "/editor/follow", {}, f"/editor/follow/{source.id}/remove")
+    assert removed.status_code == 303 and follow.list_sources(intranet) == []  # type: ignore[attr-defined]
+    assert "bridge-reopens" in revisions(intranet)  # its episodes stay

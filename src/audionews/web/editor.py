@@ -458,3 +458,7 @@ def lexicon_republish() -> ResponseReturnValue:
         for slug in request.form.getlist("slug")
     ]
     return _render("editor/republished.html", word=word, jobs=queued)
+
+
+# The "Followed sites" page registers its routes on this blueprint (kept in its own module).
+from audionews.web import editor_follow  # noqa: E402, F401
