@@ -167,7 +167,8 @@ def test_bad_announcement_override_is_a_config_error(
 
 def test_every_announcement_key_formats() -> None:
     values = dict.fromkeys(
-        ["title", "count", "number", "name", "language", "headline", "publication"], "x"
+        ["title", "count", "number", "name", "language", "headline", "publication", "date"],
+        "x",
     )
     for template in ANNOUNCEMENTS.values():
         assert template.format(**values)

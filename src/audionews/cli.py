@@ -884,3 +884,82 @@ def webhooks_log(ctx: click.Context, limit: int, as_json: bool) -> None:
             f"{d.id}\t{d.event}\t{d.url}\t{d.state}\t{d.outcome}\t"
             f"{d.attempts}/{d.max_attempts} attempt(s)\t{d.created:%Y-%m-%d %H:%M:%S}\t{tried}"
         )
+
+
+# ------------------------------------------------------------------ following a site's feed
+
+
+@main.group()
+def follow() -> None:
+    """Follow sites' feeds (RSS, Atom, JSON Feed, news sitemap): new articles are published,
+    changed ones re-published as updates (see README, 'Following a site')."""
+
+
+@follow.command(name="add")
+@click.argument("feed_url")
+@click.option("--category", default="", help="Feed category for items that name none.")
+@click.pass_context
+def follow_add(ctx: click.Context, feed_url: str, category: str) -> None:
+    """Follow the feed at FEED_URL (fetched once now to check it is a feed)."""
+    from audionews.publish import follow as following
+
+    found = following.add_source(_settings(ctx), feed_url, category)
+    click.echo(f"following {found.url} (id {found.id}); `audionews worker` polls it")
+
+
+@follow.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print the sources and their logs as JSON.")
+@click.pass_context
+def follow_list(ctx: click.Context, as_json: bool) -> None:
+    """List followed feeds with their last poll (seen, published, updated, failed) and log."""
+    from audionews.publish import follow as following
+
+    settings = _settings(ctx)
+    sources = following.list_sources(settings)
+    if as_json:
+        _print_json(
+            [
+                {**s.to_dict(), "log": [e.to_dict() for e in following.events(settings, s.id)]}
+                for s in sources
+            ]
+        )
+        return
+    if not sources:
+        click.echo("no followed feeds: add one with `audionews follow add FEED_URL`")
+    for s in sources:
+        polled = f"{s.last_poll:%Y-%m-%d %H:%M}" if s.last_poll else "never polled"
+        click.echo(f"{s.id}\t{s.url}\t{s.category or '-'}\t{polled}\t{s.last_message}")
+        for e in following.events(settings, s.id, limit=10):
+            click.echo(f"\t{e.created:%Y-%m-%d %H:%M}\t{e.action}\t{e.url}\t{e.message}")
+
+
+@follow.command(name="remove")
+@click.argument("source")
+@click.pass_context
+def follow_remove(ctx: click.Context, source: str) -> None:
+    """Stop following SOURCE (its id or URL); its episodes stay published."""
+    from audionews.publish import follow as following
+
+    found = following.remove_source(_settings(ctx), source)
+    click.echo(f"no longer following {found.url}")
+
+
+@follow.command(name="run")
+@click.option("--once", is_flag=True, required=True, help="Poll every followed feed once, now.")
+@click.option("--json", "as_json", is_flag=True, help="Print what each poll did as JSON.")
+@click.pass_context
+def follow_run(ctx: click.Context, once: bool, as_json: bool) -> None:
+    """Poll every followed feed once in this process (the worker polls them on a schedule)."""
+    from audionews.publish import follow as following
+
+    _warn_about_lexicon(_settings(ctx))
+    reports = following.run_once(_settings(ctx))
+    if as_json:
+        _print_json([vars(r) for r in reports])
+        return
+    if not reports:
+        click.echo("no followed feeds: add one with `audionews follow add FEED_URL`")
+    for r in reports:
+        click.echo(f"{r.source_id}: {r.message}")
+        for failure in r.failed:
+            click.echo(f"\tfailed: {failure}")

@@ -158,6 +158,16 @@ class Settings:
         "Let `publish URL`, the API and the editor fetch pages from loopback, private and "
         "link-local addresses (an intranet CMS); off, a URL cannot reach internal services.",
     )
+    follow_interval_minutes: float = _setting(
+        10.0,
+        "Minutes between two polls of each followed feed by `audionews worker` "
+        "(see `audionews follow`).",
+    )
+    follow_recheck_hours: float = _setting(
+        48.0,
+        "Hours after it first appeared in its feed that a followed item's page is fetched "
+        "again at each poll (conditional GET), so a changed article becomes an update.",
+    )
     embed_origins: tuple[str, ...] = _setting(
         DEFAULT_EMBED_ORIGINS,
         "Sites allowed to show /embed/<slug> in an iframe (CSP frame-ancestors), e.g. "
@@ -288,6 +298,10 @@ def load_settings(
         raise ConfigError("session_hours must be a number of hours above 0, e.g. 12")
     if not 0 <= settings.revision_grace_minutes < MAX_REVISION_GRACE_MINUTES:  # NaN too
         raise ConfigError("revision_grace_minutes must be 0 or more minutes, and less than a year")
+    if not settings.follow_interval_minutes > 0:
+        raise ConfigError("follow_interval_minutes must be a number of minutes above 0, e.g. 10")
+    if not settings.follow_recheck_hours >= 0:
+        raise ConfigError("follow_recheck_hours must be 0 or more hours, e.g. 48")
     return settings
 
 

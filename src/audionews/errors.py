@@ -73,6 +73,14 @@ class AudioError(AudionewsError, RuntimeError):
 
 
 class FetchError(AudionewsError, ValueError):
-    """A page could not be fetched from its URL: DNS, timeout, HTTP status, size, type, refused."""
+    """A page could not be fetched from its URL: DNS, timeout, HTTP status, size, type, refused.
+
+    `status` is the HTTP status the server answered with, 0 when it gave none (DNS, timeout,
+    refused address): a followed site's page that now answers 404 or 410 is told apart by it.
+    """
 
     http_status = 422
+
+    def __init__(self, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status

@@ -499,6 +499,8 @@ class FetchedArticle:
     data: bytes  # the page as UTF-8 HTML
     link: str  # its canonical URL (<link rel=canonical>, og:url), else where it was found
     slug: str  # where it lands without an explicit slug (`article_slug`)
+    etag: str = ""  # the page's validators, for the next conditional GET
+    last_modified: str = ""
 
 
 def fetch_article(url: str, settings: Settings) -> FetchedArticle:
@@ -508,16 +510,31 @@ def fetch_article(url: str, settings: Settings) -> FetchedArticle:
     A page published before (same canonical URL) lands on its episode: it becomes a revision.
     Whether it may land there is `publish`'s to decide, under the article's lock.
     """
+    fetched = fetch_changed_article(url, settings)
+    assert fetched is not None  # no validators were sent: no 304
+    return fetched
+
+
+def fetch_changed_article(
+    url: str, settings: Settings, *, etag: str = "", last_modified: str = ""
+) -> FetchedArticle | None:
+    """Fetch and read an article's page like `fetch_article`, conditionally: None when the
+    server says it did not change since the fetch that gave `etag` / `last_modified` (304)."""
     from audionews.ingest.detect import read_article
     from audionews.ingest.html import page_link
     from audionews.net.fetch import fetch_page
     from audionews.publish.library import Library
 
-    page = fetch_page(url, allow_private=settings.allow_private_urls)
+    page = fetch_page(
+        url, allow_private=settings.allow_private_urls, etag=etag, last_modified=last_modified
+    )
+    if page.not_modified:
+        return None
     data = page.text.encode("utf-8")
     link = page_link(page.text, page.url)
     article = read_article(data, source_format="html")
-    return FetchedArticle(data, link, article_slug(Library(settings), article.headline, link))
+    slug = article_slug(Library(settings), article.headline, link)
+    return FetchedArticle(data, link, slug, page.etag, page.last_modified)
 
 
 def publish_url(

@@ -4,6 +4,10 @@
     page.url, page.text      # the address after redirects; the page decoded with its charset
     answer = post(url, body, headers, allow_private=settings.allow_private_urls)  # a webhook
 
+    feed = fetch_page(url, types=FEED_TYPES, etag=known.etag, last_modified=known.last_modified)
+    feed.not_modified        # True when the server answered 304 (conditional GET)
+    feed.content             # the raw bytes (a feed's XML or JSON says its own encoding)
+
 httpx does the HTTP (timeouts, a streamed body cut off at MAX_PAGE_BYTES, no proxies from the
 environment). Redirects are followed here, one hop at a time (at most MAX_REDIRECTS, each
 http or https). Every connection goes through `GuardedTransport`: its network backend resolves
@@ -52,6 +56,28 @@ REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 SCHEMES = ("http", "https")
 #: Media types read as an article page.
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+#: Media types read as a site's feed: RSS, Atom, JSON Feed or a news sitemap. Servers label
+#: feeds loosely (plain XML, even text/plain), so the parser, not the label, has the last word.
+FEED_TYPES = (
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/feed+json",
+    "application/json",
+    "application/xml",
+    "text/xml",
+    "application/rdf+xml",
+    "text/plain",
+)
+#: What the Accept header asks for, and what a refused type is called, per set of types.
+ACCEPT = {
+    HTML_TYPES: ("text/html,application/xhtml+xml;q=0.9", "an HTML page", "article's web page"),
+    FEED_TYPES: (
+        "application/rss+xml,application/atom+xml,application/feed+json,application/xml;q=0.9,"
+        "text/xml;q=0.9,application/json;q=0.8",
+        "a feed",
+        "site's RSS, Atom or JSON feed or news sitemap",
+    ),
+}
 USER_AGENT = f"audionews/{__version__} (article audio; fetches one page per request)"
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -190,11 +216,21 @@ class GuardedTransport(httpx.HTTPTransport):
 
 @dataclass(frozen=True)
 class Page:
-    """A fetched page: where it was found (after redirects) and its text."""
+    """A fetched page: where it was found (after redirects) and its text.
+
+    `etag` and `last_modified` are the server's validators, sent back on the next fetch
+    (conditional GET); `not_modified` says the server answered 304: there is no body, the copy
+    fetched before is still current.
+    """
 
     url: str
-    text: str
+    text: str  # decoded for HTML; "" for other types (`content` holds their bytes)
     encoding: str  # as declared by the server or the page, else detected
+    content: bytes = b""
+    media_type: str = ""
+    etag: str = ""
+    last_modified: str = ""
+    not_modified: bool = False
 
 
 def check_url(url: str, policy: AddressPolicy | None = None) -> str:
@@ -237,24 +273,43 @@ def fetch_page(
     policy: AddressPolicy | None = None,
     resolver: Resolver = system_resolver,
     verify: bool | typing.Any = True,
+    types: tuple[str, ...] = HTML_TYPES,
+    etag: str = "",
+    last_modified: str = "",
 ) -> Page:
     """Fetch the HTML page at `url` (following a few redirects) and decode it.
 
     `policy` defaults to the allow_private_urls setting's (`policy_for`); `verify` is httpx's
-    (True, or an ssl.SSLContext). Raises FetchError with one line for every failure.
+    (True, or an ssl.SSLContext). `types` are the media types accepted (HTML_TYPES or
+    FEED_TYPES). With `etag` or `last_modified` (from an earlier Page) the request is
+    conditional: a 304 answer is a Page with `not_modified` and the validators. Raises
+    FetchError with one line for every failure.
     """
     current = check_url(url)
     transport = GuardedTransport(policy or policy_for(allow_private), resolver, verify)
     deadline = time.monotonic() + TOTAL_TIMEOUT_S
     timeout = httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
-    headers = {"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml;q=0.9"}
+    headers = {"User-Agent": USER_AGENT, "Accept": ACCEPT[types][0]}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
     with httpx.Client(
         transport=transport, timeout=timeout, headers=headers, trust_env=False
     ) as client:
         for _hop in range(MAX_REDIRECTS + 1):
             with _fetch_errors(current), client.stream("GET", current) as response:
+                if response.status_code == 304 and (etag or last_modified):
+                    return Page(
+                        current,
+                        "",
+                        "",
+                        etag=response.headers.get("etag", etag),
+                        last_modified=response.headers.get("last-modified", last_modified),
+                        not_modified=True,
+                    )
                 if response.status_code not in REDIRECT_STATUSES:
-                    return _read_page(current, response, deadline)
+                    return _read_page(current, response, deadline, types)
                 current = _redirect_target(current, response.headers.get("location", ""))
     raise FetchError(
         f"{url} redirects more than {MAX_REDIRECTS} times: give the article's own address"
@@ -326,7 +381,9 @@ STATUS_HINTS = {
 }
 
 
-def _read_page(url: str, response: httpx.Response, deadline: float) -> Page:
+def _read_page(
+    url: str, response: httpx.Response, deadline: float, types: tuple[str, ...] = HTML_TYPES
+) -> Page:
     """Check the status, type and size of an answer, read it and decode it."""
     status = response.status_code
     if not 200 <= status < 300:  # a 3xx here is one without a Location to follow
@@ -334,13 +391,14 @@ def _read_page(url: str, response: httpx.Response, deadline: float) -> Page:
             "the server failed: try again later" if status >= 500 else "check the address"
         )
         phrase = f" {response.reason_phrase}" if response.reason_phrase else ""
-        raise FetchError(f"{url} answered {status}{phrase}: {hint}")
+        raise FetchError(f"{url} answered {status}{phrase}: {hint}", status=status)
     content_type = response.headers.get("content-type", "")
     media_type = content_type.split(";", 1)[0].strip().lower()
-    if media_type not in HTML_TYPES:
+    if media_type not in types:
+        _accept, what, whose = ACCEPT[types]
         raise FetchError(
-            f"{url} is not an HTML page ({media_type or 'no Content-Type'}): "
-            "give the address of the article's web page"
+            f"{url} is not {what} ({media_type or 'no Content-Type'}): "
+            f"give the address of the {whose}"
         )
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_PAGE_BYTES:
@@ -356,8 +414,14 @@ def _read_page(url: str, response: httpx.Response, deadline: float) -> Page:
             )
     if not bytes(body).strip():
         raise FetchError(f"{url} sent an empty page: check the address")
+    validators = {
+        "etag": response.headers.get("etag", ""),
+        "last_modified": response.headers.get("last-modified", ""),
+    }
+    if media_type not in HTML_TYPES:  # a feed: its parser reads the encoding it declares
+        return Page(str(response.url), "", "", bytes(body), media_type, **validators)
     encoding, text = html_to_unicode(content_type, bytes(body), auto_detect_fun=_undeclared)
-    return Page(str(response.url), text, encoding)
+    return Page(str(response.url), text, encoding, bytes(body), media_type, **validators)
 
 
 def _undeclared(data: bytes) -> str:

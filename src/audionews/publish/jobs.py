@@ -69,6 +69,8 @@ MAX_ATTEMPTS = 3
 PROGRESS_EVERY_S = 0.25
 #: How often a worker looks for jobs whose worker died.
 SWEEP_EVERY_S = 5.0
+#: How often a worker looks for followed feeds due a poll (follow_interval_minutes apart).
+FOLLOW_CHECK_EVERY_S = 30.0
 #: Staging folders older than this are leftovers of killed builds (no build takes this long).
 STAGING_MAX_AGE_S = 6 * 3600.0
 
@@ -723,7 +725,17 @@ def run_worker(settings: Settings, *, workers: int = 1) -> None:
                 _log.warning("job sweep failed; retrying in %s s", SWEEP_EVERY_S, exc_info=True)
                 continue
 
+    def follow_sites() -> None:
+        from audionews.publish import follow
+
+        while not stop.wait(FOLLOW_CHECK_EVERY_S):
+            try:  # in its own thread: a poll that publishes must not hold up recovery
+                follow.run_due(settings, synthesizer=job_synthesizer())
+            except Exception:
+                _log.warning("polling followed feeds failed; retrying", exc_info=True)
+
     threading.Thread(target=sweep, name="job-sweeper", daemon=True).start()
+    threading.Thread(target=follow_sites, name="follow-poller", daemon=True).start()
     consumer = huey.create_consumer(
         workers=workers, periodic=False, initial_delay=0.05, backoff=1.2, max_delay=0.1
     )

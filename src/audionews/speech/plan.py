@@ -41,7 +41,7 @@ from audionews.speech.lexicon import Lexicon, lexicon_path, load_lexicon
 from audionews.speech.normalize import calm_caps, normalize, speech_sentences
 
 #: Everything the script says that is not in the article, and every chapter title we make up.
-#: Placeholders: {title} {count} {number} {name} {language} {headline} {publication}.
+#: Placeholders: {title} {count} {number} {name} {language} {headline} {publication} {date}.
 ANNOUNCEMENTS: Final[dict[str, str]] = {
     "byline": "By {name}.",
     "key_points": "{title}. {count}.",
@@ -64,6 +64,8 @@ ANNOUNCEMENTS: Final[dict[str, str]] = {
     "chapter.notice.update": "Update",
     "chapter.notice.editors_note": "Editor's note",
     "chapter.closing": "Closing",
+    # the note of an update publish/follow.py makes when a followed article's page changed
+    "follow.updated": "This article was updated on {date}.",
 }
 
 #: Counts said as words in announcements ("Three points."); larger ones as digits.

@@ -238,3 +238,58 @@ class WebhookDelivery(Base):
     created: Mapped[datetime] = mapped_column(index=True)
     last_attempt: Mapped[datetime | None] = mapped_column(nullable=True, default=None)
     next_attempt: Mapped[datetime | None] = mapped_column(nullable=True, default=None)
+
+
+class FollowSource(Base):
+    """A site's feed (RSS, Atom, JSON Feed or news sitemap) the worker polls (publish/follow.py).
+
+    `etag` and `last_modified` are the feed's validators for the next conditional GET; the
+    counts are those of the last poll, shown to editors with `last_message`.
+    """
+
+    __tablename__ = "follow_sources"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    category: Mapped[str] = mapped_column(String(200), default="")
+    etag: Mapped[str] = mapped_column(Text, default="")
+    last_modified: Mapped[str] = mapped_column(Text, default="")
+    created: Mapped[datetime] = mapped_column()
+    last_poll: Mapped[datetime | None] = mapped_column(nullable=True, default=None)
+    claimed: Mapped[float] = mapped_column(Float, default=0.0)  # time.time() a poll began
+    seen: Mapped[int] = mapped_column(Integer, default=0)
+    published: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    last_message: Mapped[str] = mapped_column(Text, default="")
+
+
+class FollowItem(Base):
+    """An item of a followed feed: its page, its episode, the page's validators and the
+    fingerprint of what a listener hears of it (publish/follow.py)."""
+
+    __tablename__ = "follow_items"
+    __table_args__ = (UniqueConstraint("source_id", "url"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(Integer, index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    slug: Mapped[str] = mapped_column(String(100), default="")
+    state: Mapped[str] = mapped_column(String(20), default="new")  # a key of follow.ITEM_STATES
+    etag: Mapped[str] = mapped_column(Text, default="")
+    last_modified: Mapped[str] = mapped_column(Text, default="")
+    fingerprint: Mapped[str] = mapped_column(String(64), default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    first_seen: Mapped[datetime] = mapped_column()
+    checked: Mapped[datetime | None] = mapped_column(nullable=True, default=None)
+
+
+class FollowEvent(Base):
+    """One line of a followed source's log: an item published, updated, failed or gone."""
+
+    __tablename__ = "follow_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(Integer, index=True)
+    created: Mapped[datetime] = mapped_column()
+    action: Mapped[str] = mapped_column(String(20))
+    url: Mapped[str] = mapped_column(Text, default="")
+    slug: Mapped[str] = mapped_column(String(100), default="")
+    message: Mapped[str] = mapped_column(Text, default="")

@@ -501,3 +501,7 @@ def webhooks_page() -> ResponseReturnValue:
 def webhook_remove(webhook_id: int) -> ResponseReturnValue:
     webhooks.remove_webhook(context.settings(), webhook_id)
     return redirect(url_for("editor.webhooks_page"), 303)
+
+
+# The "Followed sites" page registers its routes on this blueprint (kept in its own module).
+from audionews.web import editor_follow  # noqa: E402, F401
