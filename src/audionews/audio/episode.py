@@ -39,7 +39,7 @@ import numpy as np
 
 from audionews import __version__
 from audionews.audio import master, transcript
-from audionews.audio.cache import ClipCache, clip_crc, clip_key
+from audionews.audio.cache import Clip, ClipCache, clip_crc, clip_key
 from audionews.audio.package import (
     LAME_QUALITY,
     LIMITER_FILTER,
@@ -106,6 +106,8 @@ class _Clips:
         #: speaks a sentence differently each time it is synthesized again (after a prune, or
         #: into another clip cache).
         self.crcs: dict[str, int] = {}
+        #: Each known clip's spoken-word spans (None: its synthesizer gave no word times).
+        self.words: dict[str, tuple[tuple[int, int], ...] | None] = {}
         self.synthesized = 0
         self.cached = 0
 
@@ -121,7 +123,8 @@ class _Clips:
             if stored is None:
                 complete = False
             else:
-                self.lengths[speech], self.crcs[speech] = stored
+                self.lengths[speech], self.crcs[speech] = stored.samples, stored.crc
+                self.words[speech] = stored.words
         return complete
 
     def known(self, step: master.Speech) -> bool:
@@ -138,14 +141,16 @@ class _Clips:
         rate = self.synthesizer.sample_rate
         clip = self.cache.get(self._key(speech), rate)
         if clip is None:
-            clip = np.asarray(self.synthesizer.synthesize(speech), dtype=np.int16)
-            self.cache.put(self._key(speech), clip, rate)
+            spoken = self.synthesizer.speak(speech)
+            clip = Clip(np.asarray(spoken.samples, dtype=np.int16), spoken.words)
+            self.cache.put(self._key(speech), clip.samples, rate, clip.words)
             self.synthesized += 1
         else:
             self.cached += 1
-        self.lengths[speech], self.crcs[speech] = len(clip), clip_crc(clip)
+        self.lengths[speech], self.crcs[speech] = len(clip.samples), clip_crc(clip.samples)
+        self.words[speech] = clip.words
         self._report()
-        return clip
+        return clip.samples
 
     def _report(self) -> None:
         if self.progress is not None:
@@ -155,14 +160,32 @@ class _Clips:
         """Return the clip pass 1 stored; it must still be there, unchanged."""
         speech = step.sentence.speech
         clip = self.cache.get(self._key(speech), self.synthesizer.sample_rate)
-        if clip is None or clip_crc(clip) != self.crcs[speech]:
+        if clip is None or clip_crc(clip.samples) != self.crcs[speech]:
             raise AudioError(
                 f"clip cache entry changed during the build ({self.cache.root}): build again"
             )
-        return clip
+        return clip.samples
 
     def length(self, step: master.Speech) -> int:
         return self.lengths[step.sentence.speech]
+
+    def spoken_words(self, step: master.Speech) -> tuple[tuple[int, int], ...] | None:
+        return self.words[step.sentence.speech]
+
+    def timing(self, timeline: Timeline) -> dict[str, object]:
+        """Count the sentences timed to the word and those that keep sentence timing: because
+        the voice gave no word times (`voice_word_times` false when it gave none at all), or
+        because their written words could not be mapped onto the spoken ones."""
+        timed = sum(1 for cue in timeline.cues if cue.words)
+        silent = sum(1 for cue in timeline.cues if self.words.get(cue.speech) is None)
+        return {
+            "sentences": len(timeline.cues),
+            "word_timed": timed,
+            "sentence_timed": len(timeline.cues) - timed,
+            "without_voice_word_times": silent,
+            "unmapped": len(timeline.cues) - timed - silent,
+            "voice_word_times": silent < len(timeline.cues),
+        }
 
     def crc(self, step: master.Speech) -> int:
         return self.crcs[step.sentence.speech]
@@ -199,7 +222,7 @@ def make_episode(
             and read_provenance(finals["mp3"], BUILD_KEY) == key
             and (timeline := encoder.stored_timeline(guess)) is not None
         ):
-            extra: dict[str, object] = {"reused": True}
+            extra: dict[str, object] = {"reused": True, "word_timing": clips.timing(timeline)}
             return _result(script, slug, finals, timeline, 0, len(spoken), began, extra)
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -224,7 +247,8 @@ def make_episode(
         _write_sidecars(paths, timeline, script)
     measured = {"reused": False, "measured_lufs": loudness, "gain_db": gain_db,
                 "encoded_while_synthesizing": gain_db == guess,
-                "pieces_encoded": encoder.encoded, "pieces_cached": encoder.cached}  # fmt: skip
+                "pieces_encoded": encoder.encoded, "pieces_cached": encoder.cached,
+                "word_timing": clips.timing(timeline)}  # fmt: skip
     return _result(script, slug, finals, timeline, clips.synthesized, clips.cached, began, measured)
 
 
@@ -340,7 +364,9 @@ class _PieceEncoder:
     def _timeline(self, frame_counts: list[int]) -> Timeline:
         """Place piece k at the frames before it (a decoder skips the first piece's delay)."""
         starts = np.cumsum([0, *frame_counts[:-1]]) * SAMPLES_PER_FRAME / MP3_SAMPLE_RATE
-        return master.pieces_timeline(self.parts, starts.tolist(), self.clips.length, self.rate)
+        return master.pieces_timeline(
+            self.parts, starts.tolist(), self.clips.length, self.rate, self.clips.spoken_words
+        )
 
 
 class _Metered:
@@ -408,6 +434,7 @@ def _build_key(steps: list[master.Step], clips: _Clips, tags: Tags, settings: Se
         "synthesis": clips.synthesizer.identity,
         "plan": [repr(step) for step in steps],
         "lengths": [clips.length(step) for step in master.speeches(steps)],
+        "words": [clips.spoken_words(step) for step in master.speeches(steps)],
         "tags": {**asdict(tags), "cover_png": hashlib.sha256(tags.cover_png).hexdigest()},
         "audio": [settings.loudness_lufs, settings.true_peak_dbtp, settings.bitrate_kbps],
     }
