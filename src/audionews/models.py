@@ -264,7 +264,7 @@ class BuildResult:
     """What `audionews build` made: files on disk plus the timeline they were made from."""
 
     slug: str
-    files: Mapping[str, Path]  # keys: "mp3", "chapters", "vtt", "srt", "txt"
+    files: Mapping[str, Path]  # keys: "mp3", "chapters", "vtt", "srt", "transcript", "txt"
     duration_s: float
     timeline: Timeline
     script: Script

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import threading
@@ -63,6 +64,7 @@ from audionews.errors import AudioError, InputError
 from audionews.models import BuildResult, Script, Timeline
 
 Progress = Callable[[int, int], None]
+_LOGGER = logging.getLogger(__name__)
 
 #: File kinds of an episode and their suffix after the slug.
 SUFFIXES = {
@@ -70,6 +72,7 @@ SUFFIXES = {
     "chapters": ".chapters.json",
     "vtt": ".vtt",
     "srt": ".srt",
+    "transcript": ".transcript.json",
     "txt": ".txt",
 }
 _FILE_MODE = 0o644
@@ -244,7 +247,7 @@ def make_episode(
         key = _build_key(steps, clips, tags, settings)
         stamps = {BUILD_KEY: key, GAIN_KEY: f"{gain_db:.3f}"}
         write_tags(paths["mp3"], replace(tags, provenance={**tags.provenance, **stamps}), timeline)
-        _write_sidecars(paths, timeline, script)
+        _write_sidecars(paths, timeline, script, settings.narrator_name)
     measured = {"reused": False, "measured_lufs": loudness, "gain_db": gain_db,
                 "encoded_while_synthesizing": gain_db == guess,
                 "pieces_encoded": encoder.encoded, "pieces_cached": encoder.cached,
@@ -404,6 +407,17 @@ def _float(text: str | None) -> float | None:
         return None
 
 
+def _say_sentence_timing(script: Script, timing: Mapping[str, object]) -> None:
+    """Say once per build when the voice gives no word times (its transcripts are timed by
+    sentence), and how many sentences could not be timed to the word."""
+    if not timing["voice_word_times"]:
+        _LOGGER.warning(
+            "voice %s gives no word times: the transcripts are timed by sentence", script.voice
+        )
+    elif timing["unmapped"]:
+        _LOGGER.info("%s sentences keep sentence timing (words not mappable)", timing["unmapped"])
+
+
 def _result(
     script: Script,
     slug: str,
@@ -414,6 +428,9 @@ def _result(
     began: float,
     extra: Mapping[str, object],
 ) -> BuildResult:
+    timing = extra["word_timing"]
+    assert isinstance(timing, Mapping)
+    _say_sentence_timing(script, timing)
     return BuildResult(
         slug=slug,
         files=files,
@@ -437,15 +454,19 @@ def _build_key(steps: list[master.Step], clips: _Clips, tags: Tags, settings: Se
         "words": [clips.spoken_words(step) for step in master.speeches(steps)],
         "tags": {**asdict(tags), "cover_png": hashlib.sha256(tags.cover_png).hexdigest()},
         "audio": [settings.loudness_lufs, settings.true_peak_dbtp, settings.bitrate_kbps],
+        "narrator": settings.narrator_name,
     }
     return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
 
 
-def _write_sidecars(paths: dict[str, Path], timeline: Timeline, script: Script) -> None:
+def _write_sidecars(
+    paths: dict[str, Path], timeline: Timeline, script: Script, narrator: str
+) -> None:
     texts = {
         "chapters": transcript.to_chapters_json(timeline),
-        "vtt": transcript.to_webvtt(timeline),
+        "vtt": transcript.to_webvtt(timeline, narrator),
         "srt": transcript.to_srt(timeline),
+        "transcript": transcript.to_transcript_json(timeline, narrator),
         "txt": transcript.to_text(script),
     }
     for kind, text in texts.items():

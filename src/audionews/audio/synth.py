@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
-import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -28,8 +27,6 @@ from audionews.speech.words import Span, spoken_parts
 
 if TYPE_CHECKING:
     from piper import AudioChunk, PiperVoice
-
-_LOGGER = logging.getLogger(__name__)
 
 
 class Synthesizer(Protocol):
@@ -291,11 +288,6 @@ def _alignment_output(model_path: Path, digests: FileDigests | None) -> str:
         name = add_alignment_output(model)
     except ValueError:  # no single Ceil node, or already an output (patched on disk)
         name = ""
-    if not name and len(model.graph.output) < 2:
-        _LOGGER.warning(
-            "voice %s reports no word timings: its transcripts are timed by sentence",
-            model_path.name,
-        )
     if known is not None:
         known.put(model_sha256, name)
     return name

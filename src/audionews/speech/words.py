@@ -7,9 +7,10 @@ the spoken words it became. The two word lists are lined up by difflib's Sequenc
 their letters and digits (case and punctuation ignored): equal runs pair one to one, a written
 word that became several spoken words gets all of them, spoken words with no written word of
 their own (the "dollars" moved after "million") join the written word before them, and a
-written word that is not spoken at all (a footnote mark, a dash) gets an empty span where it
-stands. A run of several written words that became a different number of spoken words cannot be
-shared out honestly: the sentence then keeps sentence timing (`written_spans` returns None).
+written word that is not spoken at all (a footnote mark, a dash, a notice's label that the
+announcement replaces) gets an empty span where it stands. A run of several written words
+that became a different number of spoken words cannot be shared out honestly: the sentence
+then keeps sentence timing (`written_spans` returns None).
 
 Spans are (start, end) pairs in one unit (samples of a clip, or seconds): contiguous, each word
 ends where the next begins.
@@ -65,7 +66,9 @@ def written_spans(text: str, speech: str, spoken: Sequence[Span]) -> list[Span] 
             owner[s0:s1] = range(w0, w1)
             continue
         heard = [i for i in range(w0, w1) if keys[i]]  # a dash or a lone mark is never said
-        silent.update(i for i in range(w0, w1) if not keys[i])
+        silent.update(i for i in range(w0, w1) if not keys[i] or tag == "delete")
+        if tag == "delete":  # written, not said (a notice's label the announcement replaced)
+            continue
         if len(heard) == s1 - s0:
             owner[s0:s1] = heard
         elif len(heard) == 1:
