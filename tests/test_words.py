@@ -152,3 +152,62 @@ def test_a_voice_without_word_times_builds_with_sentence_timing(
     assert timing["voice_word_times"] is False
     assert timing["without_voice_word_times"] == timing["sentences"] > 0
     assert "<00:" not in result.files["vtt"].read_text().split("-->", 1)[1].split("\n", 1)[1]
+
+
+# --------------------------------------------------------------------------- espeak's words
+
+
+def _heard(*words: str, step: int = 100) -> list[tuple[str, list[int]]]:
+    out, at = [], 0
+    for word in words:
+        out.append((word, list(range(at, at + step * len(word), step))))
+        at += step * len(word) + step
+    return out
+
+
+def test_words_espeak_runs_together_share_its_letters() -> None:
+    from audionews.audio.synth import _line_up
+
+    said = [["ðɪs"], ["hˈæz"], ["bˈiːn"], ["tɹænslˈeɪɾᵻd"]]
+    heard = _heard("ðɪs", "hɐzbɪn", "tɹænslˈeɪɾᵻd")  # "has been" as one word
+    starts = _line_up([[w.replace("ˈ", "") for w in ws] for ws in said], heard, 9999)
+    assert starts is not None
+    this, joined, last = (h[1] for h in heard)
+    assert starts[0] == this[0] and starts[3] == last[0]
+    assert starts[1] == joined[0] and joined[0] < starts[2] < joined[-1]
+
+
+def test_a_word_espeak_reads_as_several_gets_them_all() -> None:
+    from audionews.audio.synth import _line_up
+
+    said = [["ɒn"], ["tuːhʌndɹɪd", "twɛlv"], ["mɪliən"]]
+    heard = _heard("ɒn", "tuːhʌndɹɪd", "twɛlv", "mɪliən")
+    starts = _line_up(said, heard, 9999)
+    assert starts == [heard[0][1][0], heard[1][1][0], heard[3][1][0]]
+
+
+def test_unlike_readings_keep_sentence_timing() -> None:
+    from audionews.audio.synth import _line_up
+
+    assert _line_up([["ab"], ["cd"]], _heard("zzzzzzzzzzzz", "q", "r", "s", "t"), 9999) is None
+
+
+def test_a_model_without_an_alignment_tensor_gives_no_word_times(tmp_path: Path) -> None:
+    import onnx
+    from onnx import TensorProto, helper
+
+    from audionews.audio.synth import _alignment_output, _field
+
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["x"], ["y"])],
+        "plain",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])],
+    )
+    path = tmp_path / "plain.onnx"
+    onnx.save(helper.make_model(graph), str(path))
+    assert _alignment_output(path, None) == ""
+    # the patch appended to a model's bytes is the ModelProto onnx itself would write
+    extra = onnx.ModelProto()
+    extra.graph.output.add().name = "/Ceil_output_0"
+    assert _field(7, _field(12, _field(1, b"/Ceil_output_0"))) == extra.SerializeToString()

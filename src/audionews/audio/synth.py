@@ -49,7 +49,7 @@ class PiperSynthesizer:
         self.threads = threads
         self.digests = digests
         self.sample_rate = voice.sample_rate
-        self._word_counts: dict[str, int] = {}
+        self._isolated_words: dict[str, list[str]] = {}
         model_sha256 = digests.sha256(voice.model_path) if digests else model_hash(voice)
         self.identity = json.dumps(
             {
@@ -79,19 +79,18 @@ class PiperSynthesizer:
         if not chunks:
             return Clip(np.zeros(0, dtype=np.int16), None)
         samples = np.concatenate([c.audio_int16_array for c in chunks]).astype(np.int16)
-        words = _word_spans(speech, chunks, self._phoneme_words) if aligned else None
+        words = _word_spans(speech, chunks, self._isolated) if aligned else None
         return Clip(samples, words)
 
-    def _phoneme_words(self, word: str) -> int:
-        """Return how many words espeak reads `word` as (0 for punctuation), remembered."""
-        count = self._word_counts.get(word)
-        if count is None:
+    def _isolated(self, word: str) -> list[str]:
+        """Return the words espeak reads `word` as alone (none for punctuation), remembered."""
+        words = self._isolated_words.get(word)
+        if words is None:
             sentences = self.prepare().phonemize(word)
-            words = ("".join(s).split(" ") for s in sentences)
-            count = sum(any(ch.isalpha() for ch in w) for ws in words for w in ws)
-            if len(self._word_counts) < _WORD_COUNTS_KEPT:
-                self._word_counts[word] = count
-        return count
+            words = [w for s in sentences for w in "".join(s).split(" ") if _letters(w)]
+            if len(self._isolated_words) < _WORD_COUNTS_KEPT:
+                self._isolated_words[word] = words
+        return words
 
     def prepare(self) -> PiperVoice:
         """Load the voice now (once per process; later calls return the loaded voice)."""
@@ -103,7 +102,7 @@ class PiperSynthesizer:
 
 
 _LOADING = threading.Lock()
-#: Words whose espeak word count a synthesizer remembers (a few MB at most).
+#: Words whose isolated espeak reading a synthesizer remembers (a few MB at most).
 _WORD_COUNTS_KEPT = 100_000
 
 
@@ -146,16 +145,17 @@ def _aligned(piper: PiperVoice) -> bool:
 
 
 def _word_spans(
-    speech: str, chunks: Sequence[AudioChunk], phoneme_words: Callable[[str], int]
+    speech: str, chunks: Sequence[AudioChunk], isolated: Callable[[str], list[str]]
 ) -> tuple[Span, ...] | None:
     """Return the sample span of every spoken word of `speech`, or None if the alignments do
     not give one per word.
 
     Piper's alignments give the samples of each phoneme (its following pad included); espeak
-    separates words by a " " phoneme. A spoken word may be read as several (espeak says "212"
-    as "two hundred twelve"): then each word is phonemized alone to count them.
+    separates words by a " " phoneme. espeak's words are not always ours: it reads "212" as
+    three words and runs "has been" or "out of" together as one; then each of our words is
+    phonemized alone (`isolated`) and the two word lists are lined up (`_line_up`).
     """
-    starts: list[int] = []
+    heard: list[tuple[str, list[int]]] = []  # espeak's words: letters, each letter's start
     offset = 0
     end = 0
     for chunk in chunks:
@@ -167,26 +167,122 @@ def _word_spans(
             phoneme = alignment.phoneme
             if phoneme == " ":
                 in_word = False
-            elif not in_word and any(ch.isalpha() for ch in phoneme) and phoneme not in "^$":
-                starts.append(position)
-                in_word = True
+            elif phoneme not in "^$" and _letters(phoneme):
+                if not in_word:
+                    heard.append(("", []))
+                    in_word = True
+                letters, starts = heard[-1]
+                heard[-1] = (letters + _letters(phoneme), starts + [position] * len(phoneme))
             if phoneme == "$":  # EOS: the silence after the chunk's last word
                 end = position
             position += int(alignment.num_samples)
         offset += len(chunk.audio_float_array)
     parts = spoken_parts(speech)
-    counts = [1] * len(parts)
-    if len(starts) != len(parts):
-        counts = [1 if phonemes else phoneme_words(word) for word, phonemes in parts]
-        if sum(counts) != len(starts):
+    if not heard or not parts:
+        return None
+    if len(heard) == len(parts):
+        starts = [starts[0] for _, starts in heard]
+    else:
+        said = [[word] if phonemes else isolated(word) for word, phonemes in parts]
+        found = _line_up([[_letters(w) for w in words] for words in said], heard, end)
+        if found is None:
             return None
-    spans: list[Span] = []
-    index = 0
-    for count in counts:
-        spans.append((starts[index] if index < len(starts) else end, 0))
-        index += count
-    ends = [start for start, _ in spans[1:]] + [end]
-    return tuple((start, stop) for (start, _), stop in zip(spans, ends, strict=True))
+        starts = found
+    return tuple(zip(starts, [*starts[1:], end], strict=True))
+
+
+def _letters(phonemes: str) -> str:
+    """Return the phoneme letters of an espeak word (stress marks and punctuation dropped)."""
+    return "".join(ch for ch in phonemes if ch.isalpha() and ch not in "ˈˌ")
+
+
+#: How many of our words espeak may run into one, and one of ours may become.
+_MOST_JOINED = 4
+_MOST_SPLIT = 6
+#: The mean mismatch of a lined-up word above which the sentence keeps sentence timing.
+_MOST_MISMATCH = 0.35
+
+
+def _mismatch(ours: str, theirs: str) -> float:
+    """Return how unlike an isolated reading and espeak's reading in context are (0: alike).
+
+    Lengths and first letters only: context changes vowels ("has" is hˈæz alone, hɐz before
+    "been"), rarely the length or the first sound; and it is cheap.
+    """
+    if not ours or not theirs:
+        return 1.0
+    return abs(len(ours) - len(theirs)) / max(len(ours), len(theirs)) + 0.3 * (ours[0] != theirs[0])
+
+
+def _line_up(
+    said: list[list[str]], heard: list[tuple[str, list[int]]], end: int
+) -> list[int] | None:
+    """Return the start sample of each of our words from espeak's words in context.
+
+    A dynamic programme over (our words, espeak's words): one of ours becomes one or more of
+    espeak's (numbers), several of ours become one of espeak's (function words run together:
+    then that word's letters are shared out in proportion to our words' isolated lengths), a
+    word with no phonemes (a dash) takes no time. Kept to a band around the diagonal.
+    """
+    n, m = len(said), len(heard)
+    band = abs(n - m) + 3
+    inf = float("inf")
+    cost: dict[tuple[int, int], float] = {(0, 0): 0.0}
+    step: dict[tuple[int, int], tuple[int, int]] = {}
+
+    def relax(frm: tuple[int, int], to: tuple[int, int], extra: float) -> None:
+        if to[1] > m or abs(to[1] - to[0] * m / n) > band:
+            return
+        total = cost[frm] + extra
+        if total < cost.get(to, inf):
+            cost[to], step[to] = total, frm
+
+    for i in range(n + 1):
+        for j in range(m + 1):
+            if (i, j) not in cost or i == n:
+                continue
+            if not any(said[i]):  # a word with nothing to say
+                relax((i, j), (i + 1, j), 0.0)
+                continue
+            ours = "".join(said[i])
+            for k in range(1, _MOST_SPLIT + 1):
+                if j + k <= m:
+                    theirs = "".join(letters for letters, _ in heard[j : j + k])
+                    relax((i, j), (i + 1, j + k), _mismatch(ours, theirs))
+            for a in range(2, _MOST_JOINED + 1):
+                if i + a <= n and j < m and all(any(w) for w in said[i : i + a]):
+                    joined = "".join("".join(w) for w in said[i : i + a])
+                    relax((i, j), (i + a, j + 1), _mismatch(joined, heard[j][0]))
+    if (n, m) not in cost or cost[(n, m)] > _MOST_MISMATCH * n:
+        return None
+    groups: list[tuple[int, int, int, int]] = []
+    at = (n, m)
+    while at != (0, 0):
+        frm = step[at]
+        groups.append((frm[0], at[0], frm[1], at[1]))
+        at = frm
+    starts: list[int | None] = [None] * n
+    for i0, i1, j0, j1 in reversed(groups):
+        if j0 == j1:
+            continue  # nothing to say: takes the next word's start below
+        letter_starts = heard[j0][1]
+        if i1 - i0 == 1:
+            starts[i0] = letter_starts[0]
+            continue
+        sizes = [len("".join(w)) for w in said[i0:i1]]
+        total = sum(sizes)
+        done = 0
+        for i, size in zip(range(i0, i1), sizes, strict=True):
+            starts[i] = letter_starts[
+                min(len(letter_starts) - 1, done * len(letter_starts) // total)
+            ]
+            done += size
+    placed: list[int] = []
+    following = end  # a word with nothing to say starts where the next word does
+    for start in reversed(starts):
+        following = start if start is not None else following
+        placed.append(following)
+    return placed[::-1]
 
 
 def _load(voice: Voice, threads: int, digests: FileDigests | None) -> PiperVoice:
