@@ -37,7 +37,7 @@ def fake_piper(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     loaded: list[str] = []
 
-    def start_loading(voice: Voice, threads: int, digests: object = None) -> threading.Thread:
+    def start_loading(voice: Voice, threads: int) -> threading.Thread:
         loaded.append(voice.name)
         thread = threading.Thread(target=threading.Event().wait, args=(0.05,))
         thread.start()

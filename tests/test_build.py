@@ -244,9 +244,7 @@ def test_the_early_voice_load_is_waited_for_when_the_build_fails(
 
     threads: list[threading.Thread] = []
 
-    def start_loading(
-        voice: object, threads_wanted: int, digests: object = None
-    ) -> threading.Thread:
+    def start_loading(voice: object, threads_wanted: int) -> threading.Thread:
         threads.append(threading.Thread(target=threading.Event().wait, args=(0.2,)))
         threads[-1].start()
         return threads[-1]

@@ -192,22 +192,42 @@ def test_unlike_readings_keep_sentence_timing() -> None:
     assert _line_up([["ab"], ["cd"]], _heard("zzzzzzzzzzzz", "q", "r", "s", "t"), 9999) is None
 
 
-def test_a_model_without_an_alignment_tensor_gives_no_word_times(tmp_path: Path) -> None:
-    import onnx
-    from onnx import TensorProto, helper
-
-    from audionews.audio.synth import _alignment_output, _field
+def _model(path: Path, op: str) -> Path:
+    from onnx import TensorProto, helper, save
 
     graph = helper.make_graph(
-        [helper.make_node("Identity", ["x"], ["y"])],
-        "plain",
+        [helper.make_node(op, ["x"], ["widths"], name="w_ceil")],
+        "tiny",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])],
+        [helper.make_tensor_value_info("widths", TensorProto.FLOAT, [1])],
+        initializer=[helper.make_tensor("big", TensorProto.FLOAT, [1000], [0.5] * 1000)],
     )
-    path = tmp_path / "plain.onnx"
-    onnx.save(helper.make_model(graph), str(path))
-    assert _alignment_output(path, None) == ""
-    # the patch appended to a model's bytes is the ModelProto onnx itself would write
-    extra = onnx.ModelProto()
-    extra.graph.output.add().name = "/Ceil_output_0"
-    assert _field(7, _field(12, _field(1, b"/Ceil_output_0"))) == extra.SerializeToString()
+    save(helper.make_model(graph), str(path))
+    return path
+
+
+def test_the_alignment_tensor_is_found_and_patched_in_as_piper_does(tmp_path: Path) -> None:
+    import onnx
+    from piper.patch_voice_with_alignment import add_alignment_output
+
+    from audionews.audio.synth import alignment_output, with_alignments
+
+    path = _model(tmp_path / "ceil.onnx", "Ceil")
+    assert alignment_output(path.read_bytes()) == ("widths", ["widths"])  # an output already
+    graph = onnx.load(str(path)).graph
+    graph.output.pop()
+    model = onnx.helper.make_model(graph)
+    onnx.save(model, str(path))
+    name, outputs = alignment_output(path.read_bytes())
+    assert (name, outputs) == (add_alignment_output(onnx.load(str(path))), [])
+    patched = with_alignments(path)
+    assert isinstance(patched, bytes)
+    assert [o.name for o in onnx.load_from_string(patched).graph.output] == ["widths"]
+
+
+def test_a_model_without_an_alignment_tensor_gives_no_word_times(tmp_path: Path) -> None:
+    from audionews.audio.synth import alignment_output, with_alignments
+
+    path = _model(tmp_path / "plain.onnx", "Identity")
+    assert alignment_output(path.read_bytes()) == (None, ["widths"])
+    assert with_alignments(path) == str(path)

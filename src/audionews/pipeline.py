@@ -92,14 +92,14 @@ def voice_loading(settings: Settings, voice_name: str | None, needed: bool) -> I
     sentence's synthesis). The voice is the named one or the default language's; if the
     article turns out to need another, the build loads that one too.
     """
-    from audionews.audio.synth import joined, start_loading, voice_digests
+    from audionews.audio.synth import joined, start_loading
 
     loading = None
     if needed:
         with contextlib.suppress(AudionewsError):  # the build itself reports a missing voice
             voice = find_voice(voice_name, settings) if voice_name else None
             voice = voice or voice_for_language(settings.default_language, settings)
-            loading = start_loading(voice, settings.synthesis_threads, voice_digests(settings))
+            loading = start_loading(voice, settings.synthesis_threads)
     with joined(loading):
         yield
 

@@ -317,23 +317,3 @@ class FileDigests(FileStore):
         with contextlib.suppress(OSError):  # a read-only cache only hashes every time
             self._write(key, digest.hexdigest().encode("ascii"))
         return digest.hexdigest()
-
-
-class AlignmentOutputs(FileStore):
-    """The name of each voice model's samples-per-phoneme tensor ("" when it has none), by
-    the model's SHA-256: finding it means parsing the whole model (~0.4 s a build)."""
-
-    suffix = ".output"
-
-    def get(self, model_sha256: str) -> str | None:
-        """Return the remembered name, or None when this model was never looked at."""
-        stored = self._read(model_sha256)
-        try:
-            return None if stored is None else stored.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-
-    def put(self, model_sha256: str, name: str) -> None:
-        """Remember the model's tensor name ("" for none)."""
-        with contextlib.suppress(OSError):  # a read-only cache only looks every time
-            self._write(model_sha256, name.encode("utf-8"))

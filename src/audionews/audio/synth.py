@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from audionews.audio.cache import AlignmentOutputs, Clip, FileDigests
+from audionews.audio.cache import Clip, FileDigests
 from audionews.audio.voices import Voice, model_hash
 from audionews.config import Settings
 from audionews.errors import VoiceError
@@ -47,7 +47,6 @@ class PiperSynthesizer:
     def __init__(self, voice: Voice, threads: int, digests: FileDigests | None = None) -> None:
         self.voice = voice
         self.threads = threads
-        self.digests = digests
         self.sample_rate = voice.sample_rate
         self._isolated_words: dict[str, list[str]] = {}
         model_sha256 = digests.sha256(voice.model_path) if digests else model_hash(voice)
@@ -94,11 +93,11 @@ class PiperSynthesizer:
 
     def prepare(self) -> PiperVoice:
         """Load the voice now (once per process; later calls return the loaded voice)."""
-        return _load(self.voice, self.threads, self.digests)
+        return _load(self.voice, self.threads)
 
     def start_loading(self) -> threading.Thread:
         """Load the voice in the background (see `start_loading`); join the thread returned."""
-        return start_loading(self.voice, self.threads, self.digests)
+        return start_loading(self.voice, self.threads)
 
 
 _LOADING = threading.Lock()
@@ -106,9 +105,7 @@ _LOADING = threading.Lock()
 _WORD_COUNTS_KEPT = 100_000
 
 
-def start_loading(
-    voice: Voice, threads: int, digests: FileDigests | None = None
-) -> threading.Thread:
+def start_loading(voice: Voice, threads: int) -> threading.Thread:
     """Start loading `voice` in a background thread and return the thread.
 
     The imports run first, in the caller's thread: they hold the GIL, so in the background they
@@ -121,7 +118,7 @@ def start_loading(
 
     def load() -> None:
         with contextlib.suppress(Exception):  # synthesize() loads again and reports the error
-            _load(voice, threads, digests)
+            _load(voice, threads)
 
     thread = threading.Thread(target=load, name="voice-load", daemon=True)
     thread.start()
@@ -285,10 +282,9 @@ def _line_up(
     return placed[::-1]
 
 
-def _load(voice: Voice, threads: int, digests: FileDigests | None) -> PiperVoice:
+def _load(voice: Voice, threads: int) -> PiperVoice:
     with _LOADING:
-        output = _alignment_output(voice.model_path, digests)
-        return _load_piper(voice.model_path, voice.config_path, threads, output)
+        return _load_piper(voice.model_path, voice.config_path, threads)
 
 
 @cache
@@ -320,18 +316,14 @@ def _inference_settings(voice: Voice) -> dict[str, object]:
 
 def piper_synthesizer(voice: Voice, settings: Settings) -> PiperSynthesizer:
     """Return a synthesizer for `voice` using settings.synthesis_threads CPU threads."""
-    return PiperSynthesizer(voice, settings.synthesis_threads, voice_digests(settings))
-
-
-def voice_digests(settings: Settings) -> FileDigests:
-    """Return the store of voice model digests (and their alignment tensors) of `settings`."""
-    return FileDigests(settings.clip_cache_dir / "digests")
+    digests = FileDigests(settings.clip_cache_dir / "digests")
+    return PiperSynthesizer(voice, settings.synthesis_threads, digests)
 
 
 @cache
-def _load_piper(model_path: Path, config_path: Path, threads: int, output: str) -> PiperVoice:
-    """Load the voice once per process, with `output` (if any) as a second output (see
-    `_alignment_output`); PiperVoice.load offers no way to set the threads."""
+def _load_piper(model_path: Path, config_path: Path, threads: int) -> PiperVoice:
+    """Load the voice once per process, with its samples-per-phoneme tensor as a second output
+    when it has one (see `with_alignments`); PiperVoice.load offers no way to set the threads."""
     import onnxruntime
     from piper import PiperVoice
     from piper.config import PiperConfig
@@ -349,7 +341,7 @@ def _load_piper(model_path: Path, config_path: Path, threads: int, output: str) 
     try:
         config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
         session = onnxruntime.InferenceSession(
-            _with_output(model_path, output),
+            with_alignments(model_path),
             sess_options=options,
             providers=["CPUExecutionProvider"],
         )
@@ -360,53 +352,92 @@ def _load_piper(model_path: Path, config_path: Path, threads: int, output: str) 
     return PiperVoice(config=config, session=session)
 
 
-@cache
-def _alignment_output(model_path: Path, digests: FileDigests | None) -> str:
-    """Return the name of the model's samples-per-phoneme tensor, "" if it has none.
+def with_alignments(model_path: Path) -> str | bytes:
+    """Return the model with its samples-per-phoneme tensor added to the graph's outputs, as
+    PiperVoice.load(include_alignments=True) patches it in memory, or the path of a model that
+    has no such tensor (its transcripts are then timed by sentence).
 
-    Found as PiperVoice.load(include_alignments=True) finds it (the one Ceil node's output),
-    which parses the whole model, so the name is remembered by the model's digest.
+    Done on the model's bytes, without the onnx package: importing it and parsing and writing
+    the ~60 MB model again as piper does cost a build ~2 s. The tensor is found as piper finds
+    it (the output of the graph's one Ceil node, `alignment_output`), and the patch relies on
+    Protocol Buffers parsing a message field given twice as the merge of both, a repeated
+    field's entries as one list: the model's bytes followed by a ModelProto holding only
+    graph.output = [tensor] are the patched model.
     """
-    known = AlignmentOutputs(digests.root) if digests is not None else None
-    model_sha256 = digests.sha256(model_path) if digests is not None else ""
-    if known is not None and (name := known.get(model_sha256)) is not None:
-        return name
-    import onnx
-    from piper.patch_voice_with_alignment import add_alignment_output
-
+    data = model_path.read_bytes()
     try:
-        model = onnx.load(str(model_path))
-    except Exception as exc:  # onnx raises its own untyped errors for a damaged model
+        name, outputs = alignment_output(data)
+    except ValueError as exc:
         raise VoiceError(
             f"cannot load voice {model_path.name} ({exc}): reinstall it or remove it from voices/"
         ) from exc
-    try:
-        name = add_alignment_output(model)
-    except ValueError:  # no single Ceil node, or already an output (patched on disk)
-        name = ""
-    if known is not None:
-        known.put(model_sha256, name)
-    return name
-
-
-def _with_output(model_path: Path, output: str) -> str | bytes:
-    """Return the model with `output` added to its graph's outputs (or its path, for "").
-
-    Protocol Buffers parse a message field given twice as the merge of both, and a repeated
-    field's entries as one list: so the model's bytes followed by a ModelProto holding only
-    graph.output = [output] are the patched model, without parsing and writing the ~60 MB
-    model again as piper.patch_voice_with_alignment does (~0.5 s).
-    """
-    if not output:
+    if name is None or name in outputs:  # none, or patched on disk already
         return str(model_path)
-    return model_path.read_bytes() + _field(7, _field(12, _field(1, output.encode("utf-8"))))
+    return data + _field(7, _field(12, _field(1, name.encode("utf-8"))))
+
+
+def alignment_output(model: bytes) -> tuple[str | None, list[str]]:
+    """Return (the output of the ONNX graph's one Ceil node or None, the graph's outputs)."""
+    ceil: set[str] = set()
+    outputs: list[str] = []
+    for number, graph in _messages(model, 0, len(model)):
+        if number != 7:  # ModelProto.graph
+            continue
+        for field, (start, end) in _messages(model, *graph):
+            # GraphProto.node; op_type (field 4) "Ceil" is these bytes: only such nodes are read
+            if field == 1 and model.find(b"\x22\x04Ceil", start, end) >= 0:
+                fields = list(_messages(model, start, end))
+                op_type = [model[a:b] for n, (a, b) in fields if n == 4]
+                if op_type == [b"Ceil"]:
+                    ceil.update(model[a:b].decode() for n, (a, b) in fields if n == 2)
+            elif field == 12:  # GraphProto.output: ValueInfoProto, name = 1
+                outputs += [model[a:b].decode() for n, (a, b) in _messages(model, start, end)
+                            if n == 1]  # fmt: skip
+    return (ceil.pop() if len(ceil) == 1 else None), outputs
+
+
+def _messages(data: bytes, start: int, end: int) -> Iterator[tuple[int, tuple[int, int]]]:
+    """Yield (field number, (start, end)) of each length-delimited field of a protobuf message
+    in data[start:end], skipping the other wire types."""
+    position = start
+    while position < end:
+        key, position = _read_varint(data, position)
+        wire = key & 7
+        if wire == 0:
+            _, position = _read_varint(data, position)
+        elif wire == 1:
+            position += 8
+        elif wire == 5:
+            position += 4
+        elif wire == 2:
+            length, position = _read_varint(data, position)
+            if position + length > end:
+                raise ValueError("not an ONNX model: a field runs past its message")
+            yield key >> 3, (position, position + length)
+            position += length
+        else:
+            raise ValueError(f"not an ONNX model: wire type {wire}")
+    if position != end:
+        raise ValueError("not an ONNX model: a field runs past its message")
+
+
+def _read_varint(data: bytes, position: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        if position >= len(data) or shift > 63:
+            raise ValueError("not an ONNX model: a truncated number")
+        byte = data[position]
+        value |= (byte & 0x7F) << shift
+        position += 1
+        shift += 7
+        if not byte & 0x80:
+            return value, position
 
 
 def _field(number: int, data: bytes) -> bytes:
     """Return one length-delimited Protocol Buffers field (wire type 2).
 
-    Written by hand because importing the onnx package for these few bytes costs a build
-    more than a second; the format is the protobuf encoding guide's (tag, varint length, data).
+    The format is the protobuf encoding guide's (tag, varint length, data).
     """
     return _varint(number << 3 | 2) + _varint(len(data)) + data
 
