@@ -65,3 +65,13 @@ def vtt_cue_times(vtt: str) -> list[tuple[float, float]]:
         (seconds(a), seconds(b))
         for a, b in re.findall(r"^([\d:.]+) --> ([\d:.]+)$", vtt, flags=re.MULTILINE)
     ]
+
+
+def vtt_text(vtt: str) -> str:
+    """Return the words of every WebVTT cue, tags removed and entities read, one cue a line."""
+    blocks = vtt.replace("\r\n", "\n").strip().split("\n\n")[1:]
+    cues = [re.sub(r"<[^>]*>", "", block.split("-->", 1)[1].split("\n", 1)[1]) for block in blocks]
+    texts = [" ".join(cue.split()) for cue in cues]
+    return "\n".join(
+        t.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") for t in texts
+    )

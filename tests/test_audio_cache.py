@@ -16,6 +16,7 @@ from audionews.audio.cache import (
     BuiltSources,
     ClipCache,
     FileDigests,
+    clip_crc,
     clip_key,
     decode_clip,
     encode_clip,
@@ -25,11 +26,44 @@ from audionews.audio.cache import (
 RATE = 22050
 
 
-@given(arrays(np.int16, st.integers(0, 5000)))
-def test_clips_round_trip_losslessly(samples: np.ndarray) -> None:
-    decoded = decode_clip(encode_clip(samples, RATE), RATE)
+_SPANS = st.none() | st.lists(st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1)))
+
+
+@given(arrays(np.int16, st.integers(0, 5000)), _SPANS)
+def test_clips_round_trip_losslessly(
+    samples: np.ndarray, words: list[tuple[int, int]] | None
+) -> None:
+    spans = None if words is None else tuple(words)
+    decoded = decode_clip(encode_clip(samples, RATE, spans), RATE)
     assert decoded is not None
-    assert np.array_equal(decoded, samples)
+    assert np.array_equal(decoded.samples, samples)
+    assert decoded.words == spans
+
+
+def test_stored_clip_gives_its_words_from_the_header(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path)
+    samples = np.arange(3000, dtype=np.int16)
+    cache.put("ab" + "1" * 62, samples, RATE, ((256, 1024), (1024, 2816)))
+    cache.put("ab" + "2" * 62, samples, RATE)
+    stored = cache.stored("ab" + "1" * 62, RATE)
+    assert stored is not None and stored.samples == 3000
+    assert stored.words == ((256, 1024), (1024, 2816))
+    assert stored.crc == clip_crc(samples)
+    none = cache.stored("ab" + "2" * 62, RATE)
+    assert none is not None and none.words is None  # no word times: not the same as no words
+    clip = cache.get("ab" + "1" * 62, RATE)
+    assert clip is not None and clip.words == stored.words
+
+
+def test_clips_of_the_format_without_words_read_as_missing(tmp_path: Path) -> None:
+    """A clip stored before word times (ANC1) is synthesized again, so every cached clip gives
+    the word times a fresh one would."""
+    cache = ClipCache(tmp_path)
+    key = "ab" + "3" * 62
+    cache.put(key, np.arange(100, dtype=np.int16), RATE)
+    (path,) = cache.entries()
+    path.write_bytes(b"ANC1" + path.read_bytes()[4:])
+    assert cache.get(key, RATE) is None and cache.stored(key, RATE) is None
 
 
 @given(st.text(), st.text(), st.text(), st.text())

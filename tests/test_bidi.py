@@ -23,6 +23,7 @@ from audionews.ingest.rules import neutral_bidi
 from audionews.publish.library import Library
 from audionews.web import create_app
 from publish_helpers import publish
+from readers import vtt_text
 
 pytest_plugins = ["publish_fixtures"]
 
@@ -83,6 +84,9 @@ def _published_texts(settings: Settings, slug: str) -> dict[str, str]:
         name: (folder / view.files[kind].name).read_text(encoding="utf-8")
         for name, kind in (("vtt", "vtt"), ("srt", "srt"), ("txt", "txt"), ("html", "html"))
     }
+    texts["vtt"] = vtt_text(texts["vtt"])
+    words = json.loads((folder / view.files["transcript"].name).read_text(encoding="utf-8"))
+    texts["transcript"] = " ".join(s["speaker"] + " " + s["body"] for s in words["segments"])
     texts["chapters"] = json.dumps(
         json.loads((folder / view.files["chapters"].name).read_text(encoding="utf-8")),
         ensure_ascii=False,

@@ -34,11 +34,12 @@ def built(tmp_path: Path, settings: Settings, fake_synth: FakeSynthesizer) -> Bu
     return _build(sample_script(), tmp_path / "out", settings, fake_synth)
 
 
-def test_build_writes_five_files_named_by_slug(built: BuildResult) -> None:
+def test_build_writes_six_files_named_by_slug(built: BuildResult) -> None:
     names = sorted(p.name for p in built.files["mp3"].parent.iterdir())
     slug = "talks-open-in-riyadh-geneva"
     assert built.slug == slug
-    assert names == sorted(f"{slug}{s}" for s in (".mp3", ".chapters.json", ".vtt", ".srt", ".txt"))
+    suffixes = (".mp3", ".chapters.json", ".vtt", ".srt", ".transcript.json", ".txt")
+    assert names == sorted(f"{slug}{s}" for s in suffixes)
     assert built.segments_synthesized == 13 and built.segments_cached == 0
     assert (built.files["mp3"].stat().st_mode & 0o777) == 0o644
 
@@ -188,7 +189,7 @@ def test_cli_build_json_and_cache_commands(
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert set(summary) == {"mp3", "duration_s", "chapters", "segments_synthesized",
-                            "segments_cached", "seconds"}  # fmt: skip
+                            "segments_cached", "seconds", "word_timing"}  # fmt: skip
     assert Path(summary["mp3"]).is_file() and summary["segments_cached"] == 0
     assert summary["chapters"][0]["start"] == 0
     assert summary["chapters"][-1]["end"] == summary["duration_s"]

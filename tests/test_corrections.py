@@ -17,6 +17,7 @@ from audionews.publish import history
 from audionews.publish.library import Library
 from audionews.speech.diff import diff_sentences
 from publish_helpers import cli_environ, publish, short_article
+from readers import vtt_text
 
 pytest_plugins = ["publish_fixtures"]
 
@@ -80,7 +81,7 @@ def test_correction_is_in_the_feed_and_page_and_files_match(fresh: Settings) -> 
         assert (folder / f.name).stat().st_size == f.size
     chapters = json.loads((folder / view.files["chapters"].name).read_text(encoding="utf-8"))
     assert chapters["chapters"][0]["startTime"] == 0
-    vtt = (folder / view.files["vtt"].name).read_text(encoding="utf-8")
+    vtt = vtt_text((folder / view.files["vtt"].name).read_text(encoding="utf-8"))
     assert "misnamed the day" in vtt and "Tuesday morning" in vtt
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import subprocess
 import uuid
@@ -17,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import feedparser
+import jsonschema
 import podcastparser
 import pytest
+from lxml import etree
 from PIL import Image
 
 from audionews.config import Settings
@@ -30,7 +33,11 @@ from publish_helpers import PUBLIC_URL, Site, publish, short_article
 pytest_plugins = ["publish_fixtures"]
 
 JS_DIR = Path(__file__).resolve().parent / "js"
+TRANSCRIPT_SCHEMA = (
+    Path(__file__).parent / "data" / "schemas" / "podcast-transcript-1.0.0.schema.json"
+)
 FEED_URL = f"{PUBLIC_URL}/feed.xml"
+PODCAST = "{https://podcastindex.org/namespace/1.0}"
 
 
 @cache
@@ -146,6 +153,34 @@ def test_partytime_reads_podcasting20_tags(site: Site) -> None:
         assert b"-->" in fetch(site, srt["url"])
         html = fetch(site, transcripts["text/html"]["url"]).decode("utf-8")
         assert episode.title.split()[0] in html
+        words = json.loads(fetch(site, transcripts["application/json"]["url"]))
+        check_json_transcript(words, vtt)
+
+
+def check_json_transcript(data: dict[str, Any], vtt: str) -> None:
+    """The JSON transcript validates, has one segment per written word of the WebVTT cues,
+    and its words start in order inside the episode."""
+    schema = json.loads(TRANSCRIPT_SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(data)
+    bodies = [segment["body"] for segment in data["segments"]]
+    cues = [" ".join(re.sub(r"<[^>]*>", "", b.split("\n", 2)[2]).split())
+            for b in vtt.strip().split("\n\n")[1:]]  # fmt: skip
+    # one segment per word; a sentence timed as a whole is one segment
+    assert " ".join(bodies).split() == " ".join(cues).replace("&amp;", "&").split()
+    assert len(bodies) > len(cues)
+    starts = [segment["startTime"] for segment in data["segments"]]
+    assert starts == sorted(starts)
+    assert all(s["startTime"] <= s["endTime"] for s in data["segments"])
+    assert {s["speaker"] for s in data["segments"]} == {"Riverside Courier"}
+
+
+def test_every_item_lists_four_transcripts(site: Site) -> None:
+    """partytime reads them above; feedparser keeps only one podcast:transcript per item, so
+    the list is read from the XML itself."""
+    root = etree.fromstring(site.client().get("/feed.xml").data)
+    for item in root.iter("item"):
+        types = [t.get("type") for t in item.iter(PODCAST + "transcript")]
+        assert types == ["text/vtt", "application/x-subrip", "application/json", "text/html"]
 
 
 def test_category_feeds_have_their_own_guid_and_episodes(site: Site) -> None:

@@ -141,6 +141,7 @@ SIDECARS = {
     "chapters": "application/json+chapters; charset=utf-8",
     "vtt": "text/vtt; charset=utf-8",
     "srt": "application/x-subrip; charset=utf-8",
+    "transcript": "application/json",
     "html": "text/html; charset=utf-8",
     "txt": "text/plain; charset=utf-8",
     "mp3": "audio/mpeg",

@@ -193,24 +193,36 @@ VTT = """WEBVTT
 
 1
 00:00:00.250 --> 00:00:01.500
-<v Headline>Talks open in Riyadh &amp; &lt;Geneva&gt;
+<v The Daily><c.headline>Talks open in Riyadh &amp; &lt;Geneva&gt;</c>
 
 2
 00:00:02.400 --> 00:00:04.000
-<v Article>The talks began on Tuesday.
+<v The Daily><c.article>The <00:00:02.600>talks <00:00:02.900>began on <00:00:03.300>Tuesday.</c>
 
 3
 00:00:04.250 --> 00:01:05.125
-<v Article>Both sides agreed to meet again,
-according to officials.
+<v The Daily><c.article>Both sides agreed to meet again,
+according to officials.</c>
 
 4
 01:00:06.000 --> 01:00:07.000
-<v Article>Observers called it a first step.
+<v The Daily><c.article>Observers called it a first step.</c>
 """
 
 
-def test_parse_webvtt_keeps_text_times_and_voice() -> None:
+def test_parse_webvtt_reads_the_word_times() -> None:
+    cues = parse_webvtt(VTT)
+    assert cues[1].words == (
+        (2.4, "The"),
+        (2.6, "talks"),
+        (2.9, "began"),
+        (2.9, "on"),
+        (3.3, "Tuesday."),
+    )
+    assert cues[0].words == ()  # timed as a whole
+
+
+def test_parse_webvtt_keeps_text_times_and_section() -> None:
     cues = parse_webvtt(VTT)
     assert [c.text for c in cues] == [
         "Talks open in Riyadh & <Geneva>",
@@ -218,7 +230,7 @@ def test_parse_webvtt_keeps_text_times_and_voice() -> None:
         "Both sides agreed to meet again, according to officials.",
         "Observers called it a first step.",
     ]
-    assert [c.section for c in cues] == ["Headline", "Article", "Article", "Article"]
+    assert [c.section for c in cues] == ["headline", "article", "article", "article"]
     assert cues[2].end == pytest.approx(65.125)
     assert cues[3].start == pytest.approx(3606.0)
 

@@ -298,6 +298,7 @@ def build(
             "segments_synthesized": result.segments_synthesized,
             "segments_cached": result.segments_cached,
             "seconds": round(result.seconds, 3),
+            "word_timing": result.extra.get("word_timing"),
         }
         if watch:  # one line per build, so a program can follow along
             click.echo(json.dumps(summary, ensure_ascii=False))

@@ -73,6 +73,11 @@ class Settings:
     cache_dir: Path | None = _setting(None, "Clip cache directory; default <instance_dir>/clips.")
     publication: str = _setting("audionews", "Publication name: ID3 artist, feed author.")
     feed_title: str = _setting("audionews", "Podcast feed title (ID3 album).")
+    narrator: str = _setting(
+        "",
+        "Speaker named in the transcripts (WebVTT voice tags, JSON transcript); podcast apps "
+        "show it as the person speaking. Default: the publication name.",
+    )
     feed_description: str = _setting("News articles read aloud.", "Podcast feed description.")
     owner_email: str = _setting(
         DEFAULT_OWNER_EMAIL,
@@ -182,6 +187,11 @@ class Settings:
         DEFAULT_WEBHOOK_RETRY_DELAY_S,
         "Seconds before a webhook delivery's first retry; each later retry waits twice as long.",
     )
+
+    @property
+    def narrator_name(self) -> str:
+        """The speaker the transcripts name: `narrator`, else the publication."""
+        return self.narrator.strip() or self.publication
 
     @property
     def clip_cache_dir(self) -> Path:

@@ -218,6 +218,16 @@ class Script:
 
 
 @dataclass(frozen=True)
+class Word:
+    """One written word of a cue placed on the timeline: the span of the words it was spoken as
+    (empty, start == end, for a written word that is not spoken, such as a dash)."""
+
+    start: float
+    end: float
+    text: str  # the written word, as in cue.text.split()
+
+
+@dataclass(frozen=True)
 class Cue:
     """One spoken sentence placed on the episode's timeline (seconds from the start)."""
 
@@ -226,7 +236,10 @@ class Cue:
     text: str  # as written, shown in captions
     speech: str
     chapter_index: int
-    section: str  # voice-tag label for captions: "Key points", "Notice", "Headline", ...
+    section: str  # section label: "Key points", "Notice", "Headline", ... (a caption class)
+    #: One per written word (cue.text.split()), contiguous, inside [start, end]; empty when
+    #: the sentence is timed as a whole (no word times from the voice, or no honest mapping).
+    words: tuple[Word, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -251,7 +264,7 @@ class BuildResult:
     """What `audionews build` made: files on disk plus the timeline they were made from."""
 
     slug: str
-    files: Mapping[str, Path]  # keys: "mp3", "chapters", "vtt", "srt", "txt"
+    files: Mapping[str, Path]  # keys: "mp3", "chapters", "vtt", "srt", "transcript", "txt"
     duration_s: float
     timeline: Timeline
     script: Script

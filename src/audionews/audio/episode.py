@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import threading
@@ -39,7 +40,7 @@ import numpy as np
 
 from audionews import __version__
 from audionews.audio import master, transcript
-from audionews.audio.cache import ClipCache, clip_crc, clip_key, shared_copy
+from audionews.audio.cache import Clip, ClipCache, clip_crc, clip_key, shared_copy
 from audionews.audio.package import (
     LAME_QUALITY,
     LIMITER_FILTER,
@@ -63,6 +64,7 @@ from audionews.errors import AudioError, InputError
 from audionews.models import BuildResult, Script, Timeline
 
 Progress = Callable[[int, int], None]
+_LOGGER = logging.getLogger(__name__)
 
 #: File kinds of an episode and their suffix after the slug.
 SUFFIXES = {
@@ -70,6 +72,7 @@ SUFFIXES = {
     "chapters": ".chapters.json",
     "vtt": ".vtt",
     "srt": ".srt",
+    "transcript": ".transcript.json",
     "txt": ".txt",
 }
 _FILE_MODE = 0o644
@@ -106,6 +109,8 @@ class _Clips:
         #: speaks a sentence differently each time it is synthesized again (after a prune, or
         #: into another clip cache).
         self.crcs: dict[str, int] = {}
+        #: Each known clip's spoken-word spans (None: its synthesizer gave no word times).
+        self.words: dict[str, tuple[tuple[int, int], ...] | None] = {}
         self.synthesized = 0
         self.cached = 0
 
@@ -121,7 +126,8 @@ class _Clips:
             if stored is None:
                 complete = False
             else:
-                self.lengths[speech], self.crcs[speech] = stored
+                self.lengths[speech], self.crcs[speech] = stored.samples, stored.crc
+                self.words[speech] = stored.words
         return complete
 
     def known(self, step: master.Speech) -> bool:
@@ -138,14 +144,16 @@ class _Clips:
         rate = self.synthesizer.sample_rate
         clip = self.cache.get(self._key(speech), rate)
         if clip is None:
-            clip = np.asarray(self.synthesizer.synthesize(speech), dtype=np.int16)
-            self.cache.put(self._key(speech), clip, rate)
+            spoken = self.synthesizer.speak(speech)
+            clip = Clip(np.asarray(spoken.samples, dtype=np.int16), spoken.words)
+            self.cache.put(self._key(speech), clip.samples, rate, clip.words)
             self.synthesized += 1
         else:
             self.cached += 1
-        self.lengths[speech], self.crcs[speech] = len(clip), clip_crc(clip)
+        self.lengths[speech], self.crcs[speech] = len(clip.samples), clip_crc(clip.samples)
+        self.words[speech] = clip.words
         self._report()
-        return clip
+        return clip.samples
 
     def _report(self) -> None:
         if self.progress is not None:
@@ -155,14 +163,32 @@ class _Clips:
         """Return the clip pass 1 stored; it must still be there, unchanged."""
         speech = step.sentence.speech
         clip = self.cache.get(self._key(speech), self.synthesizer.sample_rate)
-        if clip is None or clip_crc(clip) != self.crcs[speech]:
+        if clip is None or clip_crc(clip.samples) != self.crcs[speech]:
             raise AudioError(
                 f"clip cache entry changed during the build ({self.cache.root}): build again"
             )
-        return clip
+        return clip.samples
 
     def length(self, step: master.Speech) -> int:
         return self.lengths[step.sentence.speech]
+
+    def spoken_words(self, step: master.Speech) -> tuple[tuple[int, int], ...] | None:
+        return self.words[step.sentence.speech]
+
+    def timing(self, timeline: Timeline) -> dict[str, object]:
+        """Count the sentences timed to the word and those that keep sentence timing: because
+        the voice gave no word times (`voice_word_times` false when it gave none at all), or
+        because their written words could not be mapped onto the spoken ones."""
+        timed = sum(1 for cue in timeline.cues if cue.words)
+        silent = sum(1 for cue in timeline.cues if self.words.get(cue.speech) is None)
+        return {
+            "sentences": len(timeline.cues),
+            "word_timed": timed,
+            "sentence_timed": len(timeline.cues) - timed,
+            "without_voice_word_times": silent,
+            "unmapped": len(timeline.cues) - timed - silent,
+            "voice_word_times": silent < len(timeline.cues),
+        }
 
     def crc(self, step: master.Speech) -> int:
         return self.crcs[step.sentence.speech]
@@ -200,7 +226,7 @@ def make_episode(
             and read_provenance(finals["mp3"], BUILD_KEY) == key
             and (timeline := encoder.stored_timeline(guess)) is not None
         ):
-            extra: dict[str, object] = {"reused": True}
+            extra: dict[str, object] = {"reused": True, "word_timing": clips.timing(timeline)}
             return _result(script, slug, finals, timeline, 0, len(spoken), began, extra)
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -222,12 +248,13 @@ def make_episode(
         key = _build_key(steps, clips, tags, settings)
         stamps = {BUILD_KEY: key, GAIN_KEY: f"{gain_db:.3f}"}
         write_tags(paths["mp3"], replace(tags, provenance={**tags.provenance, **stamps}), timeline)
-        _write_sidecars(paths, timeline, script)
+        _write_sidecars(paths, timeline, script, settings.narrator_name)
     if shared is not None:
         shared.flush()  # the other machines find this build's clips and pieces from now on
     measured = {"reused": False, "measured_lufs": loudness, "gain_db": gain_db,
                 "encoded_while_synthesizing": gain_db == guess,
-                "pieces_encoded": encoder.encoded, "pieces_cached": encoder.cached}  # fmt: skip
+                "pieces_encoded": encoder.encoded, "pieces_cached": encoder.cached,
+                "word_timing": clips.timing(timeline)}  # fmt: skip
     return _result(script, slug, finals, timeline, clips.synthesized, clips.cached, began, measured)
 
 
@@ -343,7 +370,9 @@ class _PieceEncoder:
     def _timeline(self, frame_counts: list[int]) -> Timeline:
         """Place piece k at the frames before it (a decoder skips the first piece's delay)."""
         starts = np.cumsum([0, *frame_counts[:-1]]) * SAMPLES_PER_FRAME / MP3_SAMPLE_RATE
-        return master.pieces_timeline(self.parts, starts.tolist(), self.clips.length, self.rate)
+        return master.pieces_timeline(
+            self.parts, starts.tolist(), self.clips.length, self.rate, self.clips.spoken_words
+        )
 
 
 class _Metered:
@@ -381,6 +410,17 @@ def _float(text: str | None) -> float | None:
         return None
 
 
+def _say_sentence_timing(script: Script, timing: Mapping[str, object]) -> None:
+    """Say once per build when the voice gives no word times (its transcripts are timed by
+    sentence), and how many sentences could not be timed to the word."""
+    if not timing["voice_word_times"]:
+        _LOGGER.warning(
+            "voice %s gives no word times: the transcripts are timed by sentence", script.voice
+        )
+    elif timing["unmapped"]:
+        _LOGGER.info("%s sentences keep sentence timing (words not mappable)", timing["unmapped"])
+
+
 def _result(
     script: Script,
     slug: str,
@@ -391,6 +431,9 @@ def _result(
     began: float,
     extra: Mapping[str, object],
 ) -> BuildResult:
+    timing = extra["word_timing"]
+    assert isinstance(timing, Mapping)
+    _say_sentence_timing(script, timing)
     return BuildResult(
         slug=slug,
         files=files,
@@ -411,17 +454,22 @@ def _build_key(steps: list[master.Step], clips: _Clips, tags: Tags, settings: Se
         "synthesis": clips.synthesizer.identity,
         "plan": [repr(step) for step in steps],
         "lengths": [clips.length(step) for step in master.speeches(steps)],
+        "words": [clips.spoken_words(step) for step in master.speeches(steps)],
         "tags": {**asdict(tags), "cover_png": hashlib.sha256(tags.cover_png).hexdigest()},
         "audio": [settings.loudness_lufs, settings.true_peak_dbtp, settings.bitrate_kbps],
+        "narrator": settings.narrator_name,
     }
     return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
 
 
-def _write_sidecars(paths: dict[str, Path], timeline: Timeline, script: Script) -> None:
+def _write_sidecars(
+    paths: dict[str, Path], timeline: Timeline, script: Script, narrator: str
+) -> None:
     texts = {
         "chapters": transcript.to_chapters_json(timeline),
-        "vtt": transcript.to_webvtt(timeline),
+        "vtt": transcript.to_webvtt(timeline, narrator),
         "srt": transcript.to_srt(timeline),
+        "transcript": transcript.to_transcript_json(timeline, narrator),
         "txt": transcript.to_text(script),
     }
     for kind, text in texts.items():

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import itertools
 import zlib
 
 import numpy as np
 
+from audionews.audio.cache import Clip
+from audionews.speech.words import spoken_words
+
 #: Roughly Piper's speaking rate: 15 characters per second.
 SECONDS_PER_CHARACTER = 1 / 15
 FAKE_SAMPLE_RATE = 22050
+#: Piper's samples per phoneme step: word times move in steps this size.
+FAKE_HOP = 256
 
 
 class FakeSynthesizer:
     """Stand in for Piper: a soft low tone as long as the text would take to say.
 
     The pitch comes from the text, so different sentences give different (but repeatable) clips.
-    `calls` records every speech text synthesized, so tests can count cache misses.
+    `calls` records every speech text synthesized, so tests can count cache misses. Words are
+    timed like Piper's, in steps of FAKE_HOP samples, each as long as its letters (plus one for
+    the space), after a lead of FAKE_HOP.
     """
 
     def __init__(self, sample_rate: int = FAKE_SAMPLE_RATE, identity: str = "fake-1") -> None:
@@ -33,3 +41,15 @@ class FakeSynthesizer:
         t = np.arange(count) / self.sample_rate
         tone = 0.2 * np.sin(2 * np.pi * pitch * t) * np.minimum(1.0, np.minimum(t, t[::-1]) * 50)
         return (tone * 32767).astype(np.int16)
+
+    def speak(self, speech: str) -> Clip:
+        """Return the tone of `synthesize` and words timed by their length (see the class)."""
+        samples = self.synthesize(speech)
+        words = spoken_words(speech)
+        if not words:
+            return Clip(samples, None)
+        weights = np.cumsum([0] + [len(w) + 1 for w in words])
+        usable = max(0, len(samples) - 2 * FAKE_HOP)
+        starts = [FAKE_HOP + usable * int(w) // int(weights[-1]) // FAKE_HOP * FAKE_HOP
+                  for w in weights]  # fmt: skip
+        return Clip(samples, tuple(itertools.pairwise(starts)))

@@ -25,7 +25,9 @@ from audionews.models import (
     SegmentKind,
     Sentence,
     Timeline,
+    Word,
 )
+from audionews.speech.words import Span, written_spans, written_words
 
 # --------------------------------------------------------------------------- pauses
 
@@ -321,11 +323,21 @@ def moving_average(values: np.ndarray, size: int) -> np.ndarray:
     return (sums[size:] - sums[:-size]) / size
 
 
+ClipWords = Callable[[Speech], "tuple[Span, ...] | None"]
+
+
+def _no_words(step: Speech) -> None:
+    return None
+
+
 def timeline(
-    steps: Iterable[Step], clip_length: Callable[[Speech], int], sample_rate: int
+    steps: Iterable[Step],
+    clip_length: Callable[[Speech], int],
+    sample_rate: int,
+    clip_words: ClipWords = _no_words,
 ) -> Timeline:
     """Place every step in time, one after the other from 0 (see pieces_timeline)."""
-    return pieces_timeline([list(steps)], [0.0], clip_length, sample_rate)
+    return pieces_timeline([list(steps)], [0.0], clip_length, sample_rate, clip_words)
 
 
 def pieces_timeline(
@@ -333,8 +345,13 @@ def pieces_timeline(
     starts: Sequence[float],
     clip_length: Callable[[Speech], int],
     sample_rate: int,
+    clip_words: ClipWords = _no_words,
 ) -> Timeline:
     """Place every step in time: chapter marks contiguous from 0 to the end, one cue per sentence.
+
+    A cue's words come from its clip's spoken-word spans (`clip_words`, in samples from the
+    clip's start), mapped onto the written words (speech/words.written_spans) and placed
+    exactly as the clip is, to the sample; a sentence without them keeps sentence timing.
 
     Piece k starts at `starts[k]` seconds (where its encoded frames put it) and its steps follow
     each other from there. A chapter starts where its own sound starts; the pause before it ends
@@ -359,6 +376,9 @@ def pieces_timeline(
                         speech=step.sentence.speech,
                         chapter_index=step.chapter,
                         section=step.section,
+                        words=_words(
+                            step, clip_words(step), length, piece_start, position, sample_rate
+                        ),
                     )
                 )
             position += length
@@ -369,6 +389,27 @@ def pieces_timeline(
         for (start, mark), stop in zip(begins, ends, strict=True)
     )
     return Timeline(duration=end, chapters=chapters, cues=tuple(cues))
+
+
+def _words(
+    step: Speech,
+    spoken: tuple[Span, ...] | None,
+    length: int,
+    piece_start: float,
+    position: int,
+    rate: int,
+) -> tuple[Word, ...]:
+    """Return the cue's written words placed on the timeline, or () for sentence timing."""
+    if spoken is None or any(not 0 <= a <= b <= length for a, b in spoken):
+        return ()
+    spans = written_spans(step.sentence.text, step.sentence.speech, spoken)
+    if spans is None:
+        return ()
+    texts = written_words(step.sentence.text)
+    return tuple(
+        Word(piece_start + (position + a) / rate, piece_start + (position + b) / rate, text)
+        for (a, b), text in zip(spans, texts, strict=True)
+    )
 
 
 def piece_samples(piece: Iterable[Step], clip_length: Callable[[Speech], int], rate: int) -> int:

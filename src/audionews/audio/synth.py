@@ -11,7 +11,7 @@ import contextlib
 import importlib.util
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -19,22 +19,25 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from audionews.audio.cache import FileDigests
+from audionews.audio.cache import Clip, FileDigests
 from audionews.audio.voices import Voice, model_hash
 from audionews.config import Settings
 from audionews.errors import VoiceError
+from audionews.speech.words import Span, spoken_parts
 
 if TYPE_CHECKING:
-    from piper import PiperVoice
+    from piper import AudioChunk, PiperVoice
 
 
 class Synthesizer(Protocol):
-    """Turns the speech text of one sentence into mono int16 samples."""
+    """Turns the speech text of one sentence into mono int16 samples (and word times)."""
 
     sample_rate: int
     identity: str  # part of the clip cache key: voice model hash + synthesis settings
 
     def synthesize(self, speech: str) -> np.ndarray: ...
+
+    def speak(self, speech: str) -> Clip: ...
 
 
 class PiperSynthesizer:
@@ -45,6 +48,7 @@ class PiperSynthesizer:
         self.voice = voice
         self.threads = threads
         self.sample_rate = voice.sample_rate
+        self._isolated_words: dict[str, list[str]] = {}
         model_sha256 = digests.sha256(voice.model_path) if digests else model_hash(voice)
         self.identity = json.dumps(
             {
@@ -59,15 +63,33 @@ class PiperSynthesizer:
         )
 
     def synthesize(self, speech: str) -> np.ndarray:
-        """Return the sentence as int16 samples; espeak may split it into chunks, so join them."""
+        """Return the sentence as int16 samples."""
+        return self.speak(speech).samples
+
+    def speak(self, speech: str) -> Clip:
+        """Return the sentence's samples and word times; espeak may split it into chunks, so
+        join them (a voice without alignments gives no word times)."""
         from piper import SynthesisConfig
 
         piper = self.prepare()
+        aligned = _aligned(piper)
         config = SynthesisConfig(normalize_audio=False)
-        chunks = [c.audio_int16_array for c in piper.synthesize(speech, config)]
+        chunks = list(piper.synthesize(speech, config, include_alignments=aligned))
         if not chunks:
-            return np.zeros(0, dtype=np.int16)
-        return np.concatenate(chunks).astype(np.int16, copy=False)
+            return Clip(np.zeros(0, dtype=np.int16), None)
+        samples = np.concatenate([c.audio_int16_array for c in chunks]).astype(np.int16)
+        words = _word_spans(speech, chunks, self._isolated) if aligned else None
+        return Clip(samples, words)
+
+    def _isolated(self, word: str) -> list[str]:
+        """Return the words espeak reads `word` as alone (none for punctuation), remembered."""
+        words = self._isolated_words.get(word)
+        if words is None:
+            sentences = self.prepare().phonemize(word)
+            words = [w for s in sentences for w in "".join(s).split(" ") if _letters(w)]
+            if len(self._isolated_words) < _WORD_COUNTS_KEPT:
+                self._isolated_words[word] = words
+        return words
 
     def prepare(self) -> PiperVoice:
         """Load the voice now (once per process; later calls return the loaded voice)."""
@@ -79,6 +101,8 @@ class PiperSynthesizer:
 
 
 _LOADING = threading.Lock()
+#: Words whose isolated espeak reading a synthesizer remembers (a few MB at most).
+_WORD_COUNTS_KEPT = 100_000
 
 
 def start_loading(voice: Voice, threads: int) -> threading.Thread:
@@ -110,6 +134,152 @@ def joined(loading: threading.Thread | None) -> Iterator[None]:
     finally:
         if loading is not None:
             loading.join()
+
+
+def _aligned(piper: PiperVoice) -> bool:
+    """Whether the voice's session reports samples per phoneme (see `_load_piper`)."""
+    return len(piper.session.get_outputs()) > 1
+
+
+def _word_spans(
+    speech: str, chunks: Sequence[AudioChunk], isolated: Callable[[str], list[str]]
+) -> tuple[Span, ...] | None:
+    """Return the sample span of every spoken word of `speech`, or None if the alignments do
+    not give one per word.
+
+    Piper's alignments give the samples of each phoneme (its following pad included); espeak
+    separates words by a " " phoneme. espeak's words are not always ours: it reads "212" as
+    three words and runs "has been" or "out of" together as one; then each of our words is
+    phonemized alone (`isolated`) and the two word lists are lined up (`_line_up`).
+    """
+    heard: list[tuple[str, list[int]]] = []  # espeak's words: letters, each letter's start
+    offset = 0
+    end = 0
+    for chunk in chunks:
+        if chunk.phoneme_alignments is None:
+            return None
+        position = offset
+        in_word = False
+        for alignment in chunk.phoneme_alignments:
+            phoneme = alignment.phoneme
+            if phoneme == " ":
+                in_word = False
+            elif phoneme not in "^$" and _letters(phoneme):
+                if not in_word:
+                    heard.append(("", []))
+                    in_word = True
+                letters, starts = heard[-1]
+                heard[-1] = (letters + _letters(phoneme), starts + [position] * len(phoneme))
+            if phoneme == "$":  # EOS: the silence after the chunk's last word
+                end = position
+            position += int(alignment.num_samples)
+        offset += len(chunk.audio_float_array)
+    parts = spoken_parts(speech)
+    if not heard or not parts:
+        return None
+    if len(heard) == len(parts):
+        starts = [starts[0] for _, starts in heard]
+    else:
+        said = [[word] if phonemes else isolated(word) for word, phonemes in parts]
+        found = _line_up([[_letters(w) for w in words] for words in said], heard, end)
+        if found is None:
+            return None
+        starts = found
+    return tuple(zip(starts, [*starts[1:], end], strict=True))
+
+
+def _letters(phonemes: str) -> str:
+    """Return the phoneme letters of an espeak word (stress marks and punctuation dropped)."""
+    return "".join(ch for ch in phonemes if ch.isalpha() and ch not in "ˈˌ")
+
+
+#: How many of our words espeak may run into one, and one of ours may become.
+_MOST_JOINED = 4
+_MOST_SPLIT = 6
+#: The mean mismatch of a lined-up word above which the sentence keeps sentence timing.
+_MOST_MISMATCH = 0.35
+
+
+def _mismatch(ours: str, theirs: str) -> float:
+    """Return how unlike an isolated reading and espeak's reading in context are (0: alike).
+
+    Lengths and first letters only: context changes vowels ("has" is hˈæz alone, hɐz before
+    "been"), rarely the length or the first sound; and it is cheap.
+    """
+    if not ours or not theirs:
+        return 1.0
+    return abs(len(ours) - len(theirs)) / max(len(ours), len(theirs)) + 0.3 * (ours[0] != theirs[0])
+
+
+def _line_up(
+    said: list[list[str]], heard: list[tuple[str, list[int]]], end: int
+) -> list[int] | None:
+    """Return the start sample of each of our words from espeak's words in context.
+
+    A dynamic programme over (our words, espeak's words): one of ours becomes one or more of
+    espeak's (numbers), several of ours become one of espeak's (function words run together:
+    then that word's letters are shared out in proportion to our words' isolated lengths), a
+    word with no phonemes (a dash) takes no time. Kept to a band around the diagonal.
+    """
+    n, m = len(said), len(heard)
+    band = abs(n - m) + 3
+    inf = float("inf")
+    cost: dict[tuple[int, int], float] = {(0, 0): 0.0}
+    step: dict[tuple[int, int], tuple[int, int]] = {}
+
+    def relax(frm: tuple[int, int], to: tuple[int, int], extra: float) -> None:
+        if to[1] > m or abs(to[1] - to[0] * m / n) > band:
+            return
+        total = cost[frm] + extra
+        if total < cost.get(to, inf):
+            cost[to], step[to] = total, frm
+
+    for i in range(n + 1):
+        for j in range(m + 1):
+            if (i, j) not in cost or i == n:
+                continue
+            if not any(said[i]):  # a word with nothing to say
+                relax((i, j), (i + 1, j), 0.0)
+                continue
+            ours = "".join(said[i])
+            for k in range(1, _MOST_SPLIT + 1):
+                if j + k <= m:
+                    theirs = "".join(letters for letters, _ in heard[j : j + k])
+                    relax((i, j), (i + 1, j + k), _mismatch(ours, theirs))
+            for a in range(2, _MOST_JOINED + 1):
+                if i + a <= n and j < m and all(any(w) for w in said[i : i + a]):
+                    joined = "".join("".join(w) for w in said[i : i + a])
+                    relax((i, j), (i + a, j + 1), _mismatch(joined, heard[j][0]))
+    if (n, m) not in cost or cost[(n, m)] > _MOST_MISMATCH * n:
+        return None
+    groups: list[tuple[int, int, int, int]] = []
+    at = (n, m)
+    while at != (0, 0):
+        frm = step[at]
+        groups.append((frm[0], at[0], frm[1], at[1]))
+        at = frm
+    starts: list[int | None] = [None] * n
+    for i0, i1, j0, j1 in reversed(groups):
+        if j0 == j1:
+            continue  # nothing to say: takes the next word's start below
+        letter_starts = heard[j0][1]
+        if i1 - i0 == 1:
+            starts[i0] = letter_starts[0]
+            continue
+        sizes = [len("".join(w)) for w in said[i0:i1]]
+        total = sum(sizes)
+        done = 0
+        for i, size in zip(range(i0, i1), sizes, strict=True):
+            starts[i] = letter_starts[
+                min(len(letter_starts) - 1, done * len(letter_starts) // total)
+            ]
+            done += size
+    placed: list[int] = []
+    following = end  # a word with nothing to say starts where the next word does
+    for start in reversed(starts):
+        following = start if start is not None else following
+        placed.append(following)
+    return placed[::-1]
 
 
 def _load(voice: Voice, threads: int) -> PiperVoice:
@@ -152,7 +322,8 @@ def piper_synthesizer(voice: Voice, settings: Settings) -> PiperSynthesizer:
 
 @cache
 def _load_piper(model_path: Path, config_path: Path, threads: int) -> PiperVoice:
-    """Load the voice once per process; PiperVoice.load offers no way to set the threads."""
+    """Load the voice once per process, with its samples-per-phoneme tensor as a second output
+    when it has one (see `with_alignments`); PiperVoice.load offers no way to set the threads."""
     import onnxruntime
     from piper import PiperVoice
     from piper.config import PiperConfig
@@ -170,10 +341,111 @@ def _load_piper(model_path: Path, config_path: Path, threads: int) -> PiperVoice
     try:
         config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
         session = onnxruntime.InferenceSession(
-            str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
+            with_alignments(model_path),
+            sess_options=options,
+            providers=["CPUExecutionProvider"],
         )
     except Exception as exc:  # onnxruntime raises its own untyped errors
         raise VoiceError(
             f"cannot load voice {model_path.name} ({exc}): reinstall it or remove it from voices/"
         ) from exc
     return PiperVoice(config=config, session=session)
+
+
+def with_alignments(model_path: Path) -> str | bytes:
+    """Return the model with its samples-per-phoneme tensor added to the graph's outputs, as
+    PiperVoice.load(include_alignments=True) patches it in memory, or the path of a model that
+    has no such tensor (its transcripts are then timed by sentence).
+
+    Done on the model's bytes, without the onnx package: importing it and parsing and writing
+    the ~60 MB model again as piper does cost a build ~2 s. The tensor is found as piper finds
+    it (the output of the graph's one Ceil node, `alignment_output`), and the patch relies on
+    Protocol Buffers parsing a message field given twice as the merge of both, a repeated
+    field's entries as one list: the model's bytes followed by a ModelProto holding only
+    graph.output = [tensor] are the patched model.
+    """
+    data = model_path.read_bytes()
+    try:
+        name, outputs = alignment_output(data)
+    except ValueError as exc:
+        raise VoiceError(
+            f"cannot load voice {model_path.name} ({exc}): reinstall it or remove it from voices/"
+        ) from exc
+    if name is None or name in outputs:  # none, or patched on disk already
+        return str(model_path)
+    return data + _field(7, _field(12, _field(1, name.encode("utf-8"))))
+
+
+def alignment_output(model: bytes) -> tuple[str | None, list[str]]:
+    """Return (the output of the ONNX graph's one Ceil node or None, the graph's outputs)."""
+    ceil: set[str] = set()
+    outputs: list[str] = []
+    for number, graph in _messages(model, 0, len(model)):
+        if number != 7:  # ModelProto.graph
+            continue
+        for field, (start, end) in _messages(model, *graph):
+            # GraphProto.node; op_type (field 4) "Ceil" is these bytes: only such nodes are read
+            if field == 1 and model.find(b"\x22\x04Ceil", start, end) >= 0:
+                fields = list(_messages(model, start, end))
+                op_type = [model[a:b] for n, (a, b) in fields if n == 4]
+                if op_type == [b"Ceil"]:
+                    ceil.update(model[a:b].decode() for n, (a, b) in fields if n == 2)
+            elif field == 12:  # GraphProto.output: ValueInfoProto, name = 1
+                outputs += [model[a:b].decode() for n, (a, b) in _messages(model, start, end)
+                            if n == 1]  # fmt: skip
+    return (ceil.pop() if len(ceil) == 1 else None), outputs
+
+
+def _messages(data: bytes, start: int, end: int) -> Iterator[tuple[int, tuple[int, int]]]:
+    """Yield (field number, (start, end)) of each length-delimited field of a protobuf message
+    in data[start:end], skipping the other wire types."""
+    position = start
+    while position < end:
+        key, position = _read_varint(data, position)
+        wire = key & 7
+        if wire == 0:
+            _, position = _read_varint(data, position)
+        elif wire == 1:
+            position += 8
+        elif wire == 5:
+            position += 4
+        elif wire == 2:
+            length, position = _read_varint(data, position)
+            if position + length > end:
+                raise ValueError("not an ONNX model: a field runs past its message")
+            yield key >> 3, (position, position + length)
+            position += length
+        else:
+            raise ValueError(f"not an ONNX model: wire type {wire}")
+    if position != end:
+        raise ValueError("not an ONNX model: a field runs past its message")
+
+
+def _read_varint(data: bytes, position: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        if position >= len(data) or shift > 63:
+            raise ValueError("not an ONNX model: a truncated number")
+        byte = data[position]
+        value |= (byte & 0x7F) << shift
+        position += 1
+        shift += 7
+        if not byte & 0x80:
+            return value, position
+
+
+def _field(number: int, data: bytes) -> bytes:
+    """Return one length-delimited Protocol Buffers field (wire type 2).
+
+    The format is the protobuf encoding guide's (tag, varint length, data).
+    """
+    return _varint(number << 3 | 2) + _varint(len(data)) + data
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        out.append(value & 0x7F | (0x80 if value > 0x7F else 0))
+        value >>= 7
+        if not value:
+            return bytes(out)

@@ -70,6 +70,7 @@ COVER_NAME = "cover.png"
 TRANSCRIPTS = (
     ("vtt", "text/vtt", "captions"),
     ("srt", "application/x-subrip", ""),
+    ("transcript", "application/json", ""),
     ("html", "text/html", ""),
 )
 

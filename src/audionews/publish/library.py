@@ -65,6 +65,7 @@ FILE_KINDS: dict[str, tuple[str, str]] = {
     "chapters": (".chapters.json", "application/json+chapters"),
     "vtt": (".vtt", "text/vtt"),
     "srt": (".srt", "application/x-subrip"),
+    "transcript": (".transcript.json", "application/json"),
     "txt": (".txt", "text/plain"),
     "html": (".html", "text/html"),
 }

@@ -210,7 +210,7 @@ PAUSES: Final[list[tuple[str, str]]] = [
 ]
 
 #: Footnote markers and editorial brackets that are not spoken.
-_FOOTNOTES = re.compile(r"\[(?:\d+|[a-z]|citation needed|note \d+|clarification needed)\]", re.I)
+FOOTNOTES = re.compile(r"\[(?:\d+|[a-z]|citation needed|note \d+|clarification needed)\]", re.I)
 
 #: Acronyms kept in capitals in speech (espeak spells or says them right).
 ACRONYMS: Final = frozenset(
@@ -367,7 +367,7 @@ def _rules(table: dict[str, str], escape: bool = False) -> list[Rule]:
 #: a guard: one regex search that must match before its (many) rules are tried, which keeps a
 #: 10,000-word article well under a second.
 STAGES: Final[list[tuple[re.Pattern[str], list[Rule]]]] = [
-    (re.compile(r"."), [(_UNSPOKEN_CHARS, ""), (_FOOTNOTES, "")]),
+    (re.compile(r"."), [(_UNSPOKEN_CHARS, ""), (FOOTNOTES, "")]),
     (re.compile(r"@|\.[a-z]", re.I), [(_EMAIL, _say_email), (_URL, _say_url)]),
     (re.compile("|".join(f"(?:{k})" for k in ABBREVIATIONS)), _rules(ABBREVIATIONS)),
     (

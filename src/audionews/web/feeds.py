@@ -40,6 +40,7 @@ bp = Blueprint("feeds", __name__)
 
 #: Types a web player on another site reads with fetch(): allowed from any origin (CORS).
 CORS_TYPES = {"application/json+chapters", "text/vtt", "application/x-subrip", "text/html"}
+CORS_TYPES |= {"application/json"}  # the JSON transcript
 CORS_TYPES |= {"text/plain", "audio/mpeg"}
 #: A revision's files never change (a new revision gets new names): cache them for a year.
 _REVISIONED = re.compile(r"-r\d+\.")

@@ -66,7 +66,10 @@ class TranscriptCue:
     start: float
     end: float
     text: str
-    section: str  # the VTT voice tag: "Headline", "Article", "Key points", ...
+    section: str  # the cue's class span: "headline", "article", "key-points", ...
+    #: (start, written word) per word of `text`, from the cue's timestamp tags (a word before
+    #: the first tag starts with the cue); empty for a sentence timed as a whole.
+    words: tuple[tuple[float, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,8 @@ class TranscriptChapter:
 _TIMING = re.compile(
     r"^\s*(?P<start>(?:\d+:)?\d{2}:\d{2}\.\d{3})\s+-->\s+(?P<end>(?:\d+:)?\d{2}:\d{2}\.\d{3})"
 )
-_VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]*)>")
+_CLASS = re.compile(r"<c\.([^\s.>]+)[^>]*>")
+_STAMP = re.compile(r"<((?:\d+:)?\d{2}:\d{2}\.\d{3})>")
 _TAG = re.compile(r"</?[^>]*>")
 _ENTITIES = {"&lt;": "<", "&gt;": ">", "&nbsp;": "\u00a0", "&lrm;": "\u200e", "&rlm;": "\u200f"}
 
@@ -103,7 +107,8 @@ def _unescape(text: str) -> str:
 
 
 def parse_webvtt(text: str) -> list[TranscriptCue]:
-    """Return the cues of a WebVTT file, tags removed, voice labels kept as `section`."""
+    """Return the cues of a WebVTT file, tags removed: the first class span's name kept as
+    `section`, the timestamp tags as the start of each word."""
     cues: list[TranscriptCue] = []
     for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n")):
         lines = block.strip("\n").split("\n")
@@ -113,20 +118,35 @@ def parse_webvtt(text: str) -> list[TranscriptCue]:
         match = _TIMING.match(lines[timing])
         assert match is not None
         body = "\n".join(lines[timing + 1 :])
-        voice = _VOICE.search(body)
+        section = _CLASS.search(body)
         words = " ".join(_unescape(_TAG.sub("", body)).split())
         if not words:
             continue
+        start = _seconds(match["start"])
         cues.append(
             TranscriptCue(
                 number=len(cues) + 1,
-                start=_seconds(match["start"]),
+                start=start,
                 end=_seconds(match["end"]),
                 text=words,
-                section=_unescape(voice.group(1).strip()) if voice else "",
+                section=section.group(1) if section else "",
+                words=_stamped_words(body, start) if _STAMP.search(body) else (),
             )
         )
     return cues
+
+
+def _stamped_words(body: str, start: float) -> tuple[tuple[float, str], ...]:
+    """Return (start, word) for every word of a cue body with WebVTT timestamp tags."""
+    out: list[tuple[float, str]] = []
+    at = start
+    for piece in re.split(r"(<[^>]*>)", body):
+        stamp = _STAMP.fullmatch(piece)
+        if stamp:
+            at = _seconds(stamp.group(1))
+        elif not piece.startswith("<"):
+            out += [(at, word) for word in _unescape(piece).split()]
+    return tuple(out)
 
 
 def group_transcript(
