@@ -351,6 +351,48 @@ def test_the_mp3_plays_and_the_highlight_follows(page: Page, server: Server) -> 
     expect(page.locator("[data-action='play']")).to_have_text("Play")
 
 
+def test_the_marked_word_follows_playback_and_a_click_on_a_word_seeks_there(
+    page: Page, server: Server
+) -> None:
+    episode = _long_episode(server)
+    _open_episode(page, server, episode)
+    page.evaluate("document.querySelector('audio').muted = true")
+    _tab_until(page, lambda e: e["action"] == "play")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('audio').currentTime > 2.5", timeout=15000)
+    state = page.evaluate(
+        """() => {
+          const t = document.querySelector('audio').currentTime;
+          const word = document.querySelector('.word.is-spoken');
+          const words = [...word.closest('.cue').querySelectorAll('.word')];
+          const next = words[words.indexOf(word) + 1];
+          return {t, start: +word.dataset.start, next: next ? +next.dataset.start : 1e9,
+                  inCurrent: word.closest('.cue').classList.contains('is-current'),
+                  marked: document.querySelectorAll('.word.is-spoken').length,
+                  line: getComputedStyle(word).textDecorationLine};
+        }"""
+    )
+    assert state["inCurrent"] and state["marked"] == 1
+    assert state["start"] <= state["t"] + 0.05 and state["next"] > state["t"] - 0.1
+    assert state["line"] == "underline"  # marked by more than colour
+    page.keyboard.press("k")
+    # a click on a word of another sentence plays from that word
+    target = page.locator("#cue-6 .word").nth(3)
+    start = float(target.get_attribute("data-start") or "nan")
+    target.click()
+    assert _current_time(page) == pytest.approx(start, abs=0.05)
+    page.keyboard.press("k")
+    page.wait_for_function(
+        "document.querySelector('.word.is-spoken')?.closest('.cue')?.id === 'cue-6'"
+    )
+    page.keyboard.press("k")
+    # word marking can be turned off, and stays off on the next visit
+    page.locator("#mark-words").uncheck()
+    assert page.locator(".word.is-spoken").count() == 0
+    _open_episode(page, server, episode)
+    assert not page.locator("#mark-words").is_checked()
+
+
 def test_now_playing_wraps_inside_its_chapter_at_320px(browser: Browser, server: Server) -> None:
     ctx = browser.new_context(viewport=NARROW, reduced_motion="reduce")
     try:

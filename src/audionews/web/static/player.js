@@ -69,6 +69,7 @@
   var volume = document.querySelector("[data-volume]");
   var follow = document.querySelector("[data-follow]");
   var announce = document.querySelector("[data-announce]");
+  var markWords = document.querySelector("[data-mark-words]");
   var announcer = controls.querySelector("[data-announcer]");
   var transcript = document.querySelector("[data-transcript]");
   var hint = document.querySelector("[data-transcript-hint]");
@@ -194,17 +195,29 @@
       link.href = audioSource + "#t=" + span.getAttribute("data-start");
       while (span.firstChild) { link.appendChild(span.firstChild); }
       span.replaceWith(link);
+      var words = Array.prototype.map.call(link.querySelectorAll("span.word"), function (word) {
+        return { el: word, start: parseFloat(word.getAttribute("data-start")) || 0 };
+      });
       cues.push({
         el: link,
         start: parseFloat(link.getAttribute("data-start")) || 0,
-        end: parseFloat(link.getAttribute("data-end")) || 0
+        end: parseFloat(link.getAttribute("data-end")) || 0,
+        words: words
       });
       link.tabIndex = index === 0 ? 0 : -1;
       link.addEventListener("click", function (event) {
         // A modified click (new tab, new window) still opens the audio at that moment.
         if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) { return; }
         event.preventDefault();
-        playFromCue(index);
+        // A click on a word plays from that word (its time is exact, from the synthesizer).
+        var word = event.target.closest ? event.target.closest("span.word") : null;
+        var found = word ? words.find(function (w) { return w.el === word; }) : null;
+        if (found && event.detail > 0) {
+          focusCue(index);
+          jumpTo(found.start, "time");
+        } else {
+          playFromCue(index);
+        }
       });
     });
     if (cues.length) {
@@ -310,6 +323,20 @@
     if (follow.checked && !reading && (!audio.paused || transcriptScrolls())) { scrollCueIntoView(el); }
   }
 
+  // The word being read, inside the current sentence: underlined (not colour alone), no animation.
+  var currentWord = null;
+  function showWord(index, time) {
+    var found = null;
+    if (index >= 0 && markWords && markWords.checked) {
+      var words = cues[index].words;
+      for (var i = 0; i < words.length && words[i].start <= time + 0.0005; i++) { found = words[i].el; }
+    }
+    if (found === currentWord) { return; }
+    if (currentWord) { currentWord.classList.remove("is-spoken"); }
+    currentWord = found;
+    if (found) { found.classList.add("is-spoken"); }
+  }
+
   function showChapter(index, fromPlayback) {
     if (index === currentChapter) { return; }
     if (currentChapter >= 0) {
@@ -342,7 +369,10 @@
     setText(elapsed, clock(time));
     setText(total, clock(Math.round(length)));
     showChapter(chapterAt(time), fromPlayback);
-    if (cues.length) { showCue(cueAt(time)); }
+    if (cues.length) {
+      showCue(cueAt(time));
+      showWord(currentCue, time);
+    }
   }
 
   // timeupdate fires about four times a second; while playing, an animation frame loop keeps
@@ -483,6 +513,13 @@
     store.set("follow", follow.checked ? "on" : "off");
     if (follow.checked && currentCue >= 0 && !audio.paused) { scrollCueIntoView(cues[currentCue].el); }
   });
+  if (markWords) {
+    markWords.checked = store.get("mark-words") !== "off";
+    markWords.addEventListener("change", function () {
+      store.set("mark-words", markWords.checked ? "on" : "off");
+      update(false);
+    });
+  }
   announce.checked = store.get("announce") === "on";
   announce.addEventListener("change", function () { store.set("announce", announce.checked ? "on" : "off"); });
 
