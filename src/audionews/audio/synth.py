@@ -331,12 +331,10 @@ def _load_piper(model_path: Path, config_path: Path, threads: int) -> PiperVoice
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
-    # Measured on the bundled voice (2026-11-27, interleaved processes): no graph optimisation
-    # builds the session in ~0.29 s, "basic" in ~0.47 s and "all" slower still; cold builds
-    # synthesize ~2% slower without it (12.10 s vs 11.88 s), which the faster load about pays
-    # back, while a one-sentence correction gains the whole 0.18 s. (Keeping the "basic" graph
-    # on disk to load it unoptimised was tried: a first build then pays ~0.3 s to optimise and
-    # save it, and glibc kept ~40 MB the saving freed.)
+    # No graph optimisation: optimising costs more at load than it saves in synthesis for a
+    # cold build of a typical article, and a one-sentence correction (mostly load) gains all
+    # of it. Keeping an optimised graph on disk was tried and costs a first build more and
+    # memory (bench/build_speed.py measures build and correction side by side).
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
     try:
         config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
