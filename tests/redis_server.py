@@ -4,7 +4,6 @@ temporary folder, no persistence; `make test` installs the package when it is mi
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -14,13 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from live_server import free_port
+
 REDIS_SERVER = "redis-server"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +36,7 @@ def running_redis() -> Iterator[str]:
     if binary is None:
         raise RuntimeError("redis-server is not installed: apt-get install redis-server")
     folder = Path(tempfile.mkdtemp(prefix="audionews-redis-"))
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder), "--save", "",
          "--appendonly", "no", "--protected-mode", "yes"],

@@ -5,7 +5,6 @@ would AWS S3, MinIO or R2: nothing is patched in this process."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,18 +15,14 @@ from pathlib import Path
 
 import pytest
 
+from live_server import free_port
+
 #: What boto3 reads from the environment; the values are moto's, which accepts any key.
 AWS_TEST_ENVIRON = {
     "AWS_ACCESS_KEY_ID": "audionews-test",
     "AWS_SECRET_ACCESS_KEY": "audionews-test-secret",
     "AWS_DEFAULT_REGION": "us-east-1",
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +37,7 @@ def running_moto() -> Iterator[str]:
     """Run moto's S3 server while the block runs; yield its endpoint (also for the benches)."""
     import httpx
 
-    port = _free_port()
+    port = free_port()
     server = Path(sys.executable).with_name("moto_server")
     process = subprocess.Popen(
         [str(server), "-H", "127.0.0.1", "-p", str(port)],
