@@ -30,7 +30,7 @@ import tempfile
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +42,8 @@ from audionews.errors import NotFoundError
 from audionews.storage.public import Item, PublicStore, open_store
 
 _log = logging.getLogger("audionews.cache")
+#: Files fetched from the shared copy at once (each a request to object storage).
+PREFETCHERS = 8
 
 _MAGIC = b"ANC2"
 _HEADER = struct.Struct("<4sIIIIII")
@@ -248,6 +250,16 @@ class FileStore:
             data = self._read_shared(key)
             header = data[:size] if data is not None else b""
         return header if len(header) == size else None
+
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Bring the files of `keys` that are missing here from the shared copy, several at a
+        time: a build asks for them one by one, and over a network each answer is a wait."""
+        if self.shared is None:
+            return
+        missing = [key for key in dict.fromkeys(keys) if not self._path(key).is_file()]
+        if missing:
+            with ThreadPoolExecutor(PREFETCHERS, thread_name_prefix="cache-fetch") as pool:
+                list(pool.map(self._read_shared, missing))
 
     def flush(self) -> None:
         """Wait until what this store wrote is in the shared copy too."""

@@ -119,6 +119,7 @@ class _Clips:
 
     def stored_lengths(self, steps: list[master.Speech]) -> bool:
         """Read the clips' lengths from the cache headers; False if any clip is missing."""
+        self.cache.prefetch(self._key(step.sentence.speech) for step in steps)
         complete = True
         for step in steps:
             speech = step.sentence.speech
@@ -219,6 +220,8 @@ def make_episode(
     encoder = _PieceEncoder(steps, settings, synthesizer, clips)
     guess = _quantized(_float(read_provenance(finals["mp3"], GAIN_KEY)))
     all_cached = clips.stored_lengths(spoken)
+    if guess is not None:
+        encoder.prefetch(guess)
     if all_cached and guess is not None:
         key = _build_key(steps, clips, tags, settings)
         if (
@@ -297,6 +300,11 @@ class _PieceEncoder:
         if isinstance(step, master.Tone):
             return ["earcon", repr(master.EARCONS[step.earcon]), master.EARCON_LEVEL]
         return ["chapter"]  # a chapter start makes no sound
+
+    def prefetch(self, gain_db: float) -> None:
+        """Bring the stored pieces this build may reuse at `gain_db` from the shared copy."""
+        parts = [p for p in self.parts if all(self.clips.known(s) for s in master.speeches(p))]
+        self.store.prefetch(self.key(part, gain_db) for part in parts)
 
     def piece(
         self, part: list[master.Step], gain_db: float, source: master.ClipSource, first: bool
