@@ -95,7 +95,8 @@ BLOCK_TAGS = frozenset(
         "center",
     ]
 )
-_BLOCK_SELECTOR = ", ".join(sorted(BLOCK_TAGS - {"html", "body"}))
+_INNER_BLOCK_TAGS = BLOCK_TAGS - {"html", "body"}
+_BLOCK_SELECTOR = ", ".join(sorted(_INNER_BLOCK_TAGS))
 HEADING_TAGS = frozenset(["h2", "h3", "h4", "h5", "h6"])
 #: Deeper nesting than this is read as one block (pathological pages must not exhaust the stack).
 MAX_DEPTH = 120
@@ -468,7 +469,7 @@ class Prose:
         total = words.get(body.mem_id, 0)
         bodies = frozenset(
             signature
-            for node in body.css(_BLOCK_SELECTOR)
+            for node in _blocks(body)
             if words.get(node.mem_id, 0) >= BODY_SHARE * total
             and (signature := _body_signature(node))
         )
@@ -513,7 +514,8 @@ class _Matches:
         ids = self.found.get(selector)
         if ids is None:
             ids = self.found[selector] = set()
-            for match in self.scope.css(selector):
+            found = _blocks(self.scope) if selector == _BLOCK_SELECTOR else self.scope.css(selector)
+            for match in found:
                 ancestor: LexborNode | None = match
                 while ancestor is not None and ancestor.mem_id not in ids:
                     ids.add(ancestor.mem_id)
@@ -529,6 +531,16 @@ def _body_signature(node: LexborNode) -> tuple[str, str] | None:
     return node.tag or "", classes.strip()
 
 
+def _blocks(scope: LexborNode) -> list[LexborNode]:
+    """Return the block elements of `scope` (itself included) in document order: what
+    `scope.css(_BLOCK_SELECTOR)` finds.
+
+    Visiting every element and testing its tag in Python is cheaper than lexbor matching a
+    selector of forty tag names against each element.
+    """
+    return [node for node in scope.traverse() if node.tag in _INNER_BLOCK_TAGS]
+
+
 def _own_texts(scope: LexborNode) -> list[tuple[LexborNode, str]]:
     """Return the runs of text each block of `scope` (itself included) holds outside the blocks
     inside it, in document order: what the walker reads as that block's paragraphs.
@@ -537,7 +549,7 @@ def _own_texts(scope: LexborNode) -> list[tuple[LexborNode, str]]:
     section's own text, one run between each two blocks.
     """
     found = []
-    for node in scope.css(_BLOCK_SELECTOR):
+    for node in _blocks(scope):
         pieces: list[str] = []
         for child in [*node.iter(include_text=True), None]:
             if child is None or (child.tag in BLOCK_TAGS and child.is_element_node):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -749,30 +750,54 @@ _AGENCIES = (
     r"|Anadolu|SOPA|Shutterstock|Alamy|Getty Images|GETTY IMAGES|Getty|NurPhoto|Sipa|SIPA|ZUMA"
     r"|Zuma|TASS|Sputnik|KYODO|Kyodo|Yonhap|IANS|PTI|ABACA|Abaca|Pool|POOL"
 )
-_CREDIT_RES: tuple[re.Pattern[str], ...] = (
+
+
+def _endings(*stems: str) -> tuple[str, ...]:
+    """Return the ways a text matched by a pattern ending in `<stem>\\.?$` can end."""
+    return tuple(stem + tail for stem in stems for tail in ("", ".", "\n", ".\n"))
+
+
+_AGENCY_ENDINGS = _endings(*_AGENCIES.split("|"))
+_BRACKET_ENDINGS = _endings(")", "]")
+#: The credit patterns, each after a test that every text it matches passes. The patterns end
+#: with "$", so a search tries them at every position of the text; most paragraphs carry no
+#: credit, and the test (how the text ends, a character it must hold) turns them away at once.
+_CREDIT_RES: tuple[tuple[Callable[[str], bool], re.Pattern[str]], ...] = (
     # "... wing. (Photo: Luis Ortega / Riverside Courier)"
-    re.compile(
-        r"\s*[(\[](?:(?:photo|image|picture|foto|photograph|credit|video)s?"
-        r"(?: by| credit)?\s*:?\s*)"
-        r"(?P<credit>[^()\[\]]{2,120})[)\]]\.?$",
-        re.IGNORECASE,
+    (
+        lambda text: text.endswith(_BRACKET_ENDINGS),
+        re.compile(
+            r"\s*[(\[](?:(?:photo|image|picture|foto|photograph|credit|video)s?"
+            r"(?: by| credit)?\s*:?\s*)"
+            r"(?P<credit>[^()\[\]]{2,120})[)\]]\.?$",
+            re.IGNORECASE,
+        ),
     ),
     # "... on Monday. Photo: Jane Doe / Getty Images"
-    re.compile(
-        r"(?:^|\s+)(?:photo|image|picture|foto|photograph|credit)s?(?: by| credit)?"
-        r"\s*(?::|\.\.\.|…)\s*(?P<credit>[^:]{2,120})$",
-        re.IGNORECASE,
+    (
+        lambda text: ":" in text or "…" in text or "..." in text,
+        re.compile(
+            r"(?:^|\s+)(?:photo|image|picture|foto|photograph|credit)s?(?: by| credit)?"
+            r"\s*(?::|\.\.\.|…)\s*(?P<credit>[^:]{2,120})$",
+            re.IGNORECASE,
+        ),
     ),
     # "... 2025. EFE/EPA/MOHAMMED BADRA", "REUTERS/Evelyn Hockstein", "AP Photo/Evan Vucci"
-    re.compile(
-        rf"(?:^|\s+)(?P<credit>(?:{_AGENCIES})(?: Photo)?(?:\s?/\s?(?:{_AGENCIES}|[A-Z][\w.'’-]*"
-        r"(?: [A-Z][\w.'’-]*){0,3})){1,4})\.?$"
+    (
+        lambda text: "/" in text,
+        re.compile(
+            rf"(?:^|\s+)(?P<credit>(?:{_AGENCIES})(?: Photo)?(?:\s?/\s?(?:{_AGENCIES}"
+            r"|[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3})){1,4})\.?$"
+        ),
     ),
     # "... via Getty Images", "| Getty Images", "... on Monday. Getty Images"; not the agency
     # that ends a sentence of prose ("... a spokesperson said when contacted by Reuters.")
-    re.compile(
-        r"(?:^|(?<=[.!?”\"’)])\s+|\s*[|/]\s*|\s+(?=(?:[A-Z][\w.'’-]* ){0,4}via ))"
-        rf"(?P<credit>(?:[A-Z][\w.'’-]* ){{0,4}}(?:via |/ ?)?(?:{_AGENCIES}))\.?$"
+    (
+        lambda text: text.endswith(_AGENCY_ENDINGS),
+        re.compile(
+            r"(?:^|(?<=[.!?”\"’)])\s+|\s*[|/]\s*|\s+(?=(?:[A-Z][\w.'’-]* ){0,4}via ))"
+            rf"(?P<credit>(?:[A-Z][\w.'’-]* ){{0,4}}(?:via |/ ?)?(?:{_AGENCIES}))\.?$"
+        ),
     ),
 )
 #: "Photo: " before the caption's own words is a label, not part of the caption.
@@ -804,8 +829,8 @@ def split_caption(text: str) -> Caption | None:
     leading = leading_credit(text)
     if leading is not None:
         return leading
-    for credit_re in _CREDIT_RES:
-        match = credit_re.search(text)
+    for can_match, credit_re in _CREDIT_RES:
+        match = credit_re.search(text) if can_match(text) else None
         if match:
             caption = _CAPTION_LABEL_RE.sub("", text[: match.start()].strip())
             credit = match.group("credit").strip().strip("|/ ").strip()
