@@ -80,8 +80,15 @@ def main_text(html: str) -> MainText | None:
     try:
         # fast: without trafilatura's fallback comparison with readability and jusText, most of
         # its time (bench/extraction.py compares the result); comments are never the article.
+        # output_format "txt" leaves the body tree as it is (we read the tree); "python" would
+        # also render it as text, which we never read.
         document = bare_extraction(
-            html, fast=True, include_comments=False, include_tables=True, with_metadata=False
+            html,
+            fast=True,
+            include_comments=False,
+            include_tables=True,
+            with_metadata=False,
+            output_format="txt",
         )
     except (ValueError, TypeError, RecursionError):  # trafilatura's own failures on odd markup
         return None
