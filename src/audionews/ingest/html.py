@@ -237,6 +237,7 @@ STANDFIRST_HINTS = frozenset(
 BYLINE_HINTS = frozenset(
     {"byline", "author", "authors", "meta", "dateline", "timestamp", "date", "published", "credit"}
 )
+HEADER_HINTS = KICKER_HINTS | STANDFIRST_HINTS | BYLINE_HINTS
 KEY_POINTS_HINTS = (
     "key-points",
     "keypoints",
@@ -864,10 +865,15 @@ class _Walker:
         if self.body_started:
             return False
         tokens, _ = _class_words(node)
-        if node.attributes.get("itemprop") == "articleSection":
+        itemprop = node.attributes.get("itemprop")
+        if itemprop == "articleSection":
             tokens.add("section")
-        if node.attributes.get("itemprop") == "description":
+        if itemprop == "description":
             tokens.add("description")
+        # Most elements have no header role: the text of the whole element (a wrapper's is the
+        # page's) is read only for one whose class or rel could give it one.
+        if not tokens & HEADER_HINTS and not self.matches(node, "[rel=author]"):
+            return False
         text = _text(node)
         if not text or (self.matches(node, "p, ul, ol") and len(node.css("p")) > 1):
             return False
