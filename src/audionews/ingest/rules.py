@@ -126,6 +126,18 @@ def trigrams(tokens: list[str]) -> set[tuple[str, ...]]:
     return set(zip(tokens, tokens[1:], tokens[2:], strict=False))
 
 
+@functools.lru_cache(maxsize=4096)
+def word_trigrams(text: str) -> tuple[tuple[str, ...], frozenset[tuple[str, ...]]]:
+    """Return the words of `text` (see `words`) and their trigrams.
+
+    Remembered: the HTML reader asks it of a paragraph to see whether it is in the main text
+    (content.py), and again when the paragraph joins the body (assemble.py: was it read
+    already?), a few hundred texts of the page later.
+    """
+    tokens = words(text)
+    return tuple(tokens), frozenset(zip(tokens, tokens[1:], tokens[2:], strict=False))
+
+
 def repeats(text: str, other: str) -> bool:
     """Say whether one text's words appear, in order, inside the other's ("A dek" / "A dek.")."""
     mine, theirs = " ".join(words(text)), " ".join(words(other))
