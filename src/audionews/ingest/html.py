@@ -555,21 +555,35 @@ def _own_texts(
     A body set as text and <br> lines directly in a <section>, between its <h2>s, is that
     section's own text, one run between each two blocks.
     """
-    found = []
+    found: list[tuple[LexborNode, str]] = []
     for node in _blocks(scope) if blocks is None else blocks:
         pieces: list[str] = []
-        for child in [*node.iter(include_text=True), None]:
-            if child is None or (child.tag in BLOCK_TAGS and child.is_element_node):
-                if pieces:
-                    text = rules.clean_text("".join(pieces))
-                    if text:
-                        found.append((node, text))
-                    pieces.clear()
-            elif child.tag == "-text" or child.is_element_node:
+        for child in node.iter(include_text=True):
+            # The tag is read once and a text node's text as it is: each read crosses into
+            # lexbor, and the children of every block of the page are read here.
+            tag = child.tag
+            if tag == "-text":
+                piece = child.text_content or ""
+            elif not child.is_element_node:
+                continue
+            elif tag in BLOCK_TAGS:
+                _end_run(found, node, pieces)
+                continue
+            else:
                 piece = child.text(deep=True, separator="")
-                if not piece.isspace():
-                    pieces.append(piece)
+            if not piece.isspace():
+                pieces.append(piece)
+        _end_run(found, node, pieces)
     return found
+
+
+def _end_run(found: list[tuple[LexborNode, str]], node: LexborNode, pieces: list[str]) -> None:
+    """Add the run of text `pieces` make to `found` as `node`'s (if any), and empty `pieces`."""
+    if pieces:
+        text = rules.clean_text("".join(pieces))
+        if text:
+            found.append((node, text))
+        pieces.clear()
 
 
 def _common_ancestor(first: LexborNode, second: LexborNode) -> LexborNode:

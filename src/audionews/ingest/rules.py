@@ -566,6 +566,9 @@ def heads_links(text: str) -> bool:
     return rule is not None and rule.heads_links
 
 
+# Remembered: a paragraph is asked as a whole (classify_furniture) and again as the one part of
+# a metadata line (classify_metadata), and the HTML reader asks of link texts too.
+@functools.lru_cache(maxsize=4096)
 def match_boilerplate(text: str) -> BoilerplateRule | None:
     """Return the rule that makes the whole of `text` page furniture, or None."""
     if len(text) > MAX_BOILERPLATE_CHARS:
