@@ -90,17 +90,16 @@ class ArticleParts:
         if outside:
             self.drop(DropKind.OTHER, text, OUTSIDE_REASON)
             return
-        tokens = rules.words(text)
-        own = rules.trigrams(tokens)
+        tokens, own = rules.word_trigrams(text)
         if kind in (BlockKind.PARAGRAPH, BlockKind.QUOTE) and self._heard_already(tokens, own):
             self.drop(DropKind.OTHER, text, "repeats text already read")
         elif text or items:
             self.body.append(Block(kind=kind, text=text, items=items))
             self.heard |= own
             for item in items:
-                self.heard |= rules.trigrams(rules.words(item))
+                self.heard |= rules.word_trigrams(item)[1]
 
-    def _heard_already(self, tokens: list[str], own: set[tuple[str, ...]]) -> bool:
+    def _heard_already(self, tokens: tuple[str, ...], own: frozenset[tuple[str, ...]]) -> bool:
         """Say whether a long paragraph (its words and their trigrams) repeats the body read
         so far (a pull quote, a page that prints its text twice, a gallery's captions again)."""
         if len(tokens) < MIN_REPEAT_WORDS:

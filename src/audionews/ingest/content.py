@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from audionews.ingest.rules import trigrams, words
+from audionews.ingest.rules import trigrams, word_trigrams, words
 
 #: Below this many words, trafilatura found no article (an index page, a teaser): our own
 #: scoping rules read the page instead.
@@ -45,10 +45,9 @@ class MainText:
 
     def share(self, text: str) -> float:
         """Return the share of `text`'s word trigrams found in the main text (0.0 to 1.0)."""
-        tokens = words(text)
+        tokens, own = word_trigrams(text)
         if len(tokens) < 3:
-            return 1.0 if tuple(tokens) in self.short_blocks else 0.0
-        own = trigrams(tokens)
+            return 1.0 if tokens in self.short_blocks else 0.0
         return len(own & self.trigrams) / len(own)
 
 
@@ -80,8 +79,15 @@ def main_text(html: str) -> MainText | None:
     try:
         # fast: without trafilatura's fallback comparison with readability and jusText, most of
         # its time (bench/extraction.py compares the result); comments are never the article.
+        # output_format "txt" leaves the body tree as it is (we read the tree); "python" would
+        # also render it as text, which we never read.
         document = bare_extraction(
-            html, fast=True, include_comments=False, include_tables=True, with_metadata=False
+            html,
+            fast=True,
+            include_comments=False,
+            include_tables=True,
+            with_metadata=False,
+            output_format="txt",
         )
     except (ValueError, TypeError, RecursionError):  # trafilatura's own failures on odd markup
         return None

@@ -95,7 +95,8 @@ BLOCK_TAGS = frozenset(
         "center",
     ]
 )
-_BLOCK_SELECTOR = ", ".join(sorted(BLOCK_TAGS - {"html", "body"}))
+_INNER_BLOCK_TAGS = BLOCK_TAGS - {"html", "body"}
+_BLOCK_SELECTOR = ", ".join(sorted(_INNER_BLOCK_TAGS))
 HEADING_TAGS = frozenset(["h2", "h3", "h4", "h5", "h6"])
 #: Deeper nesting than this is read as one block (pathological pages must not exhaust the stack).
 MAX_DEPTH = 120
@@ -236,6 +237,7 @@ STANDFIRST_HINTS = frozenset(
 BYLINE_HINTS = frozenset(
     {"byline", "author", "authors", "meta", "dateline", "timestamp", "date", "published", "credit"}
 )
+HEADER_HINTS = KICKER_HINTS | STANDFIRST_HINTS | BYLINE_HINTS
 KEY_POINTS_HINTS = (
     "key-points",
     "keypoints",
@@ -270,7 +272,8 @@ def parse_html(text: str) -> Article:
     if body is None:
         return parts.build()
     main = main_text(text)
-    prose = Prose.measure(body, main)
+    blocks = _blocks(body)  # the tree no longer changes: its blocks are listed once
+    prose = Prose.measure(body, main, blocks)
     root = prose.root(body)
     headline_node = _headline_node(root, body) or _title_node(body, title)
     if headline_node is not None:
@@ -278,7 +281,7 @@ def parse_html(text: str) -> Article:
         # The article's header (kicker, standfirst, byline) sits around the headline, which
         # may lie outside the block that holds the body text.
         root = _common_ancestor(root, headline_node)
-    walker = _Walker(parts, root, _Matches(body), main=main, prose=prose)
+    walker = _Walker(parts, root, _Matches(body, blocks), main=main, prose=prose)
     walker.headline_id = headline_node.mem_id if headline_node is not None else None
     _drop_outside(body, root, parts)
     walker.walk(root, depth=0)
@@ -446,13 +449,14 @@ class Prose:
     bodies: frozenset[tuple[str, str]] = frozenset()
 
     @classmethod
-    def measure(cls, body: LexborNode, main: MainText | None) -> Prose:
+    def measure(cls, body: LexborNode, main: MainText | None, blocks: list[LexborNode]) -> Prose:
         """Count the article prose in every element: leaf blocks the main text holds.
 
         Without a main text (trafilatura found none), long leaf blocks that end a sentence count.
+        `blocks` are the body's (`_blocks(body)`).
         """
         words: dict[int, int] = {}
-        for node, text in _own_texts(body):
+        for node, text in _own_texts(body, blocks):
             count = rules.word_count(text)
             if not count:
                 continue
@@ -468,7 +472,7 @@ class Prose:
         total = words.get(body.mem_id, 0)
         bodies = frozenset(
             signature
-            for node in body.css(_BLOCK_SELECTOR)
+            for node in blocks
             if words.get(node.mem_id, 0) >= BODY_SHARE * total
             and (signature := _body_signature(node))
         )
@@ -506,6 +510,7 @@ class _Matches:
     """
 
     scope: LexborNode
+    blocks: list[LexborNode]  # the scope's (`_blocks(scope)`): what _BLOCK_SELECTOR finds
     found: dict[str, set[int]] = field(default_factory=dict)
 
     def __call__(self, node: LexborNode, selector: str) -> bool:
@@ -513,7 +518,8 @@ class _Matches:
         ids = self.found.get(selector)
         if ids is None:
             ids = self.found[selector] = set()
-            for match in self.scope.css(selector):
+            found = self.blocks if selector == _BLOCK_SELECTOR else self.scope.css(selector)
+            for match in found:
                 ancestor: LexborNode | None = match
                 while ancestor is not None and ancestor.mem_id not in ids:
                     ids.add(ancestor.mem_id)
@@ -529,28 +535,55 @@ def _body_signature(node: LexborNode) -> tuple[str, str] | None:
     return node.tag or "", classes.strip()
 
 
-def _own_texts(scope: LexborNode) -> list[tuple[LexborNode, str]]:
+def _blocks(scope: LexborNode) -> list[LexborNode]:
+    """Return the block elements of `scope` (itself included) in document order: what
+    `scope.css(_BLOCK_SELECTOR)` finds.
+
+    Visiting every element and testing its tag in Python is cheaper than lexbor matching a
+    selector of forty tag names against each element.
+    """
+    return [node for node in scope.traverse() if node.tag in _INNER_BLOCK_TAGS]
+
+
+def _own_texts(
+    scope: LexborNode, blocks: list[LexborNode] | None = None
+) -> list[tuple[LexborNode, str]]:
     """Return the runs of text each block of `scope` (itself included) holds outside the blocks
-    inside it, in document order: what the walker reads as that block's paragraphs.
+    inside it, in document order: what the walker reads as that block's paragraphs. `blocks`
+    are the scope's when the caller has them already.
 
     A body set as text and <br> lines directly in a <section>, between its <h2>s, is that
     section's own text, one run between each two blocks.
     """
-    found = []
-    for node in scope.css(_BLOCK_SELECTOR):
+    found: list[tuple[LexborNode, str]] = []
+    for node in _blocks(scope) if blocks is None else blocks:
         pieces: list[str] = []
-        for child in [*node.iter(include_text=True), None]:
-            if child is None or (child.tag in BLOCK_TAGS and child.is_element_node):
-                if pieces:
-                    text = rules.clean_text("".join(pieces))
-                    if text:
-                        found.append((node, text))
-                    pieces.clear()
-            elif child.tag == "-text" or child.is_element_node:
+        for child in node.iter(include_text=True):
+            # The tag is read once and a text node's text as it is: each read crosses into
+            # lexbor, and the children of every block of the page are read here.
+            tag = child.tag
+            if tag == "-text":
+                piece = child.text_content or ""
+            elif not child.is_element_node:
+                continue
+            elif tag in BLOCK_TAGS:
+                _end_run(found, node, pieces)
+                continue
+            else:
                 piece = child.text(deep=True, separator="")
-                if not piece.isspace():
-                    pieces.append(piece)
+            if not piece.isspace():
+                pieces.append(piece)
+        _end_run(found, node, pieces)
     return found
+
+
+def _end_run(found: list[tuple[LexborNode, str]], node: LexborNode, pieces: list[str]) -> None:
+    """Add the run of text `pieces` make to `found` as `node`'s (if any), and empty `pieces`."""
+    if pieces:
+        text = rules.clean_text("".join(pieces))
+        if text:
+            found.append((node, text))
+        pieces.clear()
 
 
 def _common_ancestor(first: LexborNode, second: LexborNode) -> LexborNode:
@@ -626,7 +659,7 @@ def _drop_reason(node: LexborNode, *, inside: bool = False) -> tuple[DropKind, s
         return DROP_ROLES[role]
     if tag == "footer":
         return (DropKind.LEGAL, "article footer")
-    _, compact = _class_words(node)
+    compact = _class_string(node)
     hint = _furniture_hint(compact) if compact else None
     if hint is None or _is_key_points_box(node):
         return None
@@ -649,11 +682,16 @@ def _furniture_hint(compact: str) -> Hint | None:
 
 def _class_words(node: LexborNode) -> tuple[set[str], str]:
     """Return the class/id words of `node` as tokens and as one lowercase string."""
-    if not node.is_element_node:
-        return set(), ""
-    attributes = node.attributes
-    compact = f"{attributes.get('class') or ''} {attributes.get('id') or ''}".lower().strip()
+    compact = _class_string(node)
     return set(_TOKEN_SPLIT_RE.split(compact)) - {""}, compact
+
+
+def _class_string(node: LexborNode) -> str:
+    """Return the class/id words of `node` as one lowercase string ("" for a text node)."""
+    if not node.is_element_node:
+        return ""
+    attributes = node.attributes
+    return f"{attributes.get('class') or ''} {attributes.get('id') or ''}".lower().strip()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -671,7 +709,7 @@ def _notice_box_kind(node: LexborNode, dropped: tuple[DropKind, str] | None) -> 
     furniture (an <aside>, a sidebar box) but holds a notice ("Correction: ...", "An earlier
     version of this article ..."): a notice must never be dropped with a sidebar.
     """
-    _, compact = _class_words(node)
+    compact = _class_string(node)
     kind = _notice_kind(compact) if compact else None
     if kind is not None:
         # A class naming a correction may be a link bar ("Submit Correction"); a notice box
@@ -694,7 +732,7 @@ def _notice_box_kind(node: LexborNode, dropped: tuple[DropKind, str] | None) -> 
 
 def _is_key_points_box(node: LexborNode) -> bool:
     """Say whether a box (often an <aside>) is the article's summary list."""
-    _, compact = _class_words(node)
+    compact = _class_string(node)
     if any(hint in compact for hint in KEY_POINTS_HINTS):
         return node.css_first("li") is not None
     heading = node.css_first("h2, h3, h4, h5, h6, strong, b, p")
@@ -852,10 +890,15 @@ class _Walker:
         if self.body_started:
             return False
         tokens, _ = _class_words(node)
-        if node.attributes.get("itemprop") == "articleSection":
+        itemprop = node.attributes.get("itemprop")
+        if itemprop == "articleSection":
             tokens.add("section")
-        if node.attributes.get("itemprop") == "description":
+        if itemprop == "description":
             tokens.add("description")
+        # Most elements have no header role: the text of the whole element (a wrapper's is the
+        # page's) is read only for one whose class or rel could give it one.
+        if not tokens & HEADER_HINTS and not self.matches(node, "[rel=author]"):
+            return False
         text = _text(node)
         if not text or (self.matches(node, "p, ul, ol") and len(node.css("p")) > 1):
             return False

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -42,7 +43,13 @@ def clean_text(text: str) -> str:
     Remembered: the HTML reader cleans the same block texts several times over (measuring the
     prose, scoping, walking), a third of its calls new.
     """
-    text = _SPACES_RE.sub(" ", _INVISIBLE_RE.sub("", text.replace("\n", " "))).strip()
+    text = text.replace("\n", " ")
+    if text.isprintable():
+        # No invisible character, bidi control or space other than " " can be in it (none of
+        # them is printable): splitting on whitespace gives the same words, without the two
+        # regex passes (most texts of a page are printable).
+        return " ".join(text.split())
+    text = _SPACES_RE.sub(" ", _INVISIBLE_RE.sub("", text)).strip()
     return text if text.isascii() else neutral_bidi(text)  # bidi controls are not ASCII
 
 
@@ -117,6 +124,18 @@ def words(text: str) -> list[str]:
 def trigrams(tokens: list[str]) -> set[tuple[str, ...]]:
     """Return the runs of three consecutive words in `tokens`."""
     return set(zip(tokens, tokens[1:], tokens[2:], strict=False))
+
+
+@functools.lru_cache(maxsize=4096)
+def word_trigrams(text: str) -> tuple[tuple[str, ...], frozenset[tuple[str, ...]]]:
+    """Return the words of `text` (see `words`) and their trigrams.
+
+    Remembered: the HTML reader asks it of a paragraph to see whether it is in the main text
+    (content.py), and again when the paragraph joins the body (assemble.py: was it read
+    already?), a few hundred texts of the page later.
+    """
+    tokens = words(text)
+    return tuple(tokens), frozenset(zip(tokens, tokens[1:], tokens[2:], strict=False))
 
 
 def repeats(text: str, other: str) -> bool:
@@ -547,6 +566,9 @@ def heads_links(text: str) -> bool:
     return rule is not None and rule.heads_links
 
 
+# Remembered: a paragraph is asked as a whole (classify_furniture) and again as the one part of
+# a metadata line (classify_metadata), and the HTML reader asks of link texts too.
+@functools.lru_cache(maxsize=4096)
 def match_boilerplate(text: str) -> BoilerplateRule | None:
     """Return the rule that makes the whole of `text` page furniture, or None."""
     if len(text) > MAX_BOILERPLATE_CHARS:
@@ -749,30 +771,54 @@ _AGENCIES = (
     r"|Anadolu|SOPA|Shutterstock|Alamy|Getty Images|GETTY IMAGES|Getty|NurPhoto|Sipa|SIPA|ZUMA"
     r"|Zuma|TASS|Sputnik|KYODO|Kyodo|Yonhap|IANS|PTI|ABACA|Abaca|Pool|POOL"
 )
-_CREDIT_RES: tuple[re.Pattern[str], ...] = (
+
+
+def _endings(*stems: str) -> tuple[str, ...]:
+    """Return the ways a text matched by a pattern ending in `<stem>\\.?$` can end."""
+    return tuple(stem + tail for stem in stems for tail in ("", ".", "\n", ".\n"))
+
+
+_AGENCY_ENDINGS = _endings(*_AGENCIES.split("|"))
+_BRACKET_ENDINGS = _endings(")", "]")
+#: The credit patterns, each after a test that every text it matches passes. The patterns end
+#: with "$", so a search tries them at every position of the text; most paragraphs carry no
+#: credit, and the test (how the text ends, a character it must hold) turns them away at once.
+_CREDIT_RES: tuple[tuple[Callable[[str], bool], re.Pattern[str]], ...] = (
     # "... wing. (Photo: Luis Ortega / Riverside Courier)"
-    re.compile(
-        r"\s*[(\[](?:(?:photo|image|picture|foto|photograph|credit|video)s?"
-        r"(?: by| credit)?\s*:?\s*)"
-        r"(?P<credit>[^()\[\]]{2,120})[)\]]\.?$",
-        re.IGNORECASE,
+    (
+        lambda text: text.endswith(_BRACKET_ENDINGS),
+        re.compile(
+            r"\s*[(\[](?:(?:photo|image|picture|foto|photograph|credit|video)s?"
+            r"(?: by| credit)?\s*:?\s*)"
+            r"(?P<credit>[^()\[\]]{2,120})[)\]]\.?$",
+            re.IGNORECASE,
+        ),
     ),
     # "... on Monday. Photo: Jane Doe / Getty Images"
-    re.compile(
-        r"(?:^|\s+)(?:photo|image|picture|foto|photograph|credit)s?(?: by| credit)?"
-        r"\s*(?::|\.\.\.|…)\s*(?P<credit>[^:]{2,120})$",
-        re.IGNORECASE,
+    (
+        lambda text: ":" in text or "…" in text or "..." in text,
+        re.compile(
+            r"(?:^|\s+)(?:photo|image|picture|foto|photograph|credit)s?(?: by| credit)?"
+            r"\s*(?::|\.\.\.|…)\s*(?P<credit>[^:]{2,120})$",
+            re.IGNORECASE,
+        ),
     ),
     # "... 2025. EFE/EPA/MOHAMMED BADRA", "REUTERS/Evelyn Hockstein", "AP Photo/Evan Vucci"
-    re.compile(
-        rf"(?:^|\s+)(?P<credit>(?:{_AGENCIES})(?: Photo)?(?:\s?/\s?(?:{_AGENCIES}|[A-Z][\w.'’-]*"
-        r"(?: [A-Z][\w.'’-]*){0,3})){1,4})\.?$"
+    (
+        lambda text: "/" in text,
+        re.compile(
+            rf"(?:^|\s+)(?P<credit>(?:{_AGENCIES})(?: Photo)?(?:\s?/\s?(?:{_AGENCIES}"
+            r"|[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3})){1,4})\.?$"
+        ),
     ),
     # "... via Getty Images", "| Getty Images", "... on Monday. Getty Images"; not the agency
     # that ends a sentence of prose ("... a spokesperson said when contacted by Reuters.")
-    re.compile(
-        r"(?:^|(?<=[.!?”\"’)])\s+|\s*[|/]\s*|\s+(?=(?:[A-Z][\w.'’-]* ){0,4}via ))"
-        rf"(?P<credit>(?:[A-Z][\w.'’-]* ){{0,4}}(?:via |/ ?)?(?:{_AGENCIES}))\.?$"
+    (
+        lambda text: text.endswith(_AGENCY_ENDINGS),
+        re.compile(
+            r"(?:^|(?<=[.!?”\"’)])\s+|\s*[|/]\s*|\s+(?=(?:[A-Z][\w.'’-]* ){0,4}via ))"
+            rf"(?P<credit>(?:[A-Z][\w.'’-]* ){{0,4}}(?:via |/ ?)?(?:{_AGENCIES}))\.?$"
+        ),
     ),
 )
 #: "Photo: " before the caption's own words is a label, not part of the caption.
@@ -804,8 +850,8 @@ def split_caption(text: str) -> Caption | None:
     leading = leading_credit(text)
     if leading is not None:
         return leading
-    for credit_re in _CREDIT_RES:
-        match = credit_re.search(text)
+    for can_match, credit_re in _CREDIT_RES:
+        match = credit_re.search(text) if can_match(text) else None
         if match:
             caption = _CAPTION_LABEL_RE.sub("", text[: match.start()].strip())
             credit = match.group("credit").strip().strip("|/ ").strip()
