@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -578,11 +578,17 @@ class Library:
 
     @staticmethod
     def _bump(session: Session) -> None:
-        state = session.get(LibraryState, 1)
-        if state is None:
-            session.add(LibraryState(id=1, generation=1))
-        else:
-            state.generation += 1
+        """Add one to the library's generation, atomically: two machines committing at once
+        (PostgreSQL does not serialise writers as SQLite does) must both count, and the first
+        writes of a new database must not both insert the row."""
+        bump = update(LibraryState).where(LibraryState.id == 1)
+        if session.execute(bump.values(generation=LibraryState.generation + 1)).rowcount:  # type: ignore[attr-defined]
+            return
+        try:
+            with session.begin_nested():
+                session.add(LibraryState(id=1, generation=1))
+        except IntegrityError:  # another writer made the row meanwhile: count on it
+            session.execute(bump.values(generation=LibraryState.generation + 1))
 
     # ------------------------------------------------------------------ row -> view
 
