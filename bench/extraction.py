@@ -32,7 +32,8 @@ reads in the opening, not the body.
 Also timed, per page in the same run (TIMERS): audionews reading the HTML (read_article, what
 ingest does) and making its script, beside trafilatura.extract with and without metadata
 (audionews reads the headline, byline and date too), as ratios of the totals to plain
-trafilatura.extract. `--worst N` lists the N lowest-F1 pages of audionews HTML and
+trafilatura.extract. Each audionews timing starts with ingest's remembered text answers
+forgotten, so the read is not warmed by the script made of the same page just before. `--worst N` lists the N lowest-F1 pages of audionews HTML and
 of audionews copied text with the longest missed or added passage; `--show PAGE_ID` (a page id,
 `corpus/id` or a unique prefix) prints that page's ground truth, our outputs and every missed
 and added passage in full, each missed one with what audionews did with it (dropped as what,
@@ -358,6 +359,16 @@ class Result:
         return {k: v for k, v in self.notes.items() if not v.startswith(QUIET_ERRORS)}
 
 
+def forget_remembered_texts() -> None:
+    """Empty ingest's caches of text answers (clean_text, trigrams, rules), so each timed read
+    of a page starts cold, as a page read once does, not warm from the read before it."""
+    from audionews.ingest import html, rules
+
+    for module in (rules, html):
+        for value in vars(module).values():
+            getattr(value, "cache_clear", lambda: None)()
+
+
 def score_page(page: Page, copied: str | None) -> Result:
     """Run the four readers on one page (in a worker) and match each against the truth."""
     import trafilatura
@@ -366,9 +377,11 @@ def score_page(page: Page, copied: str | None) -> Result:
     from audionews.ingest.detect import read_article
 
     seconds = {}
+    forget_remembered_texts()
     start = time.perf_counter()
     script, html_error = run_audionews(page.html, "html")
     seconds["script"] = time.perf_counter() - start
+    forget_remembered_texts()
     start = time.perf_counter()
     with contextlib.suppress(AudionewsError):
         read_article(page.html.encode(), source_format="html")

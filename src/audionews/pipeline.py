@@ -580,12 +580,10 @@ def _seed_previous_mp3(library: Library, slug: str, name: str, staging: Path) ->
 
     target = staging / f"{slug}.mp3"
     previous = files.find_revision_file(library, slug, name)
-    try:
-        if previous is not None:
+    if previous is not None:
+        with contextlib.suppress(OSError):
             target.hardlink_to(previous)
             return
-    except OSError:
-        pass
     with contextlib.suppress(OSError):  # no previous file: the build just measures first
         files.copy_revision_file(library, slug, name, target)
 
