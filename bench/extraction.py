@@ -33,7 +33,8 @@ Also timed, per page in the same run (TIMERS): audionews reading the HTML (read_
 ingest does) and making its script, beside trafilatura.extract with and without metadata
 (audionews reads the headline, byline and date too), as ratios of the totals to plain
 trafilatura.extract. Each audionews timing starts with ingest's remembered text answers
-forgotten, so the read is not warmed by the script made of the same page just before. `--worst N` lists the N lowest-F1 pages of audionews HTML and
+forgotten, so the read is not warmed by the script made of the same page just before.
+`--worst N` lists the N lowest-F1 pages of audionews HTML and
 of audionews copied text with the longest missed or added passage; `--show PAGE_ID` (a page id,
 `corpus/id` or a unique prefix) prints that page's ground truth, our outputs and every missed
 and added passage in full, each missed one with what audionews did with it (dropped as what,
