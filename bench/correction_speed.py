@@ -8,8 +8,9 @@ so both kinds of job pay the same queue, process and voice-loading costs (the vo
 by an untimed warm-up job). Rounds interleave so machine noise hits both alike; medians shown.
 
 - cold publish: the article published as a new episode with an empty clip cache (the
-  worker's clip cache and encoded pieces are deleted first: a job runs with the worker's own
-  settings, so the cache cannot be chosen per job);
+  worker's clip cache and encoded pieces are moved aside for that job and back after it: a
+  job runs with the worker's own settings, so the cache cannot be chosen per job, and the
+  corrections must still find the clips their episodes were built from);
 - correction: one sentence of a published episode changed, with a correction note (so the
   announcement, the note and the changed sentence are spoken; everything else is cached),
   timed from submitting the job to the job reporting "published".
@@ -27,6 +28,7 @@ Synthesis is now most of a correction, so the ratio moves with how long the chan
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -34,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,6 +79,25 @@ def run_job(settings: Settings, action: str, **fields: object) -> tuple[float, j
     return seconds, job
 
 
+@contextlib.contextmanager
+def caches_aside(settings: Settings) -> Iterator[None]:
+    """Run the block with the worker's clip cache and encoded pieces moved aside (empty), then
+    put them back (what the block cached is dropped: Piper never speaks a sentence twice the
+    same, so those clips would not be the ones the warm episodes were built from)."""
+    folders = [settings.clip_cache_dir, settings.piece_store_dir]
+    for folder in folders:
+        if folder.exists():
+            folder.rename(folder.with_name(folder.name + ".warm"))
+    try:
+        yield
+    finally:
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
+            aside = folder.with_name(folder.name + ".warm")
+            if aside.exists():
+                aside.rename(folder)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="rounds (at most 5)")
@@ -103,9 +125,10 @@ def main() -> None:
                 run_job(settings, "publish", source=source, slug=f"talks-{i}")
             cold_s, fix_s, counts = [], [], []
             for i in range(rounds):
-                for cache in (settings.clip_cache_dir, settings.piece_store_dir):
-                    shutil.rmtree(cache, ignore_errors=True)  # the worker's caches: cold
-                seconds, cold_job = run_job(settings, "publish", source=source, slug=f"cold-{i}")
+                with caches_aside(settings):  # the worker's caches, empty for this job only
+                    seconds, cold_job = run_job(
+                        settings, "publish", source=source, slug=f"cold-{i}"
+                    )
                 cold_s.append(seconds)
                 edited = source.replace(ORIGINAL.encode(), EDITS[i].encode())
                 seconds, fix_job = run_job(
