@@ -101,10 +101,17 @@ class ArticleParts:
 
     def _heard_already(self, tokens: tuple[str, ...], own: frozenset[tuple[str, ...]]) -> bool:
         """Say whether a long paragraph (its words and their trigrams) repeats the body read
-        so far (a pull quote, a page that prints its text twice, a gallery's captions again)."""
+        so far (a pull quote, a page that prints its text twice, a gallery's captions again).
+
+        One that differs from what was heard by a number ("item 22222" after "item 11111") is a
+        new entry of a list written as paragraphs, not a repeat.
+        """
         if len(tokens) < MIN_REPEAT_WORDS:
             return False
-        return len(own & self.heard) >= REPEAT_SHARE * len(own)
+        new = own - self.heard
+        return len(own) - len(new) >= REPEAT_SHARE * len(own) and not any(
+            char.isdigit() for trigram in new for word in trigram for char in word
+        )
 
     # ----------------------------------------------------------------- shared classification
 

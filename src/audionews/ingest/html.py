@@ -43,7 +43,8 @@ from audionews.models import Article, Caption, DropKind, NoticeKind
 #: Never text: removed before anything else looks at the page.
 INVISIBLE_TAGS = (
     "script, style, noscript, template, svg, iframe, object, embed, canvas, link, meta, head,"
-    " button, input, select, textarea, option, map, audio, video, picture, source"
+    " button, input, select, textarea, option, map, audio, video, picture, source,"
+    " annotation, annotation-xml"  # MathML's TeX source ("{\\displaystyle A}")
 )
 #: Tags that start a block; anything else is inline text inside a block.
 BLOCK_TAGS = frozenset(
@@ -661,9 +662,34 @@ def _drop_reason(node: LexborNode, *, inside: bool = False) -> tuple[DropKind, s
         return (DropKind.LEGAL, "article footer")
     compact = _class_string(node)
     hint = _furniture_hint(compact) if compact else None
-    if hint is None or _is_key_points_box(node):
+    if hint is None or _is_key_points_box(node) or _is_embedded_post(node, compact):
         return None
     return hint.kind, hint.reason
+
+
+#: Classes the networks' embed codes give the blockquote of an embedded post.
+EMBEDDED_POST_CLASSES = frozenset(
+    {
+        "twitter-tweet",
+        "instagram-media",
+        "tiktok-embed",
+        "bluesky-embed",
+        "text-post-media",  # Threads
+        "reddit-embed-bq",
+        "mastodon-embed",
+    }
+)
+
+
+def _is_post_quote(node: LexborNode) -> bool:
+    """Say whether a blockquote is an embedded post (a tweet the article quotes)."""
+    return not EMBEDDED_POST_CLASSES.isdisjoint((node.attributes.get("class") or "").split())
+
+
+def _is_embedded_post(node: LexborNode, compact: str) -> bool:
+    """Say whether `node` wraps a post the article quotes ("social-media-embed" around a tweet's
+    blockquote): its class names a network, but it is the story's quote, not a share bar."""
+    return "embed" in compact and node.css_first("blockquote") is not None
 
 
 # Pages repeat a few class strings on many elements ("teaser-item" on every teaser): the answer
@@ -858,7 +884,7 @@ class _Walker:
         elif tag in ("ul", "ol"):
             self._list(_list_items(node))
         elif tag == "blockquote":
-            self._quote(_text(node))
+            self._quote(_text(node), embedded=_is_post_quote(node))
         elif tag in ("figure", "figcaption"):
             self._figure(node)
         elif tag == "hr":
@@ -983,14 +1009,24 @@ class _Walker:
         if rows is None:
             self.walk(node, depth)  # a layout table: its cells hold the page's blocks
             self.flush()
-        elif len(rows) > MAX_TABLE_ROWS or max(map(len, rows), default=0) > MAX_TABLE_COLUMNS:
+        elif self._too_large(node, rows):
             self.parts.drop(DropKind.OTHER, _loose_text(node), "table too large to read aloud")
         elif rows:
             caption = node.css_first("caption")
             self._list([", ".join(cells) for cells in rows], _text(caption) if caption else "")
 
-    def _quote(self, text: str) -> None:
-        self.elements.append(Quote(text, outside=not self.in_main(text)))
+    def _too_large(self, node: LexborNode, rows: list[list[str]]) -> bool:
+        """Say whether a data table is too large to read aloud. A table holding much of the
+        article's prose (a list article's entries, a glossary) is the article, whatever its size."""
+        if len(rows) <= MAX_TABLE_ROWS and max(map(len, rows), default=0) <= MAX_TABLE_COLUMNS:
+            return False
+        return self.prose is None or not self.prose.holds_much(node)
+
+    def _quote(self, text: str, *, embedded: bool = False) -> None:
+        """Add a quote. An embedded post is quoted by the article itself, even where main-text
+        detection left it out (it often does: the post is a widget's markup)."""
+        inside = embedded or self.in_main(text)
+        self.elements.append(Quote(text, outside=not inside))
 
     def _notice(self, node: LexborNode, kind: NoticeKind) -> None:
         texts = [text for _, text in _own_texts(node)]

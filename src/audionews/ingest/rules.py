@@ -95,7 +95,9 @@ def neutral_bidi(text: str) -> str:
 
 
 #: Links an embedded post leaves in its text ("... done. pic.twitter.com/Qx7bL2"): not words.
-_MEDIA_LINK_RE = re.compile(r"\s*\b(?:pic\.twitter\.com|t\.co|instagr\.am|youtu\.be)/\S+")
+_MEDIA_LINK_RE = re.compile(
+    r"\s*(?:\bhttps?://)?\b(?:pic\.twitter\.com|t\.co|instagr\.am|youtu\.be)/\S+"
+)
 
 
 def without_media_links(text: str) -> str:
