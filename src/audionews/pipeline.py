@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -210,24 +210,20 @@ def publish(
 ) -> PublishResult:
     """Publish an article: a new episode, a new revision of one, or nothing if unchanged.
 
-    Crash-safe order: build into a private staging folder; copy the files into the episode's
-    public folder under new revision names (nothing points at them yet); commit the revision to
-    the database; re-render the feeds (all replaced at once, or none); take earlier revisions
-    whose grace period ended off the site. A failure at any step leaves the previous revision,
-    its files and its feed in place; a failed write (a full disk) is a StorageError saying what
-    was done and what to run. The first revision's kind is always "published"; later ones take
-    `kind` and `note` (issue 6: correction, editors_note...). A revision with a note, or
-    `force`, is made even when the source is unchanged. Editors' notes (this one and earlier
-    ones) are spoken as notices of the article. `link` is the article's own page, its canonical
-    URL (see `fetch_article`); "" keeps the episode's link.
+    The work is a `Publication`'s (reserve, plan, stage, install, commit, render, all under
+    the article's lock); this checks what needs no lock first: the note and the feed settings
+    (a bad one must not half-publish), and an unchanged source, which publishes nothing.
+    The first revision's kind is always "published"; later ones take `kind` and `note`
+    (issue 6: correction, editors_note...). A revision with a note, or `force`, is made even
+    when the source is unchanged. Editors' notes (this one and earlier ones) are spoken as
+    notices of the article. `link` is the article's own page, its canonical URL (see
+    `fetch_article`); "" keeps the episode's link.
 
-    The article's lock is held from reading the episode to rendering the feeds, so a running
-    job, `unpublish` and this never interleave. Without an explicit `slug`, the article lands
-    on `article_slug` (the episode of its page, else its headline's slug) and never on another
-    article's episode: one that is not the same article (`_same_article`: another page, or
-    another headline) is refused, and so is a slug reserved for a new article accepted by the
-    API or the editor (unless this is that article's job, `job_id`). An unpublished episode
-    changes only with `republish`.
+    Without an explicit `slug`, the article lands on `article_slug` (the episode of its page,
+    else its headline's slug) and never on another article's episode: one that is not the same
+    article (`_same_article`: another page, or another headline) is refused, and so is a slug
+    reserved for a new article accepted by the API or the editor (unless this is that
+    article's job, `job_id`). An unpublished episode changes only with `republish`.
     """
     from audionews.ingest.rules import neutral_bidi
     from audionews.publish import feed, history
@@ -249,29 +245,27 @@ def publish(
 
     with voice_loading(settings, voice_name, synthesizer is None):
         from audionews.ingest.detect import read_article
-        from audionews.publish.jobs import hold_article
 
         article = read_article(data, filename=filename, source_format=source_format)
-        slug = named or article_slug(library, article.headline, link)
-        with hold_article(settings, slug, on_wait=_waiting_message(slug)):
-            return _publish_locked(
-                library,
-                article,
-                data,
-                slug=slug,
-                explicit_slug=named is not None,
-                filename=filename,
-                voice_name=voice_name,
-                category=category,
-                kind=kind,
-                note=note,
-                editor=editor,
-                republish=republish,
-                job_id=job_id,
-                link=link,
-                synthesizer=synthesizer,
-                progress=progress,
-            )
+        publication = Publication(
+            library,
+            article,
+            data,
+            slug=named or article_slug(library, article.headline, link),
+            explicit_slug=named is not None,
+            filename=filename,
+            voice_name=voice_name,
+            category=category,
+            kind=kind,
+            note=note,
+            editor=editor,
+            republish=republish,
+            job_id=job_id,
+            link=link,
+            synthesizer=synthesizer,
+            progress=progress,
+        )
+        return publication.run()
 
 
 def article_slug(library: Library, headline: str, link: str = "") -> str:
@@ -281,143 +275,292 @@ def article_slug(library: Library, headline: str, link: str = "") -> str:
     return published.slug if published is not None else slugify(headline)
 
 
-def _publish_locked(
-    library: Library,
-    article: Article,
-    data: bytes,
-    *,
-    slug: str,
-    explicit_slug: bool,
-    filename: str | None,
-    voice_name: str | None,
-    category: str | None,
-    kind: str,
-    note: str,
-    editor: str,
-    republish: bool,
-    job_id: int,
-    link: str,
-    synthesizer: Synthesizer | None,
-    progress: Callable[[int, int], None] | None,
-) -> PublishResult:
-    """Build and record a revision of `slug` while holding its lock (see `publish`)."""
-    from audionews.publish import files, history
-    from audionews.publish.library import DEFAULT_CATEGORY, NoticeView, PublishResult, new_revision
+@contextlib.contextmanager
+def holding_article(settings: Settings, slug: str) -> Iterator[None]:
+    """Own the article `slug` while the body runs: the one lock every change of an episode
+    takes (publish, correct, regenerate, unpublish, republish; a job already holds it).
 
-    settings = library.settings
-    existing = library.find(slug)  # read again under the lock: a job or unpublish may have run
-    _check_target(library, existing, article, link, slug, explicit_slug, republish, job_id)
-    source_notices = article.notices
-    if existing is not None:
-        article = history.with_editor_notices(article, existing, kind, note)
-    script = script_for_article(article, settings, voice_name=voice_name)
-    staging_root = settings.instance_dir / "staging"
-    try:
+    It is held in the database (storage/locks.py), so it excludes across machines; waiting and
+    re-entrance are publish/jobs.py's; `_waiting_message` says on stderr why a command pauses.
+    """
+    from audionews.publish.jobs import hold_article
+
+    with hold_article(settings, slug, on_wait=_waiting_message(slug)):
+        yield
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A revision's files, built in a private staging folder, ready to install."""
+
+    build: BuildResult
+    files: Mapping[str, Path]  # kind -> file: the build's, plus the HTML transcript
+
+
+class Publication:
+    """One publish of an article onto the episode `slug`, as steps run in order under the
+    article's lock: reserve, plan, stage, install, commit, render (`run` does all of them).
+
+    The order is what keeps a crash, a full disk or a reader harmless. Nothing public changes
+    before `install`, and that only adds files under the new revision's names, which nothing
+    points at yet; `commit` is the one moment the revision comes to exist (one transaction);
+    `render` then points the feeds at it. A failure before `commit` leaves the previous
+    revision, its files and its feeds as they were (what `install` put up is deleted again);
+    a failure after it leaves the revision published and the feeds catching up at the next
+    render. A failed write is a StorageError saying what was done and what to run.
+
+    The lock is held from reading the episode (`reserve`) to rendering the feeds, so a running
+    job, an unpublish and another publish of the same article never interleave, on this
+    machine or another, and the revision number reserved first is still the next at `commit`.
+    """
+
+    def __init__(
+        self,
+        library: Library,
+        article: Article,
+        data: bytes,
+        *,
+        slug: str,
+        explicit_slug: bool = False,
+        filename: str | None = None,
+        voice_name: str | None = None,
+        category: str | None = None,
+        kind: str = "update",
+        note: str = "",
+        editor: str = "cli",
+        republish: bool = False,
+        job_id: int = 0,
+        link: str = "",
+        synthesizer: Synthesizer | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.library = library
+        self.settings = library.settings
+        self.article = article  # as read from the source: its own notices, no editors' ones
+        self.data = data
+        self.slug = slug
+        self.explicit_slug = explicit_slug
+        self.filename = filename
+        self.voice_name = voice_name
+        self.category = category
+        self.kind = kind
+        self.note = note
+        self.editor = editor
+        self.republish = republish
+        self.job_id = job_id
+        self.link = link
+        self.synthesizer = synthesizer
+        self.progress = progress
+        #: Set by `reserve`: the episode as it is under the lock (None: a new one), and the
+        #: number of the revision this publication makes.
+        self.existing: EpisodeView | None = None
+        self.number = 0
+
+    def run(self) -> PublishResult:
+        """Take the article's lock, then go through the steps; return what was published."""
+        with holding_article(self.settings, self.slug):
+            self.reserve()
+            script = self.plan()
+            with _nothing_published(), self.stage(script) as staged:
+                installed = self.install(staged)
+            return self.render(self.commit(staged.build, installed))
+
+    def reserve(self) -> int:
+        """Read the episode under the lock, refuse a wrong target, reserve the revision number.
+
+        Read again here, not before the lock: a job or an unpublish may have changed the
+        episode while this waited. The number is reserved once, by the library; the files
+        and the database both take it from here, so they cannot disagree.
+        """
+        self.existing = self.library.find(self.slug)
+        self._refuse_wrong_target()
+        self.number = self.library.reserve_revision(self.slug)
+        return self.number
+
+    def plan(self) -> Script:
+        """Plan the script: the article with the editors' notes (earlier ones and this one)
+        spoken as notices, so listeners hear what was corrected."""
+        from audionews.publish import history
+
+        article = self.article
+        if self.existing is not None:
+            article = history.with_editor_notices(article, self.existing, self.kind, self.note)
+        return script_for_article(article, self.settings, voice_name=self.voice_name)
+
+    @contextlib.contextmanager
+    def stage(self, script: Script) -> Iterator[Staged]:
+        """Build the files into a private staging folder, kept while the body runs.
+
+        Private so that a crash mid-build leaves nothing public (the worker clears old staging
+        folders at start). The served MP3 is put there first, as the previous build's output:
+        its loudness lets the build encode while it synthesizes (`_seed_previous_mp3`).
+        """
+        from audionews.publish import files
+
+        staging_root = self.settings.instance_dir / "staging"
         private_dir(staging_root, tighten=False)
-        with tempfile.TemporaryDirectory(dir=staging_root) as staging:
-            if existing is not None:
-                _seed_previous_mp3(library, slug, existing.mp3.name, Path(staging))
+        with tempfile.TemporaryDirectory(dir=staging_root) as name:
+            staging = Path(name)
+            if self.existing is not None:
+                self._seed_previous_mp3(self.existing.mp3.name, staging)
             result = build_script(
                 script,
-                Path(staging),
-                settings,
-                source_sha256=hashlib.sha256(data).hexdigest(),
-                slug=slug,
-                synthesizer=synthesizer,
-                progress=progress,
+                staging,
+                self.settings,
+                source_sha256=hashlib.sha256(self.data).hexdigest(),
+                slug=self.slug,
+                synthesizer=self.synthesizer,
+                progress=self.progress,
             )
             built = dict(result.files)
-            built["html"] = Path(staging) / f"{slug}.html"
+            built["html"] = staging / f"{self.slug}.html"
             built["html"].write_bytes(
                 files.transcript_html(result.timeline, script.title, script.language)
             )
-            number = library.next_revision_number(slug)
-            installed = files.install_revision(library, built, slug, number)
+            yield Staged(result, built)
+
+    def install(self, staged: Staged) -> dict[str, tuple[str, int]]:
+        """Put the staged files into the public store under the reserved revision's names.
+
+        New names only ('<slug>-r<number>.*'): the feeds still point at the previous
+        revision's files, which stay untouched; a failed upload deletes what it put up.
+        """
+        from audionews.publish import files
+
+        return files.install_revision(self.library, staged.files, self.slug, self.number)
+
+    def commit(
+        self, result: BuildResult, installed: Mapping[str, tuple[str, int]]
+    ) -> PublishResult:
+        """Record the revision and make it current, in one transaction; say what was done.
+
+        If that fails, the installed files are deleted again: unrecorded, they would lie in
+        the public store with nothing listing them. The spoken sentences are kept after, for
+        the next edit's preview.
+        """
+        from audionews.publish import files, history
+        from audionews.publish.library import (
+            DEFAULT_CATEGORY,
+            NoticeView,
+            PublishResult,
+            new_revision,
+        )
+
+        existing = self.existing
+        chosen = self.category or (existing.category if existing else "")
+        chosen = chosen or result.script.article.kicker
+        revision = new_revision(
+            result,
+            installed,
+            source=self.data,
+            source_filename=self.filename or "",
+            category=chosen or DEFAULT_CATEGORY,
+            kind=self.kind if existing is not None else "published",
+            note=self.note,
+            editor=self.editor,
+            number=self.number,
+            link=self.link,
+        )
+        # The script also speaks the editors' notes, but those live in the revisions (kind +
+        # note): recorded among the source's notices too, each would be listed twice.
+        revision = replace(
+            revision,
+            notices=[NoticeView(str(n.kind), n.text, n.label) for n in self.article.notices],
+        )
+        try:
+            view = self.library.record_revision(revision, republish=self.republish)
+        except BaseException as exc:
+            files.remove_revision(self.library, self.slug, installed)
+            if _disk_full(exc):
+                raise StorageError(
+                    f"the database could not be written ({getattr(exc, 'orig', exc)}); nothing "
+                    "was published and the previous revision is still served: free some disk "
+                    "space, then run the same command again"
+                ) from exc
+            raise
+        history.record_sentences(self.settings, self.slug, view.revision, result.script.sentences())
+        return PublishResult("revised" if existing is not None else "created", view, result)
+
+    def render(self, done: PublishResult) -> PublishResult:
+        """Render the feeds so that they name the new revision, then tell the webhooks.
+
+        The webhooks are told even when the feeds could not be written (a StorageError that
+        carries `done`): the revision is committed and its audio served, and the feeds catch
+        up at the next render. They are queued for the worker, never waited for.
+        """
+        from audionews.publish import webhooks
+
+        try:
+            _render_after_commit(self.library, done)
+        finally:
+            webhooks.notify_published(self.settings, done)
+        return done
+
+    def _refuse_wrong_target(self) -> None:
+        """Refuse a publish that would land on another article's episode, or re-publish one."""
+        from audionews.publish.jobs import slug_reserved_by
+
+        slug, existing = self.slug, self.existing
+        reserved_by = slug_reserved_by(self.settings, slug)
+        if existing is None:
+            if reserved_by and reserved_by != self.job_id:
+                raise ConflictError(
+                    f"the slug '{slug}' is reserved for a new article accepted moments ago (job "
+                    f"{reserved_by}): publish this one with another slug (--slug), or wait for "
+                    f"that job and correct its episode with `audionews correct {slug} FILE`"
+                )
+            return
+        if self.job_id and reserved_by == self.job_id:
+            raise ConflictError(
+                f"the episode '{slug}' was published by someone else after this new article was "
+                "accepted: send it again with another headline, or correct that episode instead"
+            )
+        if not self.explicit_slug and not _same_article(existing, self.article.headline, self.link):
+            whose = (
+                f"from another source: {existing.link or 'a file or pasted text'}"
+                if self.link or existing.link
+                else f"headline {existing.title!r}"
+            )
+            raise ConflictError(
+                f"the slug '{slug}' belongs to another article ({whose}): to correct that "
+                f"episode run `audionews correct {slug} FILE`; to publish this as a new "
+                "episode, give it another slug with --slug"
+            )
+        if not existing.is_published and not self.republish:
+            raise ConflictError(_unpublished(slug))
+
+    def _seed_previous_mp3(self, name: str, staging: Path) -> None:
+        """Put the served MP3 into the staging folder as the build's previous output.
+
+        make_episode reads the previous build's loudness gain from it, and so encodes while it
+        synthesizes instead of measuring first and encoding after (the two then overlap).
+        A hard link costs nothing and the build replaces, never writes into, that name; from
+        object storage, the file is downloaded.
+        """
+        from audionews.publish import files
+
+        target = staging / f"{self.slug}.mp3"
+        previous = files.find_revision_file(self.library, self.slug, name)
+        if previous is not None:
+            with contextlib.suppress(OSError):
+                target.hardlink_to(previous)
+                return
+        with contextlib.suppress(OSError):  # no previous file: the build just measures first
+            files.copy_revision_file(self.library, self.slug, name, target)
+
+
+@contextlib.contextmanager
+def _nothing_published() -> Iterator[None]:
+    """Turn a failed write while staging or installing (a full disk) into a StorageError that
+    says nothing was published: the previous revision is still the one served."""
+    try:
+        yield
     except OSError as exc:
         raise StorageError(
             f"could not write {_where(exc)}: {exc.strerror or exc}; nothing was published and "
             "the previous revision is still served: free some disk space, then run the same "
             "command again"
         ) from exc
-    chosen = category or (existing.category if existing else "") or script.article.kicker
-    revision = new_revision(
-        result,
-        installed,
-        source=data,
-        source_filename=filename or "",
-        category=chosen or DEFAULT_CATEGORY,
-        kind=kind if existing is not None else "published",
-        note=note,
-        editor=editor,
-        link=link,
-    )
-    # The script also speaks the editors' notes, but those live in the revisions (kind +
-    # note): recorded among the source's notices too, each would be listed twice.
-    revision = replace(
-        revision, notices=[NoticeView(str(n.kind), n.text, n.label) for n in source_notices]
-    )
-    try:
-        view = library.record_revision(revision, republish=republish)
-    except BaseException as exc:  # not recorded: its files would lie unlisted in the public folder
-        files.remove_revision(library, slug, installed)
-        if _disk_full(exc):
-            raise StorageError(
-                f"the database could not be written ({getattr(exc, 'orig', exc)}); nothing was "
-                "published and the previous revision is still served: free some disk space, "
-                "then run the same command again"
-            ) from exc
-        raise
-    history.record_sentences(settings, slug, view.revision, script.sentences())
-    done = PublishResult("revised" if existing is not None else "created", view, result)
-    try:
-        _render_after_commit(library, done)
-    finally:  # published even when the feeds could not be written: the audio is there
-        from audionews.publish import webhooks
-
-        webhooks.notify_published(settings, done)  # queued for the worker, never waited for
-    return done
-
-
-def _check_target(
-    library: Library,
-    existing: EpisodeView | None,
-    article: Article,
-    link: str,
-    slug: str,
-    explicit_slug: bool,
-    republish: bool,
-    job_id: int,
-) -> None:
-    """Refuse a publish that would land on another article's episode, or re-publish one."""
-    from audionews.publish.jobs import slug_reserved_by
-
-    reserved_by = slug_reserved_by(library.settings, slug)
-    if existing is None:
-        if reserved_by and reserved_by != job_id:
-            raise ConflictError(
-                f"the slug '{slug}' is reserved for a new article accepted moments ago (job "
-                f"{reserved_by}): publish this one with another slug (--slug), or wait for that "
-                f"job and correct its episode with `audionews correct {slug} FILE`"
-            )
-        return
-    if job_id and reserved_by == job_id:
-        raise ConflictError(
-            f"the episode '{slug}' was published by someone else after this new article was "
-            "accepted: send it again with another headline, or correct that episode instead"
-        )
-    if not explicit_slug and not _same_article(existing, article.headline, link):
-        whose = (
-            f"from another source: {existing.link or 'a file or pasted text'}"
-            if link or existing.link
-            else f"headline {existing.title!r}"
-        )
-        raise ConflictError(
-            f"the slug '{slug}' belongs to another article ({whose}): to correct that episode "
-            f"run `audionews correct {slug} FILE`; to publish this as a new episode, give it "
-            "another slug with --slug"
-        )
-    if not existing.is_published and not republish:
-        raise ConflictError(_unpublished(slug))
 
 
 def _same_article(existing: EpisodeView, headline: str, link: str) -> bool:
@@ -568,26 +711,6 @@ def publish_url(
     )
 
 
-def _seed_previous_mp3(library: Library, slug: str, name: str, staging: Path) -> None:
-    """Put the served MP3 into the staging folder as the build's previous output.
-
-    make_episode reads the previous build's loudness gain from it, and so encodes while it
-    synthesizes instead of measuring first and encoding after (the two then overlap).
-    A hard link costs nothing and the build replaces, never writes into, that name; from
-    object storage, the file is downloaded.
-    """
-    from audionews.publish import files
-
-    target = staging / f"{slug}.mp3"
-    previous = files.find_revision_file(library, slug, name)
-    if previous is not None:
-        with contextlib.suppress(OSError):
-            target.hardlink_to(previous)
-            return
-    with contextlib.suppress(OSError):  # no previous file: the build just measures first
-        files.copy_revision_file(library, slug, name, target)
-
-
 def unpublish(slug: str, settings: Settings) -> PublishResult:
     """Take an episode out of the feeds and its files off the site; keep its private history.
 
@@ -596,12 +719,11 @@ def unpublish(slug: str, settings: Settings) -> PublishResult:
     feeds are rendered: a crash in between leaves files unlisted, never listed and gone.
     """
     from audionews.publish import files
-    from audionews.publish.jobs import hold_article
     from audionews.publish.library import Library, PublishResult
 
     library = Library(settings)
     key = slugify(slug)
-    with hold_article(settings, key, on_wait=_waiting_message(key)):
+    with holding_article(settings, key):
         view = library.set_withdrawn(key, True)
         try:
             files.withdraw_episode(library, view.slug)
@@ -623,12 +745,11 @@ def republish_episode(slug: str, settings: Settings) -> PublishResult:
     then the feeds are rendered. Earlier revisions' files stay in private history.
     """
     from audionews.publish import files
-    from audionews.publish.jobs import hold_article
     from audionews.publish.library import Library, PublishResult
 
     library = Library(settings)
     key = slugify(slug)
-    with hold_article(settings, key, on_wait=_waiting_message(key)):
+    with holding_article(settings, key):
         episode = library.get_episode(key, include_withdrawn=True)
         if episode.is_published:
             return PublishResult("unchanged", episode)
@@ -734,13 +855,12 @@ def regenerate(
     With `revision`, roll back: that revision's source becomes the new current revision
     (history is never rewritten). Sentences whose speech did not change come from the cache.
     """
-    from audionews.publish.jobs import hold_article
     from audionews.publish.library import Library
 
     library = Library(settings)
     key = slugify(slug)
     # the source is read under the lock, so a job that changes the article meanwhile goes first
-    with hold_article(settings, key, on_wait=_waiting_message(key)):
+    with holding_article(settings, key):
         episode = library.get_episode(key, include_withdrawn=True)
         if not episode.is_published:
             raise ConflictError(_unpublished(episode.slug))

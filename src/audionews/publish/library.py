@@ -16,8 +16,10 @@ Read API (used by the feeds, the JSON API and the player pages)::
     library.submitted(slug, revision=None) -> SubmittedSource (that, with file name and format)
 
 Views are frozen dataclasses holding everything a page or feed item needs, URLs included, so
-callers never touch the database. Writes go through `record_revision` and `unpublish`, called
-by pipeline.publish in an order that keeps a crash harmless (see pipeline.py).
+callers never touch the database. A publish reserves its revision's number once, under the
+article's lock (`reserve_revision`), names its files by it and records exactly it
+(`record_revision`); `set_withdrawn` takes an episode out of the feeds. pipeline.Publication
+calls them in an order that keeps a crash harmless (see pipeline.py).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -300,6 +302,7 @@ class NewRevision:
     """A revision ready to record: its files are already in place under their public names."""
 
     slug: str
+    number: int  # reserved by `Library.reserve_revision`; the files are named by it
     title: str
     kicker: str
     category: str
@@ -496,13 +499,26 @@ class Library:
                 continue
         raise RuntimeError(f"could not keep a podcast:guid for {path}")
 
-    def next_revision_number(self, slug: str) -> int:
-        """Return the number the next revision of `slug` will get (1 for a new episode)."""
+    def reserve_revision(self, slug: str) -> int:
+        """Reserve the number of `slug`'s next revision (1 for a new episode).
+
+        Call it once per publish, holding the article's lock: the lock makes the number this
+        publish's alone until it commits, so its files can be named by it before the database
+        knows it, and `record_revision` records that number, never one of its own. Nothing is
+        written here, so a publish that fails leaves no gap in the numbers.
+        """
         with self._session() as session:
-            episode = session.scalar(select(EpisodeRow).where(EpisodeRow.slug == slug))
-            if episode is None or not episode.revisions:
-                return 1
-            return max(r.number for r in episode.revisions) + 1
+            return self._latest_revision(session, slug) + 1
+
+    @staticmethod
+    def _latest_revision(session: Session, slug: str) -> int:
+        """Return the highest revision number of `slug` (0: no episode yet)."""
+        query = (
+            select(func.max(RevisionRow.number))
+            .join(EpisodeRow, RevisionRow.episode_id == EpisodeRow.id)
+            .where(EpisodeRow.slug == slug)
+        )
+        return session.scalar(query) or 0
 
     def record_revision(
         self, new: NewRevision, *, now: datetime | None = None, republish: bool = False
@@ -511,6 +527,8 @@ class Library:
 
         A revision of an unpublished episode is refused (ConflictError) unless `republish`:
         it would put the episode back in the feeds, which only an explicit action may do.
+        So is one whose reserved number is no longer the next (ConflictError): another change
+        committed meanwhile without the article's lock, and its files carry the same names.
         """
         now = _naive(now or utcnow())
         with self._session() as session, session.begin():
@@ -525,7 +543,14 @@ class Library:
                     published=now,
                 )
                 session.add(episode)
-            number = max((r.number for r in episode.revisions), default=0) + 1
+            latest = max((r.number for r in episode.revisions), default=0)
+            if new.number != latest + 1:
+                raise ConflictError(
+                    f"revision {new.number} of '{new.slug}' was reserved, but revision {latest} "
+                    "was recorded meanwhile by a change that did not hold the article's lock; "
+                    "nothing was recorded: publish again"
+                )
+            number = new.number
             episode.title = new.title
             episode.kicker = new.kicker
             episode.category = new.category or DEFAULT_CATEGORY
@@ -685,12 +710,14 @@ def new_revision(
     kind: str,
     note: str,
     editor: str,
+    number: int,
     link: str = "",
 ) -> NewRevision:
-    """Describe a built and installed revision for `Library.record_revision`."""
+    """Describe revision `number` (reserved), built and installed, for `record_revision`."""
     article = result.script.article
     return NewRevision(
         slug=result.slug,
+        number=number,
         title=article.headline or result.script.title,
         kicker=article.kicker,
         category=category_label(category),
