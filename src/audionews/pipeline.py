@@ -28,6 +28,13 @@ from audionews.errors import (
     UnsupportedLanguageError,
 )
 from audionews.naming import slugify
+from audionews.vocabulary import (
+    CORRECTION_KINDS,
+    FILE_KINDS,
+    FileKind,
+    InputFormat,
+    RevisionKind,
+)
 
 if TYPE_CHECKING:
     from audionews.audio.synth import Synthesizer
@@ -198,7 +205,7 @@ def publish(
     voice_name: str | None = None,
     slug: str | None = None,
     category: str | None = None,
-    kind: str = "update",
+    kind: str = RevisionKind.UPDATE,
     note: str = "",
     editor: str = "cli",
     force: bool = False,
@@ -234,6 +241,7 @@ def publish(
     from audionews.publish.library import Library, PublishResult
 
     note = history.check_note(note)  # before anything is read, built or spoken
+    revision_kind = _revision_kind(kind)
     feed.settings_check(settings)  # before any work: a bad feed setting must not half-publish
     library = Library(settings)
     # What editors type is published like the article's own text: no unpaired bidi control.
@@ -263,7 +271,7 @@ def publish(
                 filename=filename,
                 voice_name=voice_name,
                 category=category,
-                kind=kind,
+                kind=revision_kind,
                 note=note,
                 editor=editor,
                 republish=republish,
@@ -272,6 +280,16 @@ def publish(
                 synthesizer=synthesizer,
                 progress=progress,
             )
+
+
+def _revision_kind(kind: str) -> RevisionKind:
+    """Return the revision kind named `kind`, or refuse an unknown one."""
+    try:
+        return RevisionKind(kind)
+    except ValueError:
+        raise InputError(
+            f"unknown revision kind {kind!r}: use one of {', '.join(RevisionKind)}"
+        ) from None
 
 
 def article_slug(library: Library, headline: str, link: str = "") -> str:
@@ -291,7 +309,7 @@ def _publish_locked(
     filename: str | None,
     voice_name: str | None,
     category: str | None,
-    kind: str,
+    kind: RevisionKind,
     note: str,
     editor: str,
     republish: bool,
@@ -327,8 +345,8 @@ def _publish_locked(
                 progress=progress,
             )
             built = dict(result.files)
-            built["html"] = Path(staging) / f"{slug}.html"
-            built["html"].write_bytes(
+            built[FileKind.HTML] = Path(staging) / f"{slug}{FILE_KINDS[FileKind.HTML][0]}"
+            built[FileKind.HTML].write_bytes(
                 files.transcript_html(result.timeline, script.title, script.language)
             )
             number = library.next_revision_number(slug)
@@ -346,7 +364,7 @@ def _publish_locked(
         source=data,
         source_filename=filename or "",
         category=chosen or DEFAULT_CATEGORY,
-        kind=kind if existing is not None else "published",
+        kind=kind if existing is not None else RevisionKind.PUBLISHED,
         note=note,
         editor=editor,
         link=link,
@@ -354,7 +372,7 @@ def _publish_locked(
     # The script also speaks the editors' notes, but those live in the revisions (kind +
     # note): recorded among the source's notices too, each would be listed twice.
     revision = replace(
-        revision, notices=[NoticeView(str(n.kind), n.text, n.label) for n in source_notices]
+        revision, notices=[NoticeView(n.kind, n.text, n.label) for n in source_notices]
     )
     try:
         view = library.record_revision(revision, republish=republish)
@@ -532,7 +550,7 @@ def fetch_changed_article(
         return None
     data = page.text.encode("utf-8")
     link = page_link(page.text, page.url)
-    article = read_article(data, source_format="html")
+    article = read_article(data, source_format=InputFormat.HTML)
     slug = article_slug(Library(settings), article.headline, link)
     return FetchedArticle(data, link, slug, page.etag, page.last_modified)
 
@@ -557,7 +575,7 @@ def publish_url(
     return publish(
         fetched.data,
         settings,
-        source_format="html",
+        source_format=InputFormat.HTML,
         voice_name=voice_name,
         slug=slug,
         category=category,
@@ -683,7 +701,7 @@ def correct(
     data: bytes,
     settings: Settings,
     *,
-    kind: str = "correction",
+    kind: str = RevisionKind.CORRECTION,
     note: str = "",
     editor: str = "cli",
     filename: str | None = None,
@@ -698,7 +716,6 @@ def correct(
     Only sentences whose speech changed are synthesized; the guid stays, the files are new.
     An unpublished episode is refused unless `republish` (then it is back in the feeds).
     """
-    from audionews.publish.history import CORRECTION_KINDS
     from audionews.publish.library import Library
 
     if kind not in CORRECTION_KINDS:
@@ -751,7 +768,7 @@ def regenerate(
             filename=submitted.filename or None,
             source_format=submitted.source_format or None,
             slug=episode.slug,
-            kind="rollback" if revision is not None else "regenerated",
+            kind=RevisionKind.ROLLBACK if revision is not None else RevisionKind.REGENERATED,
             note=note or (f"Back to revision {revision}." if revision is not None else ""),
             editor=editor,
             force=True,
@@ -767,7 +784,7 @@ def preview(
     filename: str | None = None,
     source_format: str | None = None,
     slug: str | None = None,
-    kind: str = "update",
+    kind: str = RevisionKind.UPDATE,
     note: str = "",
 ) -> tuple[Script, ScriptDiff | None]:
     """Plan the script an edit would be spoken from, and diff it with the published revision.
@@ -784,7 +801,7 @@ def preview(
     article = read_article(data, filename=filename, source_format=source_format)
     existing = Library(settings).find(slugify(slug or article.headline))
     if existing is not None:
-        article = history.with_editor_notices(article, existing, kind, note)
+        article = history.with_editor_notices(article, existing, _revision_kind(kind), note)
     script = script_for_article(article, settings)
     if existing is None:
         return script, None
