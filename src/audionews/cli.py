@@ -672,7 +672,7 @@ def regenerate(
 def worker(ctx: click.Context, workers: int) -> None:
     """Run background jobs (publishes from the editor and the API) and deliver webhooks until
     interrupted."""
-    from audionews.publish.jobs import huey_for, run_worker
+    from audionews.worker import huey_for, run_worker
 
     settings = _settings(ctx)
     _warn_about_lexicon(settings)
@@ -950,10 +950,10 @@ def follow_remove(ctx: click.Context, source: str) -> None:
 @click.pass_context
 def follow_run(ctx: click.Context, once: bool, as_json: bool) -> None:
     """Poll every followed feed once in this process (the worker polls them on a schedule)."""
-    from audionews.publish import follow as following
+    from audionews import polling
 
     _warn_about_lexicon(_settings(ctx))
-    reports = following.run_once(_settings(ctx))
+    reports = polling.run_once(_settings(ctx))
     if as_json:
         _print_json([vars(r) for r in reports])
         return
