@@ -61,7 +61,8 @@ def build(
     """Turn an article into <slug>.mp3, .chapters.json, .vtt, .srt and .txt in out_dir.
 
     Only sentences missing from the clip cache are synthesized. `slug` defaults to the
-    headline's slug; `synthesizer` defaults to the script's Piper voice.
+    headline's slug; `synthesizer` defaults to the script's voice spoken by the
+    `tts_engine` (audio/engines.py).
     """
     from audionews.audio.cache import BuiltSources, source_fingerprint
 
@@ -98,14 +99,15 @@ def voice_loading(settings: Settings, voice_name: str | None, needed: bool) -> I
     sentence's synthesis). The voice is the named one or the default language's; if the
     article turns out to need another, the build loads that one too.
     """
-    from audionews.audio.synth import joined, start_loading
+    from audionews.audio.engines import engine
+    from audionews.audio.synth import joined
 
     loading = None
     if needed:
         with contextlib.suppress(AudionewsError):  # the build itself reports a missing voice
             voice = find_voice(voice_name, settings) if voice_name else None
             voice = voice or voice_for_language(settings.default_language, settings)
-            loading = start_loading(voice, settings.synthesis_threads)
+            loading = engine(settings).start_loading(voice, settings)
     with joined(loading):
         yield
 
@@ -124,10 +126,10 @@ def build_script(
     from audionews.audio.episode import make_episode
 
     if synthesizer is None:
-        from audionews.audio.synth import piper_synthesizer
+        from audionews.audio.engines import engine
         from audionews.audio.voices import find_voice
 
-        synthesizer = piper_synthesizer(find_voice(script.voice, settings), settings)
+        synthesizer = engine(settings).synthesizer(find_voice(script.voice, settings), settings)
     return make_episode(
         script,
         out_dir,
