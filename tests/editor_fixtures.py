@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import audionews.worker
 from audionews.config import Settings
 from audionews.publish import accounts, jobs
 from audionews.web import create_app
@@ -23,7 +24,7 @@ def desk(fresh: Settings, tmp_path: Path) -> Iterator[Desk]:
         cache_dir=tmp_path / "own-clips", voices_dir=tmp_path / "voices"
     )
     accounts.add_editor(settings, "ana", PASSWORD)
-    jobs.huey_for(settings).immediate = True
+    audionews.worker.huey_for(settings).immediate = True
     found = Desk(settings, create_app(settings))
     found.app.config["TESTING"] = True
     jobs.use_synthesizer(lambda: found.voice)

@@ -18,6 +18,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import audionews.worker
 from audionews.audio.fake import FakeSynthesizer
 from audionews.config import Settings, _coerce
 from audionews.publish import jobs
@@ -44,4 +45,4 @@ if __name__ == "__main__":
     for pair in sys.argv[4:]:  # read as the environment's AUDIONEWS_* values are
         name, _, value = pair.partition("=")
         overrides[name] = _coerce(name, value, hints[name])
-    jobs.run_worker(make_settings(root, clips).with_overrides(**overrides))
+    audionews.worker.run_worker(make_settings(root, clips).with_overrides(**overrides))

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from audionews import pipeline
+from audionews import pipeline, polling
 from audionews.audio.fake import FakeSynthesizer
 from audionews.cli import main
 from audionews.config import Settings
@@ -174,7 +174,7 @@ def test_a_page_that_is_gone_is_reported_not_removed(
     monkeypatch: pytest.MonkeyPatch, intranet: Settings, site: Site, voice: FakeSynthesizer
 ) -> None:
     follow.add_source(intranet, site.server.url("/rss"))
-    follow.run_once(intranet)
+    polling.run_once(intranet)
     site.server.route("/market", answer(b"<h1>Gone</h1>", code=410))
     out = cli(monkeypatch, intranet, "follow", "run", "--once")
     assert "1 gone (404/410)" in out.output
@@ -247,7 +247,7 @@ def test_the_editor_follows_a_feed_and_shows_its_log(
     assert 'aria-invalid="true"' in page and '<label for="url">' in page
     done = post_form(client, "/editor/follow", {"url": site.server.url("/rss"), "category": "X"})
     assert done.status_code == 303  # type: ignore[attr-defined]
-    follow.run_once(intranet)
+    polling.run_once(intranet)
     page = client.get("/editor/follow").get_data(as_text=True)
     assert 'role="region" aria-labelledby="sources-title"' in page
     assert "2 item(s) seen, 2 published, 0 updated, 0 failed" in page

@@ -19,6 +19,7 @@ import podcastparser
 import pytest
 from click.testing import CliRunner
 
+import audionews.worker
 from audionews.cli import main
 from audionews.config import Settings
 from audionews.publish import jobs
@@ -163,7 +164,7 @@ def test_a_job_whose_feeds_fail_reports_the_published_revision(
 
     publish(fresh, short_article())
     FullDisk(monkeypatch, _feeds)
-    jobs.huey_for(fresh).immediate = True
+    audionews.worker.huey_for(fresh).immediate = True
     jobs.use_synthesizer(FakeSynthesizer)
     try:
         job = jobs.submit(fresh, "correct", slug=SLUG, source=REVISED, note="More.")

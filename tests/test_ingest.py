@@ -9,7 +9,8 @@ import pytest
 from audionews.errors import InputError
 from audionews.ingest import rules
 from audionews.ingest.detect import decode, detect_format, read_article
-from audionews.models import BlockKind, Caption, DropKind, NoticeKind
+from audionews.models import BlockKind, Caption, DropKind
+from audionews.vocabulary import NoticeKind
 
 # --------------------------------------------------------------------------- decoding
 

@@ -35,7 +35,8 @@ from typing import Any
 import pytest
 
 from audionews.ingest.detect import read_article
-from audionews.models import Article, BlockKind, DropKind, NoticeKind
+from audionews.models import Article, BlockKind, DropKind
+from audionews.vocabulary import NoticeKind
 
 ARTICLES = Path(__file__).parent / "data" / "articles"
 

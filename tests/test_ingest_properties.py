@@ -7,9 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from audionews.errors import AudionewsError
-from audionews.ingest.detect import FORMATS, read_article
+from audionews.ingest.detect import read_article
 from audionews.ingest.rules import match_boilerplate
 from audionews.models import Article
+from audionews.vocabulary import InputFormat
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -102,14 +103,14 @@ def _read(data: bytes, source_format: str | None) -> Article | None:
     return article
 
 
-@pytest.mark.parametrize("source_format", [None, *FORMATS])
+@pytest.mark.parametrize("source_format", [None, *InputFormat])
 @FAST
 @given(data=st.binary(max_size=300))
 def test_arbitrary_bytes_raise_only_our_errors(source_format: str | None, data: bytes) -> None:
     _read(data, source_format)
 
 
-@pytest.mark.parametrize("source_format", [None, *FORMATS])
+@pytest.mark.parametrize("source_format", [None, *InputFormat])
 @FAST
 @given(text=st.one_of(st.text(max_size=300), article_like_text))
 def test_arbitrary_text_raises_only_our_errors(source_format: str | None, text: str) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
+import audionews.worker
 from audionews.audio.fake import FakeSynthesizer
 from audionews.config import Settings
 from audionews.errors import InputError
@@ -36,7 +37,7 @@ REWRITTEN = short_article(
 def immediate(fresh_on_each: Settings) -> Iterator[Settings]:
     """Settings whose jobs run at once, in this process, with the fake voice (on SQLite, then
     on PostgreSQL)."""
-    jobs.huey_for(fresh_on_each).immediate = True
+    audionews.worker.huey_for(fresh_on_each).immediate = True
     jobs.use_synthesizer(FakeSynthesizer)
     yield fresh_on_each
     jobs.use_synthesizer(None)
@@ -238,7 +239,8 @@ def test_two_jobs_for_one_article_never_run_at_once(
         first = jobs.submit(fresh, "correct", slug=slug, source=REWRITTEN, note="One.")
         second = jobs.submit(fresh, "correct", slug=slug, source=FIXED, note="Two.")
         threads = [
-            threading.Thread(target=jobs.run_job, args=(fresh, j.id)) for j in (first, second)
+            threading.Thread(target=audionews.worker.run_job, args=(fresh, j.id))
+            for j in (first, second)
         ]
         for t in threads:
             t.start()
@@ -259,7 +261,7 @@ def test_a_command_holding_the_article_makes_jobs_wait(fresh: Settings) -> None:
     try:
         job = jobs.submit(fresh, "regenerate", slug=slug)  # queued: no consumer here
         with jobs.hold_article(fresh, slug):
-            thread = threading.Thread(target=jobs.run_job, args=(fresh, job.id))
+            thread = threading.Thread(target=audionews.worker.run_job, args=(fresh, job.id))
             thread.start()
             time.sleep(0.6)
             waiting = jobs.get_job(fresh, job.id)

@@ -19,6 +19,7 @@ import feedparser
 import pytest
 from click.testing import CliRunner
 
+import audionews.worker
 from audionews import pipeline
 from audionews.audio.fake import FakeSynthesizer
 from audionews.cli import main
@@ -150,7 +151,7 @@ def test_a_new_page_never_revises_another_sources_episode(
     assert "--slug" in out.output and out.output.count("\n") == 1
     assert Library(intranet).get_episode("bridge-reopens-after-repairs").link == ""
     queued = jobs.submit(intranet, "publish", url=server.url("/story"))
-    jobs.run_job(intranet, queued.id)
+    audionews.worker.run_job(intranet, queued.id)
     failed = jobs.get_job(intranet, queued.id)
     assert failed.state == "failed" and "belongs to another article" in failed.message
     assert jobs.slug_reserved_by(intranet, "bridge-reopens-after-repairs") == 0
@@ -190,7 +191,7 @@ def test_a_changed_page_of_an_unpublished_episode_waits_for_republish(
     queued = jobs.submit(intranet, "publish", url=server.url("/story"))
     jobs.use_synthesizer(FakeSynthesizer)
     try:
-        jobs.run_job(intranet, queued.id)
+        audionews.worker.run_job(intranet, queued.id)
     finally:
         jobs.use_synthesizer(None)
     failed = jobs.get_job(intranet, queued.id)
@@ -212,7 +213,7 @@ def test_a_url_job_reserves_its_pages_slug_once_it_is_fetched(
     other = b"Bridge reopens after repairs\n\nAnother bridge, another story.\n"
     queued = jobs.submit(intranet, "publish", url=server.url("/story"))
     assert jobs.slug_reserved_by(intranet, slug) == 0  # not known before the fetch
-    worker = threading.Thread(target=jobs.run_job, args=(intranet, queued.id))
+    worker = threading.Thread(target=audionews.worker.run_job, args=(intranet, queued.id))
     jobs.use_synthesizer(FakeSynthesizer)
     try:
         with jobs.hold_article(intranet, slug):  # the job fetches, then waits for the article
@@ -301,7 +302,7 @@ def test_a_url_job_carries_the_url_and_the_worker_fetches(
         assert row is not None and row.source == b"" and row.source_url == server.url("/story")
     jobs.use_synthesizer(FakeSynthesizer)
     try:
-        jobs.run_job(intranet, queued.id)  # what the worker does with the message
+        audionews.worker.run_job(intranet, queued.id)  # what the worker does with the message
     finally:
         jobs.use_synthesizer(None)
     done = jobs.get_job(intranet, queued.id)
@@ -314,11 +315,11 @@ def test_a_url_job_carries_the_url_and_the_worker_fetches(
 def test_a_url_job_that_cannot_fetch_fails_with_the_reason(
     intranet: Settings, fresh: Settings, server: PageServer
 ) -> None:
-    jobs.huey_for(intranet).immediate = True
+    audionews.worker.huey_for(intranet).immediate = True
     try:
         failed = jobs.submit(intranet, "publish", url=server.url("/missing"))
     finally:
-        jobs.huey_for(intranet).immediate = False
+        audionews.worker.huey_for(intranet).immediate = False
     assert failed.state == "failed" and "answered 404" in failed.message
     # an address literal is refused when the job is submitted; a name when it is fetched
     with pytest.raises(FetchError, match="loopback"):
@@ -367,12 +368,12 @@ def newsroom(intranet: Settings, tmp_path: Path) -> Iterator[Desk]:
     """An app whose jobs run at once with the fake voice, allowed to fetch from loopback."""
     settings = intranet.with_overrides(cache_dir=tmp_path / "own-clips")
     accounts.add_editor(settings, "ana", PASSWORD)
-    jobs.huey_for(settings).immediate = True
+    audionews.worker.huey_for(settings).immediate = True
     desk = Desk(settings, create_app(settings))
     jobs.use_synthesizer(lambda: desk.voice)
     yield desk
     jobs.use_synthesizer(None)
-    jobs.huey_for(settings).immediate = False
+    audionews.worker.huey_for(settings).immediate = False
 
 
 def test_api_publishes_from_a_url(newsroom: Desk, server: PageServer) -> None:

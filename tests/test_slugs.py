@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
 
+import audionews.worker
 from audionews import pipeline
 from audionews.audio.fake import FakeSynthesizer
 from audionews.cli import main
@@ -136,7 +137,8 @@ def test_second_new_article_with_a_taken_slug_is_refused_while_the_first_job_wai
 ) -> None:
     token = accounts.add_token(desk.settings, "cms")
     auth = {"Authorization": f"Bearer {token}"}
-    jobs.huey_for(desk.settings).immediate = False  # no worker yet: the first job stays queued
+    # no worker yet: the first job stays queued
+    audionews.worker.huey_for(desk.settings).immediate = False
     client = desk.client()
     first = client.post("/api/v1/articles", headers=auth, json={"text": ONE.decode()})
     assert first.status_code == 202
@@ -148,7 +150,7 @@ def test_second_new_article_with_a_taken_slug_is_refused_while_the_first_job_wai
     with pytest.raises(ConflictError, match="reserved for a new article"):
         pipeline.publish(TWO, desk.settings, synthesizer=FakeSynthesizer())
     slug = first.get_json()["slug"]
-    jobs.run_job(desk.settings, first.get_json()["id"])  # the worker runs the first job
+    audionews.worker.run_job(desk.settings, first.get_json()["id"])  # the worker runs the first job
     done = jobs.get_job(desk.settings, first.get_json()["id"])
     assert done.state == "published" and done.revision == 1, done.message
     view = Library(desk.settings).get_episode(slug)
@@ -167,7 +169,7 @@ def test_a_new_article_never_becomes_a_revision_of_an_episode_made_meanwhile(
     losing nothing, and frees the reservation."""
     from audionews.storage import database, tables
 
-    jobs.huey_for(desk.settings).immediate = False
+    audionews.worker.huey_for(desk.settings).immediate = False
     queued = jobs.submit(desk.settings, "publish", source=ONE, new_only=True)
     assert jobs.slug_reserved_by(desk.settings, queued.slug) == queued.id
     with database.session(desk.settings) as s:  # the other publish saw no reservation yet
@@ -177,7 +179,7 @@ def test_a_new_article_never_becomes_a_revision_of_an_episode_made_meanwhile(
     publish(desk.settings, TWO, slug=queued.slug)
     with database.session(desk.settings) as s:
         s.add(tables.SlugReservation(slug=queued.slug, job_id=queued.id, created=datetime.now()))
-    jobs.run_job(desk.settings, queued.id)
+    audionews.worker.run_job(desk.settings, queued.id)
     failed = jobs.get_job(desk.settings, queued.id)
     assert failed.state == "failed" and "published by someone else" in failed.message
     view = Library(desk.settings).get_episode(queued.slug)

@@ -14,12 +14,12 @@ from audionews.models import (
     BlockKind,
     Earcon,
     Notice,
-    NoticeKind,
     Script,
     SegmentKind,
 )
 from audionews.pipeline import script_for_article
 from audionews.speech.plan import ANNOUNCEMENTS, plan_script
+from audionews.vocabulary import NoticeKind
 
 SPANISH = (
     "El secretario general de las Naciones Unidas expresó su apertura a la posibilidad de "

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+import audionews.worker
 from audionews.audio.fake import FakeSynthesizer
 from audionews.cli import main
 from audionews.config import Settings
@@ -76,7 +77,7 @@ def test_unpublish_during_a_running_correction_is_not_undone(
 ) -> None:
     first = publish(fresh, short_article()).episode
     job = jobs.submit(fresh, "correct", slug=first.slug, source=REWRITTEN, note="More.")
-    worker = threading.Thread(target=jobs.run_job, args=(fresh, job.id))
+    worker = threading.Thread(target=audionews.worker.run_job, args=(fresh, job.id))
     worker.start()
     try:
         _wait_for(lambda: jobs.get_job(fresh, job.id).done > 0)  # the job is building
@@ -106,7 +107,7 @@ def test_a_job_queued_before_unpublish_reads_the_state_under_the_lock(
     job = jobs.submit(fresh, "correct", slug=first.slug, source=FIXED, note="Day.")  # queued
     out = CliRunner().invoke(main, ["unpublish", first.slug], env=env)
     assert out.exit_code == 0, out.output
-    jobs.run_job(fresh, job.id)  # a worker picks it up now
+    audionews.worker.run_job(fresh, job.id)  # a worker picks it up now
     failed = jobs.get_job(fresh, job.id)
     assert failed.state == "failed" and "audionews republish" in failed.message
     view = Library(fresh).get_episode(first.slug, include_withdrawn=True)

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+import audionews.worker
 from audionews import pipeline
 from audionews.audio.fake import FakeSynthesizer
 from audionews.cli import main
@@ -133,7 +134,7 @@ def worker(loopback: Settings) -> Iterator[subprocess.Popen[bytes]]:
 @pytest.fixture
 def immediate(loopback: Settings) -> Iterator[Settings]:
     """The queue runs each task at once in this process (deliveries too), with the fake voice."""
-    jobs.huey_for(loopback).immediate = True
+    audionews.worker.huey_for(loopback).immediate = True
     jobs.use_synthesizer(FakeSynthesizer)
     yield loopback
     jobs.use_synthesizer(None)
@@ -210,7 +211,7 @@ def test_private_addresses_are_refused_by_default(fresh: Settings) -> None:
             webhooks.add_webhook(fresh, receiver.url)  # an address literal: refused at once
         named = receiver.url.replace("127.0.0.1", "localhost")
         hook, _ = webhooks.add_webhook(fresh, named, secret=SECRET)  # a name: checked when sent
-        jobs.huey_for(fresh).immediate = True  # deliver in this process, now
+        audionews.worker.huey_for(fresh).immediate = True  # deliver in this process, now
         publish(fresh, short_article())
         (delivery,) = webhooks.deliveries(fresh, webhook_id=hook.id)
     assert receiver.received == []
@@ -360,7 +361,7 @@ def test_deliveries_a_dead_worker_lost_are_sent_once(loopback: Settings) -> None
             assert row is not None
             row.state, row.attempts, row.last_attempt = "sending", 1, long_ago
         assert webhooks.deliver(loopback, queued.id) is None  # claimed: not sent again
-        jobs.huey_for(loopback).immediate = True
+        audionews.worker.huey_for(loopback).immediate = True
         assert webhooks.recover_deliveries(loopback) == [queued.id]
         assert webhooks.recover_deliveries(loopback) == []  # delivered now: nothing lost
         assert webhooks.deliver(loopback, queued.id) is None  # finished: never sent twice

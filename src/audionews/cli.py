@@ -23,11 +23,10 @@ import click
 from audionews import __version__
 from audionews.config import Settings, configured_names, load_settings
 from audionews.errors import AudionewsError, InputError
+from audionews.vocabulary import CORRECTION_KINDS, InputFormat
 
 if TYPE_CHECKING:
     from audionews.audio.cache import FileStore
-
-FORMATS = ("text", "html", "markdown")
 
 
 class _Group(click.Group):
@@ -126,7 +125,7 @@ ARTICLE = click.argument("file", type=click.Path(exists=True, dir_okay=False, pa
 FORMAT = click.option(
     "--format",
     "source_format",
-    type=click.Choice(FORMATS),
+    type=click.Choice([str(f) for f in InputFormat]),
     default=None,
     help="Input format; default: detected from the extension or content.",
 )
@@ -572,7 +571,7 @@ def _serve_module() -> Any:
 
 # ------------------------------------------------------------------ corrections (issue 6)
 
-KIND_CHOICE = click.Choice(["correction", "update", "editors_note"])
+KIND_CHOICE = click.Choice([str(k) for k in CORRECTION_KINDS])
 
 
 def _report(result: Any, as_json: bool) -> None:
@@ -595,7 +594,7 @@ def _report(result: Any, as_json: bool) -> None:
 @click.option(
     "--kind",
     type=KIND_CHOICE,
-    default="correction",
+    default=str(next(iter(CORRECTION_KINDS))),
     show_default=True,
     help="What the note is; it is announced with this label.",
 )
@@ -673,7 +672,7 @@ def regenerate(
 def worker(ctx: click.Context, workers: int) -> None:
     """Run background jobs (publishes from the editor and the API) and deliver webhooks until
     interrupted."""
-    from audionews.publish.jobs import huey_for, run_worker
+    from audionews.worker import huey_for, run_worker
 
     settings = _settings(ctx)
     _warn_about_lexicon(settings)
@@ -951,10 +950,10 @@ def follow_remove(ctx: click.Context, source: str) -> None:
 @click.pass_context
 def follow_run(ctx: click.Context, once: bool, as_json: bool) -> None:
     """Poll every followed feed once in this process (the worker polls them on a schedule)."""
-    from audionews.publish import follow as following
+    from audionews import polling
 
     _warn_about_lexicon(_settings(ctx))
-    reports = following.run_once(_settings(ctx))
+    reports = polling.run_once(_settings(ctx))
     if as_json:
         _print_json([vars(r) for r in reports])
         return

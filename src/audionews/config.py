@@ -122,6 +122,12 @@ class Settings:
     loudness_lufs: float = _setting(-19.0, "Integrated loudness target (mono), LUFS.")
     true_peak_dbtp: float = _setting(-1.5, "True-peak ceiling, dBTP.")
     synthesis_threads: int = _setting(2, "CPU threads for the Piper voice.")
+    tts_engine: str = _setting(
+        "piper",
+        "Speech engine: 'piper' (the voices in voices_dir and the bundled one), 'fake' (a "
+        "tone as long as the text: tests and demos without a model), or the module path of "
+        "another engine (see audio/engines.py).",
+    )
     revision_grace_minutes: float = _setting(
         DEFAULT_REVISION_GRACE_MINUTES,
         "Minutes an earlier revision's audio and transcripts stay public after a newer revision "

@@ -12,6 +12,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from audionews.vocabulary import FileKind, NoticeKind
+
 # --------------------------------------------------------------------------- the article
 
 
@@ -23,15 +25,6 @@ class BlockKind(StrEnum):
     QUOTE = "quote"
     LIST = "list"  # an ordinary list in the body: items read in order
     KEY_POINTS = "key_points"  # a titled summary list ("Key takeaways", "At a glance")
-
-
-class NoticeKind(StrEnum):
-    """Kinds of notice that qualify the whole article."""
-
-    TRANSLATION = "translation"
-    CORRECTION = "correction"
-    UPDATE = "update"
-    EDITORS_NOTE = "editors_note"
 
 
 class DropKind(StrEnum):
@@ -264,7 +257,7 @@ class BuildResult:
     """What `audionews build` made: files on disk plus the timeline they were made from."""
 
     slug: str
-    files: Mapping[str, Path]  # keys: "mp3", "chapters", "vtt", "srt", "transcript", "txt"
+    files: Mapping[FileKind, Path]  # vocabulary.BUILT_FILES
     duration_s: float
     timeline: Timeline
     script: Script
@@ -275,7 +268,7 @@ class BuildResult:
 
     @property
     def mp3(self) -> Path:
-        return self.files["mp3"]
+        return self.files[FileKind.MP3]
 
 
 def _plain(value: Any) -> Any:

@@ -28,6 +28,13 @@ from audionews.errors import (
     UnsupportedLanguageError,
 )
 from audionews.naming import slugify
+from audionews.vocabulary import (
+    CORRECTION_KINDS,
+    FILE_KINDS,
+    FileKind,
+    InputFormat,
+    RevisionKind,
+)
 
 if TYPE_CHECKING:
     from audionews.audio.synth import Synthesizer
@@ -54,7 +61,8 @@ def build(
     """Turn an article into <slug>.mp3, .chapters.json, .vtt, .srt and .txt in out_dir.
 
     Only sentences missing from the clip cache are synthesized. `slug` defaults to the
-    headline's slug; `synthesizer` defaults to the script's Piper voice.
+    headline's slug; `synthesizer` defaults to the script's voice spoken by the
+    `tts_engine` (audio/engines.py).
     """
     from audionews.audio.cache import BuiltSources, source_fingerprint
 
@@ -91,14 +99,15 @@ def voice_loading(settings: Settings, voice_name: str | None, needed: bool) -> I
     sentence's synthesis). The voice is the named one or the default language's; if the
     article turns out to need another, the build loads that one too.
     """
-    from audionews.audio.synth import joined, start_loading
+    from audionews.audio.engines import engine
+    from audionews.audio.synth import joined
 
     loading = None
     if needed:
         with contextlib.suppress(AudionewsError):  # the build itself reports a missing voice
             voice = find_voice(voice_name, settings) if voice_name else None
             voice = voice or voice_for_language(settings.default_language, settings)
-            loading = start_loading(voice, settings.synthesis_threads)
+            loading = engine(settings).start_loading(voice, settings)
     with joined(loading):
         yield
 
@@ -117,10 +126,10 @@ def build_script(
     from audionews.audio.episode import make_episode
 
     if synthesizer is None:
-        from audionews.audio.synth import piper_synthesizer
+        from audionews.audio.engines import engine
         from audionews.audio.voices import find_voice
 
-        synthesizer = piper_synthesizer(find_voice(script.voice, settings), settings)
+        synthesizer = engine(settings).synthesizer(find_voice(script.voice, settings), settings)
     return make_episode(
         script,
         out_dir,
@@ -198,7 +207,7 @@ def publish(
     voice_name: str | None = None,
     slug: str | None = None,
     category: str | None = None,
-    kind: str = "update",
+    kind: str = RevisionKind.UPDATE,
     note: str = "",
     editor: str = "cli",
     force: bool = False,
@@ -230,6 +239,7 @@ def publish(
     from audionews.publish.library import Library, PublishResult
 
     note = history.check_note(note)  # before anything is read, built or spoken
+    revision_kind = _revision_kind(kind)
     feed.settings_check(settings)  # before any work: a bad feed setting must not half-publish
     library = Library(settings)
     # What editors type is published like the article's own text: no unpaired bidi control.
@@ -256,7 +266,7 @@ def publish(
             filename=filename,
             voice_name=voice_name,
             category=category,
-            kind=kind,
+            kind=revision_kind,
             note=note,
             editor=editor,
             republish=republish,
@@ -266,6 +276,16 @@ def publish(
             progress=progress,
         )
         return publication.run()
+
+
+def _revision_kind(kind: str) -> RevisionKind:
+    """Return the revision kind named `kind`, or refuse an unknown one."""
+    try:
+        return RevisionKind(kind)
+    except ValueError:
+        raise InputError(
+            f"unknown revision kind {kind!r}: use one of {', '.join(RevisionKind)}"
+        ) from None
 
 
 def article_slug(library: Library, headline: str, link: str = "") -> str:
@@ -294,7 +314,7 @@ class Staged:
     """A revision's files, built in a private staging folder, ready to install."""
 
     build: BuildResult
-    files: Mapping[str, Path]  # kind -> file: the build's, plus the HTML transcript
+    files: Mapping[FileKind, Path]  # kind -> file: the build's, plus the HTML transcript
 
 
 class Publication:
@@ -325,7 +345,7 @@ class Publication:
         filename: str | None = None,
         voice_name: str | None = None,
         category: str | None = None,
-        kind: str = "update",
+        kind: RevisionKind = RevisionKind.UPDATE,
         note: str = "",
         editor: str = "cli",
         republish: bool = False,
@@ -413,13 +433,13 @@ class Publication:
                 progress=self.progress,
             )
             built = dict(result.files)
-            built["html"] = staging / f"{self.slug}.html"
-            built["html"].write_bytes(
+            built[FileKind.HTML] = staging / f"{self.slug}{FILE_KINDS[FileKind.HTML][0]}"
+            built[FileKind.HTML].write_bytes(
                 files.transcript_html(result.timeline, script.title, script.language)
             )
             yield Staged(result, built)
 
-    def install(self, staged: Staged) -> dict[str, tuple[str, int]]:
+    def install(self, staged: Staged) -> dict[FileKind, tuple[str, int]]:
         """Put the staged files into the public store under the reserved revision's names.
 
         New names only ('<slug>-r<number>.*'): the feeds still point at the previous
@@ -430,7 +450,7 @@ class Publication:
         return files.install_revision(self.library, staged.files, self.slug, self.number)
 
     def commit(
-        self, result: BuildResult, installed: Mapping[str, tuple[str, int]]
+        self, result: BuildResult, installed: Mapping[FileKind, tuple[str, int]]
     ) -> PublishResult:
         """Record the revision and make it current, in one transaction; say what was done.
 
@@ -455,7 +475,7 @@ class Publication:
             source=self.data,
             source_filename=self.filename or "",
             category=chosen or DEFAULT_CATEGORY,
-            kind=self.kind if existing is not None else "published",
+            kind=self.kind if existing is not None else RevisionKind.PUBLISHED,
             note=self.note,
             editor=self.editor,
             number=self.number,
@@ -465,7 +485,7 @@ class Publication:
         # note): recorded among the source's notices too, each would be listed twice.
         revision = replace(
             revision,
-            notices=[NoticeView(str(n.kind), n.text, n.label) for n in self.article.notices],
+            notices=[NoticeView(n.kind, n.text, n.label) for n in self.article.notices],
         )
         try:
             view = self.library.record_revision(revision, republish=self.republish)
@@ -675,7 +695,7 @@ def fetch_changed_article(
         return None
     data = page.text.encode("utf-8")
     link = page_link(page.text, page.url)
-    article = read_article(data, source_format="html")
+    article = read_article(data, source_format=InputFormat.HTML)
     slug = article_slug(Library(settings), article.headline, link)
     return FetchedArticle(data, link, slug, page.etag, page.last_modified)
 
@@ -700,7 +720,7 @@ def publish_url(
     return publish(
         fetched.data,
         settings,
-        source_format="html",
+        source_format=InputFormat.HTML,
         voice_name=voice_name,
         slug=slug,
         category=category,
@@ -804,7 +824,7 @@ def correct(
     data: bytes,
     settings: Settings,
     *,
-    kind: str = "correction",
+    kind: str = RevisionKind.CORRECTION,
     note: str = "",
     editor: str = "cli",
     filename: str | None = None,
@@ -819,7 +839,6 @@ def correct(
     Only sentences whose speech changed are synthesized; the guid stays, the files are new.
     An unpublished episode is refused unless `republish` (then it is back in the feeds).
     """
-    from audionews.publish.history import CORRECTION_KINDS
     from audionews.publish.library import Library
 
     if kind not in CORRECTION_KINDS:
@@ -871,7 +890,7 @@ def regenerate(
             filename=submitted.filename or None,
             source_format=submitted.source_format or None,
             slug=episode.slug,
-            kind="rollback" if revision is not None else "regenerated",
+            kind=RevisionKind.ROLLBACK if revision is not None else RevisionKind.REGENERATED,
             note=note or (f"Back to revision {revision}." if revision is not None else ""),
             editor=editor,
             force=True,
@@ -887,7 +906,7 @@ def preview(
     filename: str | None = None,
     source_format: str | None = None,
     slug: str | None = None,
-    kind: str = "update",
+    kind: str = RevisionKind.UPDATE,
     note: str = "",
 ) -> tuple[Script, ScriptDiff | None]:
     """Plan the script an edit would be spoken from, and diff it with the published revision.
@@ -904,7 +923,7 @@ def preview(
     article = read_article(data, filename=filename, source_format=source_format)
     existing = Library(settings).find(slugify(slug or article.headline))
     if existing is not None:
-        article = history.with_editor_notices(article, existing, kind, note)
+        article = history.with_editor_notices(article, existing, _revision_kind(kind), note)
     script = script_for_article(article, settings)
     if existing is None:
         return script, None

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 
+import audionews.worker
 from audionews.audio.fake import FakeSynthesizer
 from audionews.publish import accounts, jobs
 from audionews.vocabulary import WebhookEvent
@@ -32,7 +33,7 @@ def player_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlayerSite
 
     site = build_player_site(Path(tmp_path_factory.mktemp("editor-site")))
     accounts.add_editor(site.settings, "ana", PASSWORD)
-    jobs.huey_for(site.settings).immediate = True
+    audionews.worker.huey_for(site.settings).immediate = True
     jobs.use_synthesizer(FakeSynthesizer)
     yield site
     jobs.use_synthesizer(None)

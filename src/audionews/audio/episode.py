@@ -62,19 +62,13 @@ from audionews.audio.synth import Synthesizer, joined
 from audionews.config import Settings, private_dir
 from audionews.errors import AudioError, InputError
 from audionews.models import BuildResult, Script, Timeline
+from audionews.vocabulary import BUILT_FILES, FILE_KINDS, FileKind
 
 Progress = Callable[[int, int], None]
 _LOGGER = logging.getLogger(__name__)
 
-#: File kinds of an episode and their suffix after the slug.
-SUFFIXES = {
-    "mp3": ".mp3",
-    "chapters": ".chapters.json",
-    "vtt": ".vtt",
-    "srt": ".srt",
-    "transcript": ".transcript.json",
-    "txt": ".txt",
-}
+#: The files a build writes and their suffix after the slug.
+SUFFIXES: dict[FileKind, str] = {kind: FILE_KINDS[kind][0] for kind in BUILT_FILES}
 _FILE_MODE = 0o644
 #: dB kept free under the true-peak ceiling for inter-sample and MP3 overshoot and for early
 #: sentences limited against a rough loudness estimate (the encoder's limiter catches the rest).
@@ -218,7 +212,7 @@ def make_episode(
     finals = {kind: out_dir / (slug + suffix) for kind, suffix in SUFFIXES.items()}
 
     encoder = _PieceEncoder(steps, settings, synthesizer, clips)
-    guess = _quantized(_float(read_provenance(finals["mp3"], GAIN_KEY)))
+    guess = _quantized(_float(read_provenance(finals[FileKind.MP3], GAIN_KEY)))
     all_cached = clips.stored_lengths(spoken)
     if guess is not None:
         encoder.prefetch(guess)
@@ -226,7 +220,7 @@ def make_episode(
         key = _build_key(steps, clips, tags, settings)
         if (
             all(p.is_file() for p in finals.values())
-            and read_provenance(finals["mp3"], BUILD_KEY) == key
+            and read_provenance(finals[FileKind.MP3], BUILD_KEY) == key
             and (timeline := encoder.stored_timeline(guess)) is not None
         ):
             extra: dict[str, object] = {"reused": True, "word_timing": clips.timing(timeline)}
@@ -247,10 +241,12 @@ def make_episode(
         else:
             gain_db = _quantized(exact) or 0.0
             pieces = encoder.replay_all(gain_db, clips.replay)
-        timeline = encoder.write(pieces, paths["mp3"])
+        timeline = encoder.write(pieces, paths[FileKind.MP3])
         key = _build_key(steps, clips, tags, settings)
         stamps = {BUILD_KEY: key, GAIN_KEY: f"{gain_db:.3f}"}
-        write_tags(paths["mp3"], replace(tags, provenance={**tags.provenance, **stamps}), timeline)
+        write_tags(
+            paths[FileKind.MP3], replace(tags, provenance={**tags.provenance, **stamps}), timeline
+        )
         _write_sidecars(paths, timeline, script, settings.narrator_name)
     if shared is not None:
         shared.flush()  # the other machines find this build's clips and pieces from now on
@@ -432,7 +428,7 @@ def _say_sentence_timing(script: Script, timing: Mapping[str, object]) -> None:
 def _result(
     script: Script,
     slug: str,
-    files: dict[str, Path],
+    files: dict[FileKind, Path],
     timeline: Timeline,
     synthesized: int,
     cached: int,
@@ -471,23 +467,23 @@ def _build_key(steps: list[master.Step], clips: _Clips, tags: Tags, settings: Se
 
 
 def _write_sidecars(
-    paths: dict[str, Path], timeline: Timeline, script: Script, narrator: str
+    paths: dict[FileKind, Path], timeline: Timeline, script: Script, narrator: str
 ) -> None:
     texts = {
-        "chapters": transcript.to_chapters_json(timeline),
-        "vtt": transcript.to_webvtt(timeline, narrator),
-        "srt": transcript.to_srt(timeline),
-        "transcript": transcript.to_transcript_json(timeline, narrator),
-        "txt": transcript.to_text(script),
+        FileKind.CHAPTERS: transcript.to_chapters_json(timeline),
+        FileKind.VTT: transcript.to_webvtt(timeline, narrator),
+        FileKind.SRT: transcript.to_srt(timeline),
+        FileKind.TRANSCRIPT: transcript.to_transcript_json(timeline, narrator),
+        FileKind.TXT: transcript.to_text(script),
     }
     for kind, text in texts.items():
         paths[kind].write_text(text, encoding="utf-8")
 
 
 @contextmanager
-def _staged(out_dir: Path, slug: str) -> Iterator[dict[str, Path]]:
+def _staged(out_dir: Path, slug: str) -> Iterator[dict[FileKind, Path]]:
     """Yield temporary paths in out_dir; on success rename them to their final names."""
-    paths: dict[str, Path] = {}
+    paths: dict[FileKind, Path] = {}
     try:
         for kind, suffix in SUFFIXES.items():
             handle, name = tempfile.mkstemp(dir=out_dir, prefix=f".{slug}", suffix=suffix + ".tmp")

@@ -1,14 +1,24 @@
-"""A fake synthesizer for tests: deterministic, instant, sized by the length of the text."""
+"""A fake synthesizer for tests: deterministic, instant, sized by the length of the text.
+
+It is also the "fake" engine of audio/engines.py (`tts_engine = "fake"`): every voice of the
+catalog speaks as the fake, so a whole instance runs without loading a model.
+"""
 
 from __future__ import annotations
 
 import itertools
+import threading
 import zlib
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from audionews.audio.cache import Clip
 from audionews.speech.words import spoken_words
+
+if TYPE_CHECKING:
+    from audionews.audio.voices import Voice
+    from audionews.config import Settings
 
 #: Roughly Piper's speaking rate: 15 characters per second.
 SECONDS_PER_CHARACTER = 1 / 15
@@ -53,3 +63,17 @@ class FakeSynthesizer:
         starts = [FAKE_HOP + usable * int(w) // int(weights[-1]) // FAKE_HOP * FAKE_HOP
                   for w in weights]  # fmt: skip
         return Clip(samples, tuple(itertools.pairwise(starts)))
+
+
+class FakeEngine:
+    """The fake engine: each voice is a FakeSynthesizer at the voice's sample rate."""
+
+    def synthesizer(self, voice: Voice, settings: Settings) -> FakeSynthesizer:
+        # the voice in the identity: clips of two voices never share a cache entry
+        return FakeSynthesizer(voice.sample_rate, identity=f"fake-1:{voice.name}")
+
+    def start_loading(self, voice: Voice, settings: Settings) -> threading.Thread | None:
+        return None  # nothing to load
+
+
+ENGINE = FakeEngine()

@@ -1,4 +1,5 @@
-"""Speak one sentence at a time with Piper: the only module that imports piper.
+"""Speak one sentence at a time with Piper: the only module that imports piper, and the
+"piper" engine of audio/engines.py.
 
 Each sentence becomes one clip so its start and end in the episode are exact. Piper's
 per-sentence peak normalisation is off (it makes loudness jump between sentences); master.py
@@ -318,6 +319,19 @@ def piper_synthesizer(voice: Voice, settings: Settings) -> PiperSynthesizer:
     """Return a synthesizer for `voice` using settings.synthesis_threads CPU threads."""
     digests = FileDigests(settings.clip_cache_dir / "digests")
     return PiperSynthesizer(voice, settings.synthesis_threads, digests)
+
+
+class PiperEngine:
+    """The Piper engine (audio/engines.py): the catalog's voices, loaded once per process."""
+
+    def synthesizer(self, voice: Voice, settings: Settings) -> PiperSynthesizer:
+        return piper_synthesizer(voice, settings)
+
+    def start_loading(self, voice: Voice, settings: Settings) -> threading.Thread:
+        return start_loading(voice, settings.synthesis_threads)
+
+
+ENGINE = PiperEngine()
 
 
 @cache

@@ -13,38 +13,43 @@ from pathlib import PurePath
 
 from audionews.errors import InputError
 from audionews.models import Article
+from audionews.vocabulary import InputFormat
 
-FORMATS = ("text", "html", "markdown")
 #: Format -> (module, function) of its parser, imported when first needed: the HTML and
 #: Markdown parsers pull in lxml, selectolax and markdown-it (~0.15 s a command otherwise).
-PARSERS: dict[str, tuple[str, str]] = {
-    "text": ("audionews.ingest.text", "parse_text"),
-    "html": ("audionews.ingest.html", "parse_html"),
-    "markdown": ("audionews.ingest.markdown", "parse_markdown"),
+PARSERS: dict[InputFormat, tuple[str, str]] = {
+    InputFormat.TEXT: ("audionews.ingest.text", "parse_text"),
+    InputFormat.HTML: ("audionews.ingest.html", "parse_html"),
+    InputFormat.MARKDOWN: ("audionews.ingest.markdown", "parse_markdown"),
 }
 
 
-def parser(fmt: str) -> Callable[[str], Article]:
-    """Return the parser of a format named in FORMATS."""
+def parser(fmt: InputFormat) -> Callable[[str], Article]:
+    """Return the parser of a format."""
     module, function = PARSERS[fmt]
     parse: Callable[[str], Article] = getattr(import_module(module), function)
     return parse
 
 
 #: File extensions (lowercase, with dot) and the format they name.
-EXTENSIONS = {
-    ".txt": "text",
-    ".text": "text",
-    ".html": "html",
-    ".htm": "html",
-    ".xhtml": "html",
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".mdown": "markdown",
-    ".mkd": "markdown",
+EXTENSIONS: dict[str, InputFormat] = {
+    ".txt": InputFormat.TEXT,
+    ".text": InputFormat.TEXT,
+    ".html": InputFormat.HTML,
+    ".htm": InputFormat.HTML,
+    ".xhtml": InputFormat.HTML,
+    ".md": InputFormat.MARKDOWN,
+    ".markdown": InputFormat.MARKDOWN,
+    ".mdown": InputFormat.MARKDOWN,
+    ".mkd": InputFormat.MARKDOWN,
 }
 #: Other names people use for the formats (`--format md`).
-FORMAT_ALIASES = {"txt": "text", "plain": "text", "htm": "html", "md": "markdown"}
+FORMAT_ALIASES: dict[str, InputFormat] = {
+    "txt": InputFormat.TEXT,
+    "plain": InputFormat.TEXT,
+    "htm": InputFormat.HTML,
+    "md": InputFormat.MARKDOWN,
+}
 
 #: Only the start of a document is sniffed: enough to see a doctype, a tag or front matter.
 SNIFF_CHARS = 4096
@@ -94,24 +99,25 @@ def decode(data: bytes) -> str:
     return text
 
 
-def detect_format(data_text: str, filename: str | None) -> str:
-    """Return "text", "html" or "markdown" from the file extension, else from the content."""
+def detect_format(data_text: str, filename: str | None) -> InputFormat:
+    """Return the article's format from the file extension, else from the content."""
     if filename:
         by_extension = EXTENSIONS.get(PurePath(filename).suffix.lower())
         if by_extension:
             return by_extension
     head = data_text[:SNIFF_CHARS].lstrip("\ufeff")
     if _HTML_START_RE.match(head) or len(_HTML_TAG_RE.findall(head)) >= 2:
-        return "html"
+        return InputFormat.HTML
     if _FRONT_MATTER_RE.match(head) or _MARKDOWN_RE.search(head):
-        return "markdown"
-    return "text"
+        return InputFormat.MARKDOWN
+    return InputFormat.TEXT
 
 
-def _normalise_format(source_format: str) -> str:
-    """Return the canonical format name, or raise InputError listing the accepted ones."""
+def _normalise_format(source_format: str) -> InputFormat:
+    """Return the canonical format, or raise InputError listing the accepted ones."""
     name = source_format.strip().lower()
-    name = FORMAT_ALIASES.get(name, name)
-    if name not in FORMATS:
-        raise InputError(f"unknown format {source_format!r}: use one of {', '.join(FORMATS)}")
-    return name
+    try:
+        return FORMAT_ALIASES.get(name) or InputFormat(name)
+    except ValueError:
+        formats = ", ".join(InputFormat)
+        raise InputError(f"unknown format {source_format!r}: use one of {formats}") from None

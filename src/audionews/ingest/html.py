@@ -38,7 +38,8 @@ from audionews.ingest.assemble import (
     classify_metadata,
 )
 from audionews.ingest.content import MainText, main_text
-from audionews.models import Article, Caption, DropKind, NoticeKind
+from audionews.models import Article, Caption, DropKind
+from audionews.vocabulary import NoticeKind
 
 #: Never text: removed before anything else looks at the page.
 INVISIBLE_TAGS = (

@@ -30,7 +30,8 @@ from audionews.ingest.assemble import (
     Quote,
     assemble,
 )
-from audionews.models import Article, BlockKind, Caption, DropKind, NoticeKind
+from audionews.models import Article, BlockKind, Caption, DropKind
+from audionews.vocabulary import NoticeKind
 
 _FRONT_MATTER_RE = re.compile(
     r"\A---[ \t]*\n(?P<yaml>.*?)(?:^|\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S

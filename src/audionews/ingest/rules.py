@@ -18,7 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from audionews.models import Caption, DropKind, NoticeKind
+from audionews.models import Caption, DropKind
+from audionews.vocabulary import NoticeKind
 
 # --------------------------------------------------------------------------- cleaning text
 

@@ -35,6 +35,7 @@ from audionews.publish import files
 from audionews.publish.files import xml_safe
 from audionews.publish.library import EpisodeView, Library
 from audionews.storage.public import FEED_CACHE, Item
+from audionews.vocabulary import FILE_KINDS, NOTICE_LABELS, FileKind
 
 NAMESPACES = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
@@ -66,12 +67,13 @@ RESERVED_DOMAINS = ("example", "test", "invalid", "localhost", "example.com", "e
 MAIN_FEED = "feed.xml"
 CATEGORY_FEED = "feeds/{slug}.xml"
 COVER_NAME = "cover.png"
-#: Transcript links in each item: (file kind, media type, rel). VTT is the captions track.
+#: Transcript links in each item: (file kind, rel); the media type is the file kind's.
+#: VTT is the captions track.
 TRANSCRIPTS = (
-    ("vtt", "text/vtt", "captions"),
-    ("srt", "application/x-subrip", ""),
-    ("transcript", "application/json", ""),
-    ("html", "text/html", ""),
+    (FileKind.VTT, "captions"),
+    (FileKind.SRT, ""),
+    (FileKind.TRANSCRIPT, ""),
+    (FileKind.HTML, ""),
 )
 
 
@@ -164,7 +166,7 @@ def _item_blocks(episode: EpisodeView) -> list[etree._Element]:
     parts: list[etree._Element] = []
     for notice in episode.notices:
         dated = f" ({notice.date:%d %B %Y})" if notice.date else ""
-        label = notice.label or notice.kind.replace("_", " ").capitalize()
+        label = notice.label or NOTICE_LABELS[notice.kind]
         text = notice.text if notice.text.startswith(label) else f"{label}{dated}: {notice.text}"
         parts.append(E.p(E.strong(_shown(text))))
     if episode.standfirst:
@@ -175,8 +177,8 @@ def _item_blocks(episode: EpisodeView) -> list[etree._Element]:
     links = [E.a("Listen on the web", href=episode.page_url)]
     if episode.link:
         links += [" · ", E.a("Read the article", href=episode.link)]
-    if "html" in episode.files:
-        links += [" · ", E.a("Read the transcript", href=episode.files["html"].url)]
+    if FileKind.HTML in episode.files:
+        links += [" · ", E.a("Read the transcript", href=episode.files[FileKind.HTML].url)]
     parts.append(E.p(*links))
     return parts
 
@@ -317,12 +319,12 @@ def _item(channel: etree._Element, episode: EpisodeView, cover_url: str) -> None
     _sub(item, _q("itunes", "episodeType"), "full")
     _sub(item, _q("itunes", "explicit"), "false")
     _sub(item, _q("itunes", "image"), href=cover_url)
-    if "chapters" in episode.files:
-        chapters = episode.files["chapters"]
+    if FileKind.CHAPTERS in episode.files:
+        chapters = episode.files[FileKind.CHAPTERS]
         _sub(item, _q("podcast", "chapters"), url=chapters.url, type=chapters.media_type)
-    for kind, media_type, rel in TRANSCRIPTS:
+    for kind, rel in TRANSCRIPTS:
         if kind in episode.files:
-            attrs = {"url": episode.files[kind].url, "type": media_type}
+            attrs = {"url": episode.files[kind].url, "type": FILE_KINDS[kind][1]}
             attrs["language"] = episode.language
             if rel:
                 attrs["rel"] = rel

@@ -24,14 +24,9 @@ from audionews.config import private_dir
 from audionews.errors import NotFoundError
 from audionews.ingest.rules import neutral_bidi
 from audionews.models import Timeline
-from audionews.publish.library import (
-    FILE_KINDS,
-    EpisodeView,
-    Library,
-    revision_file_name,
-    utcnow,
-)
+from audionews.publish.library import EpisodeView, Library, revision_file_name, utcnow
 from audionews.storage.public import IMMUTABLE_CACHE, atomic_copy, atomic_write_many
+from audionews.vocabulary import FILE_KINDS, FileKind
 
 #: Characters XML 1.0 forbids, plus C1 controls and noncharacters that trip feed readers.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -212,18 +207,16 @@ def _due_names(episode: EpisodeView, replaced_before: datetime) -> Iterable[str]
 
 
 def install_revision(
-    library: Library, built: Mapping[str, Path], slug: str, number: int
-) -> dict[str, tuple[str, int]]:
+    library: Library, built: Mapping[FileKind, Path], slug: str, number: int
+) -> dict[FileKind, tuple[str, int]]:
     """Put a revision's built files into the public store under their revision names.
 
     Only new names are written ('<slug>-r<number>.*'); the files of earlier revisions, which the
     current feed still points at, are left alone.
     """
-    installed: dict[str, tuple[str, int]] = {}
+    installed: dict[FileKind, tuple[str, int]] = {}
     try:
         for kind, source in built.items():
-            if kind not in FILE_KINDS:
-                continue
             name = revision_file_name(slug, number, kind)
             size = source.stat().st_size
             library.public.put_file(
@@ -236,7 +229,9 @@ def install_revision(
     return installed
 
 
-def remove_revision(library: Library, slug: str, installed: Mapping[str, tuple[str, int]]) -> None:
+def remove_revision(
+    library: Library, slug: str, installed: Mapping[FileKind, tuple[str, int]]
+) -> None:
     """Delete the files of a revision that was never recorded (nothing points at them)."""
     for name, _ in installed.values():
         library.public.delete(library.episode_key(slug, name))

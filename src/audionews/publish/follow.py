@@ -1,14 +1,14 @@
 """Follow a site: poll its feed, publish its new articles, re-publish the ones that change.
 
     source = add_source(settings, "https://news.example/rss", category="Local")
-    report = poll(settings, source.id)          # one pass: what `follow run --once` does
+    report = polling.poll(settings, source.id)  # one pass: what `follow run --once` does
 
 A source is an RSS, Atom or JSON Feed (feedparser reads RSS and Atom; it does not read JSON
 Feed, so `_json_feed` maps its few fields) or a news sitemap (lxml). Everything is fetched
 through net/fetch.py (same address policy as `publish URL`) with conditional GET: the feed's
 and each page's ETag / Last-Modified are stored and sent back.
 
-Each poll:
+Each poll (polling.py, which calls the pipeline; this module keeps the records):
 - a new item: its page is fetched and published through pipeline.publish (its canonical URL is
   the episode's link; category: the item's own, else the source's);
 - every item first seen within `follow_recheck_hours` has its page fetched again, even when
@@ -24,22 +24,17 @@ Each source keeps its last poll's counts and a log (`FollowEvent`) editors read.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import delete, select, update
 
 from audionews.config import Settings
-from audionews.errors import AudionewsError, ConflictError, FetchError, InputError, NotFoundError
-from audionews.publish.library import Library
+from audionews.errors import ConflictError, InputError, NotFoundError
 from audionews.storage import database, tables
-
-if TYPE_CHECKING:
-    from audionews.audio.synth import Synthesizer
 
 #: States of a followed item, and what each means to editors.
 ITEM_STATES = {
@@ -321,34 +316,83 @@ def _sitemap(content: bytes, url: str) -> list[FeedItem]:
     return items
 
 
-# --------------------------------------------------------------------------- polling
+# --------------------------------------------------------------------------- poll records
+# A poll itself (fetch pages, publish them) calls the pipeline: polling.py. Here is what it
+# reads and writes of the library.
 
 
-def fingerprint(data: bytes, settings: Settings) -> str:
-    """Return a hash of what a listener hears of the article in `data` (an HTML page).
-
-    The speech of the article's own sentences: announcements and the closing, which come from
-    settings and not from the page, are left out, so a changed setting is no article update.
-    """
-    from audionews import pipeline
-    from audionews.models import SegmentKind
-
-    script = pipeline.make_script(data, settings, source_format="html")
-    spoken = [
-        sentence.speech
-        for chapter in script.chapters
-        for segment in chapter.segments
-        if segment.kind not in (SegmentKind.ANNOUNCEMENT, SegmentKind.CLOSING)
-        for sentence in segment.sentences
-    ]
-    return hashlib.sha256("\n".join(spoken).encode("utf-8")).hexdigest()
+def source_row(settings: Settings, source_id: int) -> tables.FollowSource:
+    """Return a source's row, detached from its session (NotFoundError if unknown)."""
+    with database.session(settings) as s:
+        source = s.get(tables.FollowSource, source_id)
+        if source is None:
+            raise NotFoundError(f"no followed feed {source_id}")
+        s.expunge(source)
+    return source
 
 
-def update_note(settings: Settings, when: datetime) -> str:
-    """Return the spoken note of an automatic update (announcement "follow.updated")."""
-    from audionews.speech.plan import wording
+def known_items(settings: Settings, source_id: int) -> dict[str, tables.FollowItem]:
+    """Return the source's items seen before, by URL, detached from their session."""
+    with database.session(settings) as s:
+        known = {
+            i.url: i
+            for i in s.scalars(
+                select(tables.FollowItem).where(tables.FollowItem.source_id == source_id)
+            )
+        }
+        for stored in known.values():
+            s.expunge(stored)
+    return known
 
-    return wording(settings)["follow.updated"].format(date=f"{when:%-d %B %Y}")
+
+def is_recent(row: tables.FollowItem, settings: Settings) -> bool:
+    """Whether an item is still checked for changes (first seen within follow_recheck_hours)."""
+    cutoff = _now() - timedelta(hours=settings.follow_recheck_hours)
+    return row.state in ("published", "gone") and row.first_seen >= cutoff
+
+
+def record_new_item(
+    settings: Settings,
+    source_id: int,
+    url: str,
+    row: tables.FollowItem | None,
+    values: dict[str, Any],
+    event: tuple[str, str, str],
+) -> None:
+    """Record what publishing a new item did (`values` of its row) and log `event`
+    (action, slug, message)."""
+    with database.session(settings) as s:
+        if row is None:
+            s.add(
+                tables.FollowItem(
+                    source_id=source_id, url=url, first_seen=_now(), checked=_now(), **values
+                )
+            )
+        else:
+            s.execute(
+                update(tables.FollowItem)
+                .where(tables.FollowItem.id == row.id)
+                .values(checked=_now(), **values)
+            )
+        _log(s, source_id, event[0], url, event[1], event[2])
+
+
+def record_recheck(
+    settings: Settings,
+    row: tables.FollowItem,
+    values: dict[str, Any],
+    event: tuple[str, str] | None,
+) -> None:
+    """Record what checking an item again did (`values` of its row), logging `event`
+    (action, message) if anything is worth telling."""
+    with database.session(settings) as s:
+        s.execute(
+            update(tables.FollowItem)
+            .where(tables.FollowItem.id == row.id)
+            .values(checked=_now(), **values)
+        )
+        if event is not None:
+            _log(s, row.source_id, event[0], row.url, row.slug, event[1])
 
 
 def _log(s: Any, source_id: int, action: str, url: str, slug: str = "", message: str = "") -> None:
@@ -360,57 +404,14 @@ def _log(s: Any, source_id: int, action: str, url: str, slug: str = "", message:
     )  # fmt: skip
 
 
-def poll(
-    settings: Settings, source_id: int, *, synthesizer: Synthesizer | None = None
-) -> PollReport:
-    """Poll one source once: publish new items, re-publish changed recent ones, log it all."""
-    with database.session(settings) as s:
-        source = s.get(tables.FollowSource, source_id)
-        if source is None:
-            raise NotFoundError(f"no followed feed {source_id}")
-        s.expunge(source)
-    report = PollReport(source_id)
-    try:
-        answer = read_feed(
-            source.url, settings, etag=source.etag, last_modified=source.last_modified
-        )
-    except AudionewsError as exc:
-        report.failed.append(f"{source.url}: {exc}")
-        _finish_poll(settings, source, report, None, f"the feed could not be read: {exc}")
-        return report
-    report.feed_not_modified = answer.items is None
-    with database.session(settings) as s:
-        known = {
-            i.url: i
-            for i in s.scalars(
-                select(tables.FollowItem).where(tables.FollowItem.source_id == source_id)
-            )
-        }
-        for stored in known.values():
-            s.expunge(stored)
-    if answer.items is not None:
-        report.seen = len(answer.items)
-        for item in answer.items:
-            row = known.get(item.url)
-            if row is None or row.state == "failed":
-                _publish_new(settings, source, item, row, report, synthesizer)
-    cutoff = _now() - timedelta(hours=settings.follow_recheck_hours)
-    fresh = set(report.published)
-    for row in known.values():
-        recent = row.state in ("published", "gone") and row.first_seen >= cutoff
-        if recent and row.url not in fresh:
-            _recheck(settings, source, row, report, synthesizer)
-    _finish_poll(settings, source, report, answer, report.message)
-    return report
-
-
-def _finish_poll(
+def finish_poll(
     settings: Settings,
     source: tables.FollowSource,
     report: PollReport,
     answer: FeedAnswer | None,
     message: str,
 ) -> None:
+    """Record a poll's counts and the feed's validators; keep MAX_EVENTS_PER_SOURCE log lines."""
     with database.session(settings) as s:
         values: dict[str, Any] = {
             "last_poll": _now(),
@@ -436,125 +437,11 @@ def _finish_poll(
             s.execute(delete(tables.FollowEvent).where(tables.FollowEvent.id.in_(old)))
 
 
-def _publish_new(
-    settings: Settings,
-    source: tables.FollowSource,
-    item: FeedItem,
-    row: tables.FollowItem | None,
-    report: PollReport,
-    synthesizer: Synthesizer | None,
-) -> None:
-    """Fetch a new item's page and publish it; record the item either way."""
-    from audionews import pipeline
-
-    values: dict[str, Any]
-    try:
-        fetched = pipeline.fetch_article(item.url, settings)
-        result = pipeline.publish(
-            fetched.data,
-            settings,
-            source_format="html",
-            category=item.category or source.category or None,
-            editor="follow",
-            link=fetched.link,
-            synthesizer=synthesizer,
-        )
-        values = {
-            "state": "published", "slug": result.episode.slug, "etag": fetched.etag,
-            "last_modified": fetched.last_modified, "message": "",
-            "fingerprint": fingerprint(fetched.data, settings),
-        }  # fmt: skip
-        report.published.append(item.url)
-        event = ("published", result.episode.slug, result.message)
-    except AudionewsError as exc:
-        values = {"state": "failed", "message": str(exc)}
-        report.failed.append(f"{item.url}: {exc}")
-        event = ("failed", "", str(exc))
-    with database.session(settings) as s:
-        if row is None:
-            s.add(
-                tables.FollowItem(
-                    source_id=source.id, url=item.url, first_seen=_now(), checked=_now(),
-                    **values,
-                )
-            )  # fmt: skip
-        else:
-            s.execute(
-                update(tables.FollowItem)
-                .where(tables.FollowItem.id == row.id)
-                .values(checked=_now(), **values)
-            )
-        _log(s, source.id, event[0], item.url, event[1], event[2])
-
-
-def _recheck(
-    settings: Settings,
-    source: tables.FollowSource,
-    row: tables.FollowItem,
-    report: PollReport,
-    synthesizer: Synthesizer | None,
-) -> None:
-    """Fetch a recent item's page again (conditionally); publish an update if what a listener
-    hears of it changed; log a page that is gone."""
-    from audionews import pipeline
-
-    episode = Library(settings).find(row.slug)
-    if episode is None or not episode.is_published:
-        return  # an editor unpublished it: following never brings it back
-    values: dict[str, Any] = {"checked": _now()}
-    event: tuple[str, str] | None = None
-    try:
-        fetched = pipeline.fetch_changed_article(
-            row.url, settings, etag=row.etag, last_modified=row.last_modified
-        )
-        if row.state == "gone":
-            values |= {"state": "published", "message": ""}
-        if fetched is not None:
-            values |= {"etag": fetched.etag, "last_modified": fetched.last_modified}
-            heard = fingerprint(fetched.data, settings)
-            if heard != row.fingerprint:
-                result = pipeline.publish(
-                    fetched.data,
-                    settings,
-                    source_format="html",
-                    slug=row.slug,
-                    kind="update",
-                    note=update_note(settings, _now()),
-                    editor="follow",
-                    link=fetched.link,
-                    synthesizer=synthesizer,
-                )
-                values["fingerprint"] = heard
-                report.updated.append(row.url)
-                event = ("updated", result.message)
-    except FetchError as exc:
-        if exc.status in GONE_STATUSES:
-            report.gone.append(row.url)
-            if row.state != "gone":  # said once, not at every poll
-                event = ("gone", f"{exc} (still published: check it, unpublish it if needed)")
-            values |= {"state": "gone", "message": str(exc)}
-        else:
-            report.failed.append(f"{row.url}: {exc}")
-            event = ("failed", str(exc))
-    except AudionewsError as exc:
-        report.failed.append(f"{row.url}: {exc}")
-        event = ("failed", str(exc))
-    with database.session(settings) as s:
-        s.execute(update(tables.FollowItem).where(tables.FollowItem.id == row.id).values(**values))
-        if event is not None:
-            _log(s, source.id, event[0], row.url, row.slug, event[1])
-
-
-def run_once(settings: Settings, *, synthesizer: Synthesizer | None = None) -> list[PollReport]:
-    """Poll every followed source once, now (`audionews follow run --once`)."""
-    return [poll(settings, s.id, synthesizer=synthesizer) for s in list_sources(settings)]
-
-
-def run_due(settings: Settings, *, synthesizer: Synthesizer | None = None) -> list[PollReport]:
-    """Poll the sources whose interval has passed; each is claimed first (compare-and-set), so
+def claim_due(settings: Settings) -> list[int]:
+    """Return the sources whose interval has passed, each claimed first (compare-and-set), so
     two workers never poll one source at once."""
     due_before = _now() - timedelta(minutes=settings.follow_interval_minutes)
-    reports = []
+    claimed_ids = []
     for source in list_sources(settings):
         if source.last_poll is not None and source.last_poll.replace(tzinfo=None) > due_before:
             continue
@@ -569,5 +456,5 @@ def run_due(settings: Settings, *, synthesizer: Synthesizer | None = None) -> li
                 .values(claimed=now)
             )
         if claimed.rowcount:  # type: ignore[attr-defined]
-            reports.append(poll(settings, source.id, synthesizer=synthesizer))
-    return reports
+            claimed_ids.append(source.id)
+    return claimed_ids

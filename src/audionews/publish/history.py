@@ -15,8 +15,8 @@ from sqlalchemy import select
 from audionews.config import Settings
 from audionews.errors import InputError
 from audionews.ingest.rules import neutral_bidi
-from audionews.models import Article, Notice, NoticeKind, Sentence
-from audionews.publish.library import NOTICE_KINDS, EpisodeView, Library, RevisionView
+from audionews.models import Article, Notice, Sentence
+from audionews.publish.library import EpisodeView, Library, RevisionView
 from audionews.speech.diff import (
     ScriptDiff,
     diff_sentences,
@@ -24,13 +24,7 @@ from audionews.speech.diff import (
     sentences_to_json,
 )
 from audionews.storage import database, tables
-
-#: Kinds an editor may give a correction, with their labels in forms and the CLI's help.
-CORRECTION_KINDS = {
-    "correction": "Correction",
-    "update": "Update",
-    "editors_note": "Editor's note",
-}
+from audionews.vocabulary import CORRECTION_KINDS, FileKind, RevisionKind
 
 #: Longest note an editor may give a revision, in characters: it is spoken as a notice and
 #: shown in the feed, so it says what changed in a sentence or two. The editor's form, the
@@ -49,19 +43,19 @@ def check_note(note: str) -> str:
     return note
 
 
-def with_editor_notices(article: Article, episode: EpisodeView, kind: str, note: str) -> Article:
+def with_editor_notices(
+    article: Article, episode: EpisodeView, kind: RevisionKind, note: str
+) -> Article:
     """Return `article` with the episode's editor notes, and this new one, first in its notices.
 
     Newest first, as the episode page and the feed list them.
     """
     earlier = [  # notes recorded before bidi controls were neutralised get it here
-        Notice(NoticeKind(n.kind), "", neutral_bidi(n.text))
-        for n in episode.notices
-        if n.date is not None and n.kind in {str(k) for k in NoticeKind}
+        Notice(n.kind, "", neutral_bidi(n.text)) for n in episode.notices if n.date is not None
     ]
     new = (
-        [Notice(NoticeKind(NOTICE_KINDS[kind]), "", neutral_bidi(note.strip()))]
-        if (note.strip() and kind in NOTICE_KINDS)
+        [Notice(CORRECTION_KINDS[kind], "", neutral_bidi(note.strip()))]
+        if (note.strip() and kind in CORRECTION_KINDS)
         else []
     )
     return replace(article, notices=(*new, *earlier, *article.notices))
@@ -112,7 +106,7 @@ class HistoryEntry:
             "editor": r.editor,
             "created": r.created.isoformat(),
             "duration_s": round(r.duration_s, 3),
-            "mp3": r.files["mp3"].url if "mp3" in r.files and self.public else None,
+            "mp3": r.files[FileKind.MP3].url if FileKind.MP3 in r.files and self.public else None,
             "segments_synthesized": r.segments_synthesized,
             "segments_cached": r.segments_cached,
             "diff": self.diff.to_dict(context=False) if self.diff else None,
@@ -124,7 +118,7 @@ def history(settings: Settings, episode: EpisodeView) -> list[HistoryEntry]:
     entries = []
     previous: list[Sentence] | None = []
     library = Library(settings)
-    mp3s = [r.files["mp3"].name for r in episode.revisions if "mp3" in r.files]
+    mp3s = [r.files[FileKind.MP3].name for r in episode.revisions if FileKind.MP3 in r.files]
     public = library.public.existing(library.episode_key(episode.slug, n) for n in mp3s)
     for revision in episode.revisions:
         current = sentences_of(settings, episode.slug, revision.number)
@@ -133,7 +127,7 @@ def history(settings: Settings, episode: EpisodeView) -> list[HistoryEntry]:
             if current is not None and previous is not None
             else None
         )
-        mp3 = revision.files.get("mp3")
+        mp3 = revision.files.get(FileKind.MP3)
         on_site = mp3 is not None and library.episode_key(episode.slug, mp3.name) in public
         entries.append(HistoryEntry(revision, diff, on_site))
         previous = current

@@ -5,6 +5,11 @@ REDIS_URL is set; the task code is the same. A message carries only the job's id
 runs it with its own settings (see _queue). Each job is a row of the `jobs` table
 (storage/tables.py): queued -> running (sentences done / total) -> published | failed (reason).
 
+This module is the jobs' bookkeeping: it records, queues, locks, recovers and reports them, and
+never imports the pipeline. What a job does (the pipeline call of its action, the fetch of a
+URL job's page) is `Work` the worker entry point gives (audionews/worker.py, `huey_for`): a
+process that only queues jobs (the web app) never needs it.
+
 Safety, because a worker may die at any moment (SIGKILL, power loss):
 - a job publishes through pipeline.publish, whose order keeps the last published revision
   served until the new one is committed, so a killed job never leaves a half-made episode;
@@ -25,12 +30,11 @@ Safety, because a worker may die at any moment (SIGKILL, power loss):
 from __future__ import annotations
 
 import functools
-import logging
 import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -53,6 +57,13 @@ from audionews.naming import slugify
 from audionews.publish.library import Library, PublishResult, unpublished_message
 from audionews.storage import database, tables
 from audionews.storage.locks import Owner, article_locks, is_stale
+from audionews.vocabulary import (
+    UNFINISHED_JOB_STATES,
+    InputFormat,
+    JobAction,
+    JobState,
+    RevisionKind,
+)
 
 if TYPE_CHECKING:
     from huey import Huey
@@ -67,15 +78,14 @@ LOCK_WAIT_S = 900.0
 MAX_ATTEMPTS = 3
 #: Progress is written at most this often (a row update per sentence would be wasteful).
 PROGRESS_EVERY_S = 0.25
-#: How often a worker looks for jobs whose worker died.
-SWEEP_EVERY_S = 5.0
-#: How often a worker looks for followed feeds due a poll (follow_interval_minutes apart).
-FOLLOW_CHECK_EVERY_S = 30.0
 #: Staging folders older than this are leftovers of killed builds (no build takes this long).
 STAGING_MAX_AGE_S = 6 * 3600.0
 
-#: Job states and whether a job in that state is finished.
-STATES = {"queued": False, "running": False, "published": True, "failed": True}
+
+def is_finished(state: str) -> bool:
+    """Whether a job in `state` has ended (an unknown state counts as ended: nothing runs it)."""
+    return state not in UNFINISHED_JOB_STATES
+
 
 #: Where the synthesizer comes from: None means the script's Piper voice. Tests and the
 #: benchmark set a factory (a slow fake, a shared voice) with `use_synthesizer`.
@@ -93,62 +103,31 @@ def job_synthesizer() -> Synthesizer | None:
     return _synthesizer_factory() if _synthesizer_factory is not None else None
 
 
-# --------------------------------------------------------------------------- actions
+# --------------------------------------------------------------------------- the work
 
 
-def _publish(settings: Settings, job: tables.Job, **common: Any) -> PublishResult:
-    from audionews import pipeline
+@dataclass(frozen=True)
+class Work:
+    """What running a job does beyond its bookkeeping, given by the worker (audionews/worker.py).
 
-    return pipeline.publish(
-        job.source,
-        settings,
-        filename=job.source_filename or None,
-        source_format=job.source_format or None,
-        # a page lands where pipeline.article_slug says (its own episode, else job.slug) and,
-        # like any article sent without a slug, only on the same article's episode
-        slug=None if job.source_url else job.slug,
-        kind=job.kind,
-        note=job.note,
-        job_id=job.id,
-        link=job.link,
-        **common,
-    )
+    `actions` has the call of every JobAction: (settings, the job's row, editor=, synthesizer=,
+    progress=) -> what was published. `fetch_page` reads a URL job's page: (url, settings) ->
+    (the page's bytes, its slug, its canonical URL).
+    """
+
+    actions: Mapping[JobAction, Callable[..., PublishResult]]
+    fetch_page: Callable[[str, Settings], tuple[bytes, str, str]]
 
 
-def _correct(settings: Settings, job: tables.Job, **common: Any) -> PublishResult:
-    from audionews import pipeline
-
-    return pipeline.correct(
-        job.slug,
-        job.source,
-        settings,
-        kind=job.kind,
-        note=job.note,
-        filename=job.source_filename or None,
-        source_format=job.source_format or None,
-        republish=job.action == REPUBLISH_ACTION,
-        **common,
-    )
+#: The work of the jobs this process runs: set by `serve` (the worker's huey_for) before a job
+#: runs here; a process that only queues jobs leaves it None.
+_work: Work | None = None
 
 
-def _regenerate(settings: Settings, job: tables.Job, **common: Any) -> PublishResult:
-    from audionews import pipeline
-
-    return pipeline.regenerate(
-        job.slug, settings, revision=job.revision or None, note=job.note, **common
-    )
-
-
-#: What a job can do: action -> the pipeline call that does it.
-ACTIONS: dict[str, Callable[..., PublishResult]] = {
-    "publish": _publish,
-    "correct": _correct,
-    "republish": _correct,  # a correction that also puts an unpublished episode back
-    "regenerate": _regenerate,
-    "rollback": _regenerate,
-}
-#: The one action that may change an unpublished episode (re-publishing is never implicit).
-REPUBLISH_ACTION = "republish"
+def serve(work: Work) -> None:
+    """Run this process's jobs with `work` (a consumer, or a queue in immediate mode)."""
+    global _work
+    _work = work
 
 
 # --------------------------------------------------------------------------- views
@@ -179,7 +158,7 @@ class JobView:
 
     @property
     def finished(self) -> bool:
-        return STATES.get(self.state, True)
+        return is_finished(self.state)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON contract of /api/v1/jobs/<id>."""
@@ -289,7 +268,12 @@ def _queue(settings: Settings) -> _Queue:
 
 
 def _task(queue: _Queue, job_id: int) -> None:
-    run_job(queue.settings, job_id)
+    if _work is None:
+        raise RuntimeError(
+            f"job {job_id} reached a process that only queues jobs: jobs run in `audionews "
+            "worker` (in tests, take the queue from audionews.worker.huey_for)"
+        )
+    run_job(queue.settings, job_id, _work)
 
 
 def submit(
@@ -300,7 +284,7 @@ def submit(
     source: bytes = b"",
     filename: str = "",
     source_format: str = "",
-    kind: str = "update",
+    kind: str = RevisionKind.UPDATE,
     note: str = "",
     editor: str = "",
     revision: int = 0,
@@ -321,12 +305,12 @@ def submit(
     (see `_fetch_page`); a page published before becomes a new revision of its episode
     (`new_only` does not apply).
     """
-    if action not in ACTIONS:
-        raise InputError(f"unknown action {action!r}: use one of {', '.join(ACTIONS)}")
+    if action not in set(JobAction):
+        raise InputError(f"unknown action {action!r}: use one of {', '.join(JobAction)}")
     if url:
         from audionews.net.fetch import check_url, policy_for
 
-        if action != "publish" or source:
+        if action != JobAction.PUBLISH or source:
             raise InputError("a job from a URL publishes that page: give no text with it")
         url = check_url(url, policy_for(settings.allow_private_urls))
         new_only = False
@@ -346,7 +330,7 @@ def submit(
             f"an episode '{slug}' already exists: correct it instead "
             f"(editor: /editor/episodes/{slug}/edit, API: PUT /api/v1/articles/{slug})"
         )
-    if existing is not None and not existing.is_published and action != REPUBLISH_ACTION:
+    if existing is not None and not existing.is_published and action != JobAction.REPUBLISH:
         raise ConflictError(unpublished_message(slug))
     now = _now()
     try:
@@ -388,7 +372,7 @@ def slug_reserved_by(settings: Settings, slug: str) -> int:
         if held is None:
             return 0
         owner = s.get(tables.Job, held.job_id)
-        return held.job_id if owner is not None and not STATES.get(owner.state, True) else 0
+        return held.job_id if owner is not None and not is_finished(owner.state) else 0
 
 
 def _reserve_slug(s: Any, slug: str, job_id: int, now: datetime) -> None:
@@ -417,7 +401,7 @@ def _drop_finished_reservation(s: Any, slug: str) -> None:
     if held is None:
         return
     owner = s.get(tables.Job, held.job_id)
-    if owner is None or STATES.get(owner.state, True):
+    if owner is None or is_finished(owner.state):
         s.delete(held)
         s.flush()
 
@@ -437,7 +421,7 @@ def get_job(settings: Settings, job_id: int) -> JobView:
         job = s.get(tables.Job, job_id)
         if job is None:
             raise NotFoundError(f"no job {job_id}")
-        stale = job.state == "running" and is_stale(job.host, job.pid, job.heartbeat)
+        stale = job.state == JobState.RUNNING and is_stale(job.host, job.pid, job.heartbeat)
     if stale:
         recover(settings)
     with database.session(settings) as s:
@@ -464,14 +448,14 @@ def _update(settings: Settings, job_id: int, **values: Any) -> None:
         s.execute(query.values(updated=_now(), **values))
 
 
-def run_job(settings: Settings, job_id: int) -> None:
-    """Run one job to the end: wait for the article, publish, record the outcome."""
+def run_job(settings: Settings, job_id: int, work: Work) -> None:
+    """Run one job to the end with `work`: wait for the article, publish, record the outcome."""
     host, pid = socket.gethostname(), os.getpid()
     with database.session(settings) as s:
         job = s.get(tables.Job, job_id)
-        if job is None or STATES.get(job.state, True):
+        if job is None or is_finished(job.state):
             return  # deleted, or already done by an earlier delivery of the same message
-        job.state, job.pid, job.host = "running", pid, host
+        job.state, job.pid, job.host = JobState.RUNNING, pid, host
         job.heartbeat, job.attempts, job.updated = time.time(), job.attempts + 1, _now()
         job.message = "waiting for other jobs of this article to finish"
         s.flush()
@@ -480,10 +464,10 @@ def run_job(settings: Settings, job_id: int) -> None:
     try:
         with _heartbeat(settings, job_id):  # the page is fetched before the article is known
             if job.source_url and not job.source:
-                job = _fetch_page(settings, job)
+                job = _fetch_page(settings, job, work)
             with _article_lock(settings, job.slug, job_id):
                 _update(settings, job_id, message="")
-                result = ACTIONS[job.action](
+                result = work.actions[JobAction(job.action)](
                     settings,
                     job,
                     editor=job.editor or "job",
@@ -492,20 +476,20 @@ def run_job(settings: Settings, job_id: int) -> None:
                 )
     except StorageError as exc:
         if not isinstance(exc.result, PublishResult):  # nothing was published
-            _finish(settings, job_id, state="failed", message=str(exc))
+            _finish(settings, job_id, state=JobState.FAILED, message=str(exc))
             return
         result, message = exc.result, str(exc)  # published; the feeds catch up later
     except AudionewsError as exc:
-        _finish(settings, job_id, state="failed", message=str(exc))
+        _finish(settings, job_id, state=JobState.FAILED, message=str(exc))
         return
     except Exception as exc:  # a bug: record it, never leave the job "running"
-        _finish(settings, job_id, state="failed", message=f"internal error: {exc!r}")
+        _finish(settings, job_id, state=JobState.FAILED, message=f"internal error: {exc!r}")
         raise
     build = result.build
     _finish(
         settings,
         job_id,
-        state="published",
+        state=JobState.PUBLISHED,
         revision=result.episode.revision,
         message=message or result.message,
         synthesized=build.segments_synthesized if build else 0,
@@ -518,13 +502,13 @@ def _finish(settings: Settings, job_id: int, **values: Any) -> None:
     a failed job is told to the webhooks that want `job.failed`."""
     _update(settings, job_id, **values)
     _release_reservation(settings, job_id)
-    if values.get("state") == "failed":
+    if values.get("state") == JobState.FAILED:
         from audionews.publish import webhooks
 
         webhooks.notify_job_failed(settings, job_id)
 
 
-def _fetch_page(settings: Settings, job: tables.Job) -> tables.Job:
+def _fetch_page(settings: Settings, job: tables.Job, work: Work) -> tables.Job:
     """Fetch a URL job's page into the job (source, slug, link) and return the job as stored.
 
     Kept in the row, a worker that dies later publishes what was fetched, without fetching
@@ -532,25 +516,23 @@ def _fetch_page(settings: Settings, job: tables.Job) -> tables.Job:
     holds its slug) has its slug reserved from now on, as an article sent as text has from its
     acceptance: another new article with that slug is refused until this job ends.
     """
-    from audionews import pipeline
-
     _update(settings, job.id, message=f"fetching {job.source_url}")
-    fetched = pipeline.fetch_article(job.source_url, settings)
-    new_page = Library(settings).find(fetched.slug) is None
+    data, slug, link = work.fetch_page(job.source_url, settings)
+    new_page = Library(settings).find(slug) is None
     now = _now()
     try:
         with database.session(settings) as s:
             found = s.get(tables.Job, job.id)
             assert found is not None
-            found.source, found.source_format = fetched.data, "html"
-            found.slug, found.link = fetched.slug, fetched.link
+            found.source, found.source_format = data, InputFormat.HTML
+            found.slug, found.link = slug, link
             found.message, found.updated = "", now
             if new_page:
-                _reserve_slug(s, fetched.slug, job.id, now)
+                _reserve_slug(s, slug, job.id, now)
             s.flush()
             s.expunge(found)
     except IntegrityError:
-        raise _reserved_elsewhere(settings, fetched.slug) from None
+        raise _reserved_elsewhere(settings, slug) from None
     return found
 
 
@@ -592,7 +574,6 @@ def _heartbeat(settings: Settings, job_id: int) -> Iterator[None]:
 #: Articles this thread (this context) owns: the pipeline's changes take the article lock, and
 #: a job that already holds it must not wait for itself.
 _HELD: ContextVar[frozenset[str]] = ContextVar("audionews_held_articles", default=frozenset())
-_log = logging.getLogger("audionews.jobs")
 
 
 @contextmanager
@@ -659,21 +640,22 @@ def recover(settings: Settings) -> list[int]:
     requeue: list[int] = []
     failed: list[int] = []
     with database.session(settings) as s:
-        running = s.scalars(select(tables.Job).where(tables.Job.state == "running")).all()
+        query = select(tables.Job).where(tables.Job.state == JobState.RUNNING)
+        running = s.scalars(query).all()
         for job in running:
             if not is_stale(job.host, job.pid, job.heartbeat):
                 continue
             article_locks(settings).forget_job(job.id)
             job.updated = _now()
             if job.attempts >= MAX_ATTEMPTS:
-                job.state = "failed"
+                job.state = JobState.FAILED
                 job.message = f"the worker stopped {job.attempts} times during this job"
                 failed.append(job.id)
                 s.execute(
                     delete(tables.SlugReservation).where(tables.SlugReservation.job_id == job.id)
                 )
             else:
-                job.state = "queued"
+                job.state = JobState.QUEUED
                 job.message = f"the worker stopped (attempt {job.attempts}); queued again"
                 requeue.append(job.id)
     for job_id in requeue:
@@ -701,45 +683,3 @@ def _remove_old_staging(settings: Settings) -> None:
                 shutil.rmtree(folder, ignore_errors=True)
         except OSError:
             continue  # removed by another worker meanwhile
-
-
-def run_worker(settings: Settings, *, workers: int = 1) -> None:
-    """Run a Huey consumer until interrupted; recover jobs of dead workers now and then."""
-    database.upgrade(settings)  # before any job: a new version's worker may need new columns
-    huey = huey_for(settings)
-    recover(settings)
-    stop = threading.Event()
-
-    def sweep() -> None:
-        from audionews.publish import feed, webhooks
-
-        library = Library(settings)
-        while not stop.wait(SWEEP_EVERY_S):
-            try:
-                recover(settings)
-                webhooks.recover_deliveries(settings)  # deliveries a dead worker lost
-                # feeds a failed render left stale are written again; old revisions whose
-                # grace period ended leave the public folder
-                feed.ensure_rendered(library)
-            except Exception:  # a busy database must not kill the sweeper; next round retries
-                _log.warning("job sweep failed; retrying in %s s", SWEEP_EVERY_S, exc_info=True)
-                continue
-
-    def follow_sites() -> None:
-        from audionews.publish import follow
-
-        while not stop.wait(FOLLOW_CHECK_EVERY_S):
-            try:  # in its own thread: a poll that publishes must not hold up recovery
-                follow.run_due(settings, synthesizer=job_synthesizer())
-            except Exception:
-                _log.warning("polling followed feeds failed; retrying", exc_info=True)
-
-    threading.Thread(target=sweep, name="job-sweeper", daemon=True).start()
-    threading.Thread(target=follow_sites, name="follow-poller", daemon=True).start()
-    consumer = huey.create_consumer(
-        workers=workers, periodic=False, initial_delay=0.05, backoff=1.2, max_delay=0.1
-    )
-    try:
-        consumer.run()
-    finally:
-        stop.set()

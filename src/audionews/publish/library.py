@@ -51,6 +51,13 @@ from audionews.storage.tables import (
     LibraryState,
     RevisionRow,
 )
+from audionews.vocabulary import (
+    CORRECTION_KINDS,
+    FILE_KINDS,
+    FileKind,
+    NoticeKind,
+    RevisionKind,
+)
 
 #: Namespace of episode guids: uuid5(namespace, "<slug>/<created ISO time>"). Fixed forever.
 GUID_NAMESPACE = uuid.UUID("5b0d7e0c-4f43-5d1b-9a51-2b6f1f0c9a11")
@@ -61,30 +68,6 @@ EPISODE_FILE_PATH = "/episodes/{slug}/{name}"
 #: Category used when the article has no kicker and none is given.
 DEFAULT_CATEGORY = "News"
 
-#: Files of a revision: kind -> (file name suffix, media type). One table for names and types.
-FILE_KINDS: dict[str, tuple[str, str]] = {
-    "mp3": (".mp3", "audio/mpeg"),
-    "chapters": (".chapters.json", "application/json+chapters"),
-    "vtt": (".vtt", "text/vtt"),
-    "srt": (".srt", "application/x-subrip"),
-    "transcript": (".transcript.json", "application/json"),
-    "txt": (".txt", "text/plain"),
-    "html": (".html", "text/html"),
-}
-
-#: Revision kinds: the first publish, then what editors do (issue 6 adds the UI for these).
-REVISION_KINDS = (
-    "published",
-    "update",
-    "correction",
-    "editors_note",
-    "rollback",
-    "republished",
-    "regenerated",
-)
-#: Revision kinds whose note is shown to listeners as a dated notice.
-NOTICE_KINDS = {"update": "update", "correction": "correction", "editors_note": "editors_note"}
-
 
 def unpublished_message(slug: str) -> str:
     """Say that an episode is unpublished and how to put it back (never done implicitly)."""
@@ -94,7 +77,7 @@ def unpublished_message(slug: str) -> str:
     )
 
 
-def revision_file_name(slug: str, number: int, kind: str) -> str:
+def revision_file_name(slug: str, number: int, kind: FileKind) -> str:
     """Return the public file name of one file of a revision, e.g. 'talks-r2.mp3'."""
     return f"{slug}-r{number}{FILE_KINDS[kind][0]}"
 
@@ -111,7 +94,7 @@ def utcnow() -> datetime:
 class EpisodeFile:
     """One public file of a revision."""
 
-    kind: str  # a key of FILE_KINDS
+    kind: FileKind
     name: str  # "talks-r2.mp3"
     path: str  # site path: "/episodes/talks/talks-r2.mp3"
     url: str  # absolute, from settings.public_url
@@ -131,7 +114,7 @@ class ChapterView:
 class NoticeView:
     """A notice shown and read to listeners: from the article itself or an editor's revision."""
 
-    kind: str  # "correction", "update", "editors_note", "translation"
+    kind: NoticeKind
     text: str
     label: str = ""
     date: datetime | None = None  # when an editor added it; None for notices in the source
@@ -140,13 +123,13 @@ class NoticeView:
 @dataclass(frozen=True)
 class RevisionView:
     number: int
-    kind: str  # one of REVISION_KINDS
+    kind: RevisionKind
     note: str
     editor: str
     created: datetime
     duration_s: float
     source_hash: str
-    files: Mapping[str, EpisodeFile]
+    files: Mapping[FileKind, EpisodeFile]
     chapters: tuple[ChapterView, ...]
     segments_synthesized: int = 0
     segments_cached: int = 0
@@ -169,7 +152,7 @@ class EpisodeView:
     updated: datetime  # latest revision
     revision: int  # current revision number
     duration_s: float
-    files: Mapping[str, EpisodeFile]  # keys of FILE_KINDS
+    files: Mapping[FileKind, EpisodeFile]
     chapters: tuple[ChapterView, ...]
     notices: tuple[NoticeView, ...]
     revisions: tuple[RevisionView, ...]  # oldest first
@@ -179,7 +162,7 @@ class EpisodeView:
 
     @property
     def mp3(self) -> EpisodeFile:
-        return self.files["mp3"]
+        return self.files[FileKind.MP3]
 
     @property
     def current(self) -> RevisionView:
@@ -230,7 +213,7 @@ class EpisodeView:
                     "note": r.note,
                     "created": r.created.isoformat(),
                     "duration_s": round(r.duration_s, 3),
-                    "mp3": r.files["mp3"].url if "mp3" in r.files else None,
+                    "mp3": r.files[FileKind.MP3].url if FileKind.MP3 in r.files else None,
                 }
                 for r in self.revisions
                 if r.number == self.revision
@@ -314,11 +297,11 @@ class NewRevision:
     source_filename: str
     source_format: str
     script_json: str
-    files: Mapping[str, tuple[str, int]]  # kind -> (public name, size)
+    files: Mapping[FileKind, tuple[str, int]]  # kind -> (public name, size)
     duration_s: float
     chapters: Sequence[ChapterView]
     notices: Sequence[NoticeView]  # notices found in the source article
-    kind: str = "published"
+    kind: RevisionKind = RevisionKind.PUBLISHED
     note: str = ""
     editor: str = "cli"
     segments_synthesized: int = 0
@@ -617,19 +600,19 @@ class Library:
 
     # ------------------------------------------------------------------ row -> view
 
-    def _file(self, slug: str, kind: str, name: str, size: int) -> EpisodeFile:
+    def _file(self, slug: str, kind: FileKind, name: str, size: int) -> EpisodeFile:
         path = EPISODE_FILE_PATH.format(slug=slug, name=name)
         return EpisodeFile(kind, name, path, self.media_url + path, size, FILE_KINDS[kind][1])
 
     def _revision_view(self, slug: str, row: RevisionRow) -> RevisionView:
         files = {
-            kind: self._file(slug, kind, name, size)
+            FileKind(kind): self._file(slug, FileKind(kind), name, size)
             for kind, (name, size) in json.loads(row.files_json).items()
         }
         chapters = tuple(ChapterView(*c) for c in json.loads(row.chapters_json))
         return RevisionView(
             number=row.number,
-            kind=row.kind,
+            kind=RevisionKind(row.kind),
             note=row.note,
             editor=row.editor,
             created=_aware(row.created),
@@ -646,13 +629,13 @@ class Library:
         current_row = next(r for r in e.revisions if r.number == e.current_revision)
         current = next(r for r in revisions if r.number == e.current_revision)
         source_notices = [
-            NoticeView(kind, text, label)
+            NoticeView(NoticeKind(kind), text, label)
             for kind, label, text in json.loads(current_row.notices_json)
         ]
         editor_notices = [
-            NoticeView(NOTICE_KINDS[r.kind], r.note, date=r.created)
+            NoticeView(CORRECTION_KINDS[r.kind], r.note, date=r.created)
             for r in revisions
-            if r.kind in NOTICE_KINDS and r.note and r.number <= e.current_revision
+            if r.kind in CORRECTION_KINDS and r.note and r.number <= e.current_revision
         ]
         # Revisions recorded by older versions also hold each editor's note among the
         # source's notices; it is the same notice, listed once.
@@ -702,12 +685,12 @@ def category_label(text: str) -> str:
 
 def new_revision(
     result: BuildResult,
-    installed: Mapping[str, tuple[str, int]],
+    installed: Mapping[FileKind, tuple[str, int]],
     *,
     source: bytes,
     source_filename: str,
     category: str,
-    kind: str,
+    kind: RevisionKind,
     note: str,
     editor: str,
     number: int,
@@ -734,7 +717,7 @@ def new_revision(
         chapters=[
             ChapterView(c.start, c.end, c.title, str(c.kind)) for c in result.timeline.chapters
         ],
-        notices=[NoticeView(str(n.kind), n.text, n.label) for n in article.notices],
+        notices=[NoticeView(n.kind, n.text, n.label) for n in article.notices],
         kind=kind,
         note=note,
         editor=editor,

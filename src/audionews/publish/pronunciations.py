@@ -178,10 +178,11 @@ def preview_wav(
     if synthesizer is not None:
         voice: Synthesizer = synthesizer
     else:
-        from audionews.audio.synth import piper_synthesizer
+        from audionews.audio.engines import engine
         from audionews.audio.voices import voice_for_language
 
-        voice = piper_synthesizer(voice_for_language(settings.default_language, settings), settings)
+        chosen = voice_for_language(settings.default_language, settings)
+        voice = engine(settings).synthesizer(chosen, settings)
     samples = np.asarray(voice.synthesize(preview_speech(settings, sentence, word, spoken)))
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as out:

@@ -39,6 +39,15 @@ from audionews.models import (
 from audionews.speech.language import foreign_language, language_name
 from audionews.speech.lexicon import Lexicon, lexicon_path, load_lexicon
 from audionews.speech.normalize import calm_caps, normalize, speech_sentences
+from audionews.vocabulary import NOTICE_LABELS, NoticeKind
+
+#: How each kind of notice is announced before it is read.
+NOTICE_ANNOUNCEMENTS: Final[dict[NoticeKind, str]] = {
+    NoticeKind.TRANSLATION: "Notice: automatic translation.",
+    NoticeKind.CORRECTION: "Correction.",
+    NoticeKind.UPDATE: "Update.",
+    NoticeKind.EDITORS_NOTE: "Editor's note.",
+}
 
 #: Everything the script says that is not in the article, and every chapter title we make up.
 #: Placeholders: {title} {count} {number} {name} {language} {headline} {publication} {date}.
@@ -49,20 +58,15 @@ ANNOUNCEMENTS: Final[dict[str, str]] = {
     "count.one": "One point",
     "count.many": "{number} points",
     "list": "{title}.",  # a titled list in the body; untitled lists are read without a label
-    "notice.translation": "Notice: automatic translation.",
-    "notice.correction": "Correction.",
-    "notice.update": "Update.",
-    "notice.editors_note": "Editor's note.",
+    **{f"notice.{kind}": words for kind, words in NOTICE_ANNOUNCEMENTS.items()},
     "language_note": "Here the text has a passage in {language}, which is not read aloud.",
     "closing": "You have been listening to {headline}, from {publication}.",
     "chapter.opening": "Introduction",
     "chapter.body": "Story",
     "chapter.continued": "{title}, continued",
     "chapter.notices": "Notices",  # several notices; one notice takes its own title below
-    "chapter.notice.translation": "Translation notice",
-    "chapter.notice.correction": "Correction",
-    "chapter.notice.update": "Update",
-    "chapter.notice.editors_note": "Editor's note",
+    # a single notice's chapter is titled as the notice is labelled everywhere else
+    **{f"chapter.notice.{kind}": label for kind, label in NOTICE_LABELS.items()},
     "chapter.closing": "Closing",
     # the note of an update publish/follow.py makes when a followed article's page changed
     "follow.updated": "This article was updated on {date}.",

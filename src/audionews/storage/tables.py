@@ -15,6 +15,8 @@ from datetime import datetime
 from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from audionews.vocabulary import JobState, RevisionKind
+
 
 class Base(DeclarativeBase):
     """The one declarative base: `Base.metadata` is the whole schema."""
@@ -75,7 +77,7 @@ class RevisionRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40))  # a vocabulary.RevisionKind
     note: Mapped[str] = mapped_column(Text, default="")
     editor: Mapped[str] = mapped_column(String(200), default="")
     created: Mapped[datetime] = mapped_column()
@@ -84,7 +86,7 @@ class RevisionRow(Base):
     source_filename: Mapped[str] = mapped_column(Text, default="")
     source_format: Mapped[str] = mapped_column(String(20), default="")
     script_json: Mapped[str] = mapped_column(Text)
-    files_json: Mapped[str] = mapped_column(Text)  # {kind: [name, size]}
+    files_json: Mapped[str] = mapped_column(Text)  # {FileKind: [name, size]}
     chapters_json: Mapped[str] = mapped_column(Text)  # [[start, end, title, kind]]
     notices_json: Mapped[str] = mapped_column(Text)  # source notices [[kind, label, text]]
     title: Mapped[str] = mapped_column(Text, default="")
@@ -103,8 +105,8 @@ class Job(Base):
     __tablename__ = "jobs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(100), index=True, default="")
-    action: Mapped[str] = mapped_column(String(20))  # a key of jobs.ACTIONS
-    kind: Mapped[str] = mapped_column(String(40), default="update")
+    action: Mapped[str] = mapped_column(String(20))  # a vocabulary.JobAction
+    kind: Mapped[str] = mapped_column(String(40), default=RevisionKind.UPDATE.value)
     note: Mapped[str] = mapped_column(Text, default="")
     editor: Mapped[str] = mapped_column(String(200), default="")
     source: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
@@ -115,7 +117,7 @@ class Job(Base):
     source_url: Mapped[str] = mapped_column(Text, default="", server_default="")
     link: Mapped[str] = mapped_column(Text, default="", server_default="")
     revision: Mapped[int] = mapped_column(Integer, default=0)  # rollback target, then result
-    state: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    state: Mapped[str] = mapped_column(String(20), default=JobState.QUEUED.value, index=True)
     done: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=0)
     synthesized: Mapped[int] = mapped_column(Integer, default=0)

@@ -35,8 +35,16 @@ from audionews import pipeline
 from audionews.errors import AudionewsError
 from audionews.ingest.detect import EXTENSIONS
 from audionews.publish import accounts, files, history, jobs, pronunciations, webhooks
-from audionews.publish.history import CORRECTION_KINDS
-from audionews.vocabulary import WEBHOOK_EVENT_HELP, WebhookEvent
+from audionews.vocabulary import (
+    CORRECTION_KINDS,
+    INPUT_FORMAT_LABELS,
+    NOTICE_LABELS,
+    WEBHOOK_EVENT_HELP,
+    FileKind,
+    JobAction,
+    RevisionKind,
+    WebhookEvent,
+)
 from audionews.web import auth, context
 
 editor = Blueprint(
@@ -54,11 +62,12 @@ MAX_ARTICLE_BYTES = 1_000_000
 #: Upload extensions -> the ingest format they are read as (the CLI's table).
 UPLOAD_FORMATS = EXTENSIONS
 #: Format choices in the forms ("" = detect from the content).
-FORMAT_CHOICES = {
-    "": "Detect automatically",
-    "text": "Plain text",
-    "html": "HTML",
-    "markdown": "Markdown",
+FORMAT_CHOICES: dict[str, str] = {"": "Detect automatically"} | {
+    str(f): label for f, label in INPUT_FORMAT_LABELS.items()
+}
+#: What a correction may be, as the form names it (the label of the notice it becomes).
+CORRECTION_CHOICES: dict[str, str] = {
+    kind: NOTICE_LABELS[notice] for kind, notice in CORRECTION_KINDS.items()
 }
 #: Largest id a database row can have (SQLite and PostgreSQL store 64-bit signed integers): a
 #: larger one in a URL is a 404, not an overflow inside the database driver.
@@ -104,7 +113,7 @@ def _render(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
         active_nav="editor",
         editor_name=current_user.name if current_user.is_authenticated else "",
         format_choices=FORMAT_CHOICES,
-        correction_kinds=CORRECTION_KINDS,
+        correction_kinds=CORRECTION_CHOICES,
         max_kb=MAX_ARTICLE_BYTES // 1000,
         **values,
     )
@@ -227,7 +236,7 @@ def new_article() -> ResponseReturnValue:
             try:
                 queued = jobs.submit(
                     context.settings(),
-                    "publish",
+                    JobAction.PUBLISH,
                     source=data,
                     filename=filename,
                     source_format=source_format,
@@ -250,7 +259,7 @@ def _new_from_url(form: Any) -> ResponseReturnValue:
     else:
         try:
             queued = jobs.submit(
-                context.settings(), "publish", url=form["url"], editor=current_user.name
+                context.settings(), JobAction.PUBLISH, url=form["url"], editor=current_user.name
             )
         except AudionewsError as exc:
             errors["url"] = str(exc)
@@ -270,7 +279,11 @@ def edit(slug: str) -> ResponseReturnValue:
     episode = context.library().get_episode(slug, include_withdrawn=True)
     if request.method == "GET":
         text, source_format = _source_text(slug)
-        form: dict[str, str] = {"text": text, "source_format": source_format, "kind": "correction"}
+        form: dict[str, str] = {
+            "text": text,
+            "source_format": source_format,
+            "kind": str(RevisionKind.CORRECTION),
+        }
         return _render("editor/edit.html", episode=episode, form=form, errors={})
     form = request.form.to_dict()
     data, filename, source_format, errors = _article_from_form()
@@ -281,7 +294,7 @@ def edit(slug: str) -> ResponseReturnValue:
         errors["republish"] = "This episode is unpublished: tick the box to put it back."
     previewing = form.get("action") == "preview"
     if not previewing and not errors:
-        action = jobs.REPUBLISH_ACTION if republish else "correct"
+        action = JobAction.REPUBLISH if republish else JobAction.CORRECT
         try:
             queued = jobs.submit(
                 context.settings(), action, slug=slug, source=data, filename=filename,
@@ -343,7 +356,7 @@ def preview() -> ResponseReturnValue:
         filename,
         source_format,
         request.form.get("slug", ""),
-        request.form.get("kind", "correction"),
+        request.form.get("kind", RevisionKind.CORRECTION),
         request.form.get("note", "").strip(),
     )
     return _render("editor/_preview.html", preview=found)
@@ -366,9 +379,9 @@ def revision_audio(slug: str, number: int) -> ResponseReturnValue:
     library = context.library()
     episode = library.get_episode(slug, include_withdrawn=True)
     revision = next((r for r in episode.revisions if r.number == number), None)
-    if revision is None or "mp3" not in revision.files:
+    if revision is None or FileKind.MP3 not in revision.files:
         abort(404)
-    name = revision.files["mp3"].name
+    name = revision.files[FileKind.MP3].name
     path = files.find_revision_file(library, episode.slug, name)
     if path is None:
         if library.public.existing([library.episode_key(episode.slug, name)]):
@@ -387,7 +400,7 @@ def rollback(slug: str) -> ResponseReturnValue:
     if number is None or number not in {r.number for r in episode.revisions}:
         abort(400)
     queued = jobs.submit(
-        context.settings(), "rollback", slug=slug, revision=number, editor=current_user.name
+        context.settings(), JobAction.ROLLBACK, slug=slug, revision=number, editor=current_user.name
     )
     return redirect(url_for("editor.job", job_id=queued.id), 303)
 
@@ -455,7 +468,7 @@ def lexicon_republish() -> ResponseReturnValue:
     queued = [
         jobs.submit(
             settings,
-            "regenerate",
+            JobAction.REGENERATE,
             slug=slug,
             editor=current_user.name,
             note=f"Pronunciation of '{word}' changed.",

@@ -36,6 +36,7 @@ from jsonschema.exceptions import best_match
 from audionews.errors import FieldError, InputError
 from audionews.net.fetch import MAX_URL_LENGTH
 from audionews.publish import history, jobs
+from audionews.vocabulary import CORRECTION_KINDS, InputFormat, JobAction, RevisionKind
 from audionews.web import auth, context
 from audionews.web.editor import (
     FORMAT_CHOICES,
@@ -48,7 +49,11 @@ bp = Blueprint("editor_api", __name__, url_prefix="/api/v1")
 bp.record_once(lambda state: auth.csrf.exempt(bp))
 
 #: Raw body media types -> ingest format.
-BODY_FORMATS = {"text/plain": "text", "text/html": "html", "text/markdown": "markdown"}
+BODY_FORMATS: dict[str, InputFormat] = {
+    "text/plain": InputFormat.TEXT,
+    "text/html": InputFormat.HTML,
+    "text/markdown": InputFormat.MARKDOWN,
+}
 
 #: The fields of an article however they come (a JSON body, a multipart form, or the query
 #: string of a raw body). Unknown fields are refused rather than ignored, so a typo ("notes")
@@ -57,7 +62,7 @@ FIELDS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "format": {"enum": list(FORMAT_CHOICES)},
-        "kind": {"enum": list(history.CORRECTION_KINDS)},
+        "kind": {"enum": list(CORRECTION_KINDS)},
         "note": {"type": "string", "maxLength": history.MAX_NOTE_CHARS},
         # PUT only: put an unpublished episode back in the feeds (never done implicitly);
         # a form or query string sends it as text
@@ -193,14 +198,14 @@ def create_article(client: str) -> tuple[Response, int]:
     url = _url_field()
     if url is not None:
         return _accepted(
-            jobs.submit(context.settings(), "publish", url=url, editor=f"api:{client}")
+            jobs.submit(context.settings(), JobAction.PUBLISH, url=url, editor=f"api:{client}")
         )
     data, filename, source_format, fields = _article()
     if "republish" in fields:
         raise FieldError("republish", "is for PUT /api/v1/articles/<slug>, not a new article")
     queued = jobs.submit(
         context.settings(),
-        "publish",
+        JobAction.PUBLISH,
         source=data,
         filename=filename,
         source_format=source_format,
@@ -215,11 +220,11 @@ def create_article(client: str) -> tuple[Response, int]:
 def update_article(slug: str, client: str) -> tuple[Response, int]:
     episode = context.library().get_episode(slug, include_withdrawn=True)
     data, filename, source_format, fields = _article()
-    kind = str(fields.get("kind") or "correction")
+    kind = str(fields.get("kind") or RevisionKind.CORRECTION)
     republish = fields.get("republish") in (True, "true")
     queued = jobs.submit(
         context.settings(),
-        jobs.REPUBLISH_ACTION if republish else "correct",
+        JobAction.REPUBLISH if republish else JobAction.CORRECT,
         slug=episode.slug,
         source=data,
         filename=filename,

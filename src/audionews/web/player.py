@@ -21,6 +21,7 @@ from markupsafe import Markup
 from audionews.audio.transcript import Span, chapters_webvtt
 from audionews.errors import NotFoundError
 from audionews.publish.library import EpisodeView, Library
+from audionews.vocabulary import NOTICE_LABELS, FileKind, NoticeKind
 from audionews.web import context
 
 player = Blueprint(
@@ -41,17 +42,12 @@ HOME_EPISODES = 30
 #: The interface's own language (labels, buttons); episode content carries its own `lang`.
 UI_LANGUAGE = "en"
 
-NOTICE_BADGES: dict[str, str] = {
-    "correction": "Corrected",
-    "translation": "Machine-translated",
-    "update": "Updated",
-    "editors_note": "Editor's note",
-}
-NOTICE_LABELS: dict[str, str] = {
-    "correction": "Correction",
-    "translation": "Translation notice",
-    "update": "Update",
-    "editors_note": "Editor's note",
+#: The badge an episode in a list wears for each kind of notice it has.
+NOTICE_BADGES: dict[NoticeKind, str] = {
+    NoticeKind.CORRECTION: "Corrected",
+    NoticeKind.TRANSLATION: "Machine-translated",
+    NoticeKind.UPDATE: "Updated",
+    NoticeKind.EDITORS_NOTE: "Editor's note",
 }
 
 
@@ -280,7 +276,7 @@ def _feed_url(path: str) -> str:
 
 def read_transcript(library: Library, episode: EpisodeView) -> list[TranscriptChapter]:
     """Return the episode's transcript under its chapters (empty if its WebVTT file is gone)."""
-    vtt = episode.files.get("vtt")
+    vtt = episode.files.get(FileKind.VTT)
     cues: list[TranscriptCue] = []
     if vtt is not None:
         key = library.episode_key(episode.slug, vtt.name)
