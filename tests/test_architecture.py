@@ -33,6 +33,7 @@ STORAGE_MODULES = [
     "audionews.storage.tables",
     "audionews.storage.database",
     "audionews.storage.locks",
+    "audionews.storage.shared",
 ]
 #: Storage sits below publishing: it may not import the layers that build on it.
 ABOVE_STORAGE = ["audionews.publish", "audionews.web", "audionews.pipeline", "audionews.cli"]
