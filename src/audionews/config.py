@@ -29,7 +29,7 @@ DEFAULT_FEED_DIR = Path("feed")
 DEFAULT_REVISION_GRACE_MINUTES = 30.0
 #: A year: longer is no grace period but a mistake (and would overflow date arithmetic).
 MAX_REVISION_GRACE_MINUTES = 365 * 24 * 60.0
-#: User-added Piper voices (*.onnx + *.onnx.json) and the pronunciation lexicon.
+#: User-added Piper voices (*.onnx + *.onnx.json), and the lexicon an empty database takes in.
 DEFAULT_VOICES_DIR = Path("voices")
 #: A reserved address (RFC 2606) that receives nothing: fine for the demo, `feed`/`serve` warn.
 DEFAULT_OWNER_EMAIL = "podcasts@example.org"
@@ -68,7 +68,8 @@ class Settings:
         DEFAULT_FEED_DIR, "Public files: feed.xml, episodes/<slug>/..., cover art."
     )
     voices_dir: Path = _setting(
-        DEFAULT_VOICES_DIR, "Extra Piper voices (*.onnx + *.onnx.json) and lexicon.toml."
+        DEFAULT_VOICES_DIR,
+        "Extra Piper voices (*.onnx + *.onnx.json); a lexicon.toml is imported once.",
     )
     cache_dir: Path | None = _setting(None, "Clip cache directory; default <instance_dir>/clips.")
     publication: str = _setting("audionews", "Publication name: ID3 artist, feed author.")

@@ -166,6 +166,7 @@ def script_for_article(
 ) -> Script:
     """Plan the script of an already parsed article (language, voice, then plan)."""
     from audionews.models import BlockKind
+    from audionews.publish import pronunciations
     from audionews.speech.language import article_language, language_name
     from audionews.speech.plan import plan_script
 
@@ -183,7 +184,8 @@ def script_for_article(
             raise UnsupportedLanguageError(
                 f"the article is in {language_name(language)}: {exc}"
             ) from exc
-    return plan_script(article, settings, voice=voice.name, language=language)
+    lexicon = pronunciations.load(settings)
+    return plan_script(article, settings, voice=voice.name, language=language, lexicon=lexicon)
 
 
 # --------------------------------------------------------------------------- publish (library)
