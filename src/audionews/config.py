@@ -8,6 +8,7 @@ read the conventional unprefixed variable (DATABASE_URL, PUBLIC_URL, REDIS_URL).
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import tomllib
@@ -148,6 +149,11 @@ class Settings:
         "",
         "Where machines share clips and encoded pieces: empty (this machine only), a shared "
         "folder, or s3://BUCKET/PREFIX; each machine still keeps and reads its own copy first.",
+    )
+    cache_local_max_mb: float = _setting(
+        0.0,
+        "Most megabytes of clips and encoded pieces this machine keeps (0: no bound); the least "
+        "recently used go first, fetched again from cache_store or made again when needed.",
     )
     media_url: str = _setting(
         "",
@@ -313,6 +319,8 @@ def load_settings(
         raise ConfigError("follow_interval_minutes must be a number of minutes above 0, e.g. 10")
     if not settings.follow_recheck_hours >= 0:
         raise ConfigError("follow_recheck_hours must be 0 or more hours, e.g. 48")
+    if not 0 <= settings.cache_local_max_mb < math.inf:  # NaN too
+        raise ConfigError("cache_local_max_mb must be 0 (no bound) or more megabytes, e.g. 2000")
     return settings
 
 
