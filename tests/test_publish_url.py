@@ -444,6 +444,7 @@ def test_a_database_from_before_links_gets_the_new_columns(fresh: Settings, tmp_
         for table in ("follow_sources", "follow_items", "follow_events"):
             db.execute(f"DROP TABLE {table}")
         db.execute("ALTER TABLE episodes DROP COLUMN link")
+        db.execute("ALTER TABLE revisions DROP COLUMN gain_db")
         db.execute("ALTER TABLE jobs DROP COLUMN source_url")
         db.execute("ALTER TABLE jobs DROP COLUMN link")
     view = Library(fresh).get_episode(slug)

@@ -112,8 +112,10 @@ def build_script(
     slug: str | None = None,
     synthesizer: Synthesizer | None = None,
     progress: Callable[[int, int], None] | None = None,
+    previous_gain_db: float | None = None,
 ) -> BuildResult:
-    """Build the episode files of an already planned script (see `build`)."""
+    """Build the episode files of an already planned script (see `build`); with the previous
+    revision's loudness gain, it encodes while it synthesizes (see make_episode)."""
     from audionews.audio.episode import make_episode
 
     if synthesizer is None:
@@ -129,6 +131,7 @@ def build_script(
         synthesizer,
         source_sha256=source_sha256,
         progress=progress,
+        previous_gain_db=previous_gain_db,
     )
 
 
@@ -317,7 +320,9 @@ def _publish_locked(
     try:
         private_dir(staging_root, tighten=False)
         with tempfile.TemporaryDirectory(dir=staging_root) as staging:
-            if existing is not None:
+            # the gain is in the database; a revision recorded before it was has it in its MP3
+            gain = existing.current.gain_db if existing is not None else None
+            if existing is not None and gain is None:
                 _seed_previous_mp3(library, slug, existing.mp3.name, Path(staging))
             result = build_script(
                 script,
@@ -327,6 +332,7 @@ def _publish_locked(
                 slug=slug,
                 synthesizer=synthesizer,
                 progress=progress,
+                previous_gain_db=gain,
             )
             built = dict(result.files)
             built["html"] = Path(staging) / f"{slug}.html"

@@ -204,15 +204,21 @@ def make_episode(
     *,
     source_sha256: str,
     progress: Progress | None = None,
+    previous_gain_db: float | None = None,
 ) -> BuildResult:
-    """Build `<slug>.mp3` and its sidecars in out_dir from the script; return what was made."""
+    """Build `<slug>.mp3` and its sidecars in out_dir from the script; return what was made.
+
+    The build bets on the loudness gain of the previous revision (`previous_gain_db`, else
+    the one tagged in an MP3 already in out_dir): it then encodes while it synthesizes, and
+    measures first only when there is nothing to bet on.
+    """
     began = time.perf_counter()
     bound = local_bound(settings)
     clip_cache = ClipCache(settings.clip_cache_dir, shared_copy(settings), bound)
     piece_store = PieceStore(settings.piece_store_dir, shared_copy(settings), bound)
     try:
         return _build(script, out_dir, slug, settings, synthesizer, clip_cache, piece_store,
-                      source_sha256, began, progress)  # fmt: skip
+                      source_sha256, began, progress, previous_gain_db)  # fmt: skip
     finally:  # this build's files may go from now on; then the copy is brought within bounds
         clip_cache.close()
         piece_store.close()
@@ -231,6 +237,7 @@ def _build(
     source_sha256: str,
     began: float,
     progress: Progress | None,
+    previous_gain_db: float | None,
 ) -> BuildResult:
     """Build the episode with these stores (see make_episode)."""
     steps = master.plan(script)
@@ -244,7 +251,9 @@ def _build(
     finals = {kind: out_dir / (slug + suffix) for kind, suffix in SUFFIXES.items()}
 
     encoder = _PieceEncoder(steps, settings, synthesizer, clips, piece_store)
-    guess = _quantized(_float(read_provenance(finals["mp3"], GAIN_KEY)))
+    if previous_gain_db is None:
+        previous_gain_db = _float(read_provenance(finals["mp3"], GAIN_KEY))
+    guess = _quantized(previous_gain_db)
     all_cached = clips.stored_lengths(spoken)
     if guess is not None:
         encoder.prefetch(guess)

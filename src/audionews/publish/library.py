@@ -148,6 +148,7 @@ class RevisionView:
     chapters: tuple[ChapterView, ...]
     segments_synthesized: int = 0
     segments_cached: int = 0
+    gain_db: float | None = None  # loudness gain of its MP3 (None: not recorded)
 
 
 @dataclass(frozen=True)
@@ -322,6 +323,7 @@ class NewRevision:
     segments_cached: int = 0
     link: str = ""  # canonical URL of the fetched page; "" keeps the episode's link
     extra: Mapping[str, Any] = field(default_factory=dict)
+    gain_db: float | None = None  # the loudness gain the MP3 was encoded with
 
 
 # --------------------------------------------------------------------------- the library
@@ -559,6 +561,7 @@ class Library:
                     duration_s=new.duration_s,
                     segments_synthesized=new.segments_synthesized,
                     segments_cached=new.segments_cached,
+                    gain_db=new.gain_db,
                 )
             )
             self._bump(session)
@@ -614,6 +617,7 @@ class Library:
             chapters=chapters,
             segments_synthesized=row.segments_synthesized,
             segments_cached=row.segments_cached,
+            gain_db=row.gain_db,
         )
 
     def _view(self, e: EpisodeRow) -> EpisodeView:
@@ -714,4 +718,9 @@ def new_revision(
         segments_synthesized=result.segments_synthesized,
         segments_cached=result.segments_cached,
         link=link,
+        gain_db=_float_or_none(result.extra.get("gain_db")),
     )
+
+
+def _float_or_none(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None

@@ -104,6 +104,10 @@ class RevisionRow(Base):
     duration_s: Mapped[float] = mapped_column()
     segments_synthesized: Mapped[int] = mapped_column(Integer, default=0)
     segments_cached: Mapped[int] = mapped_column(Integer, default=0)
+    # The loudness gain its MP3 was encoded with: the next build bets on it without reading
+    # the MP3, which may be in object storage or in another machine's history (None: recorded
+    # before it was kept; the build then reads the MP3's own tag).
+    gain_db: Mapped[float | None] = mapped_column(Float, nullable=True, default=None)
     episode: Mapped[EpisodeRow] = relationship(back_populates="revisions")
 
 

@@ -1,6 +1,8 @@
-"""Values every machine reads alike: the signing key, the lexicon, the feed render stamp
-(storage/shared.py). Each is imported from its old local file when first read, not here: a
-migration does not know the machine's folders.
+"""What a second machine needs that one machine kept in files: the values every machine reads
+alike (storage/shared.py: the signing key, the lexicon, the feed render stamp) and the loudness
+gain of each revision (read by the next build instead of the previous MP3). The old files are
+taken into the database when first read, not here: a migration does not know the machine's
+folders.
 
 Revision ID: 0004
 Revises: 0003
@@ -28,7 +30,11 @@ def upgrade() -> None:
         sa.Column("updated", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
+    with op.batch_alter_table("revisions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("gain_db", sa.Float(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("revisions", schema=None) as batch_op:
+        batch_op.drop_column("gain_db")
     op.drop_table("shared_values")
