@@ -150,6 +150,11 @@ class Settings:
         "Where machines share clips and encoded pieces: empty (this machine only), a shared "
         "folder, or s3://BUCKET/PREFIX; each machine still keeps and reads its own copy first.",
     )
+    history_store: str = _setting(
+        "",
+        "Where files taken off the site go (earlier revisions, unpublished episodes): empty for "
+        "<instance_dir>/history, a folder, or s3://BUCKET/PREFIX (a private one, never served).",
+    )
     cache_local_max_mb: float = _setting(
         0.0,
         "Most megabytes of clips and encoded pieces this machine keeps (0: no bound); the least "

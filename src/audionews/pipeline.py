@@ -600,7 +600,7 @@ def unpublish(slug: str, settings: Settings) -> PublishResult:
     """Take an episode out of the feeds and its files off the site; keep its private history.
 
     Holds the article's lock (a running job finishes first, and then the episode goes). The
-    database says "withdrawn" first, then the public files move to instance/history/, then the
+    database says "withdrawn" first, then the public files move to private history, then the
     feeds are rendered: a crash in between leaves files unlisted, never listed and gone.
     """
     from audionews.publish import files
@@ -653,7 +653,7 @@ def republish_episode(slug: str, settings: Settings) -> PublishResult:
             raise NotFoundError(
                 f"cannot re-publish '{key}': its files {', '.join(missing)} are in neither "
                 f"{library.public.location}{library.episode_key(key)} nor "
-                f"{library.private_dirs(key)[0]}: publish its "
+                f"{library.history.location}{key}/: publish its "
                 "article again with `audionews correct`"
             )
         done = PublishResult("republished", library.set_withdrawn(key, False))

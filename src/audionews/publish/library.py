@@ -350,6 +350,10 @@ class Library:
         #: Where the public files are (a folder or a bucket), and the base of their URLs.
         self.public: PublicStore = open_store(settings.public_store, settings.feed_dir)
         self.media_url = (settings.media_url or settings.public_url).rstrip("/")
+        #: Where files taken off the site are kept, under "<slug>/<name>": the owner's only.
+        self.history: PublicStore = open_store(
+            settings.history_store, self.history_dir, private=True, setting="history_store"
+        )
         #: When feed.ensure_rendered last compared the feeds with the database (monotonic),
         #: and whether the feeds on disk matched it then.
         self.feeds_checked_at = float("-inf")
@@ -370,8 +374,13 @@ class Library:
     @property
     def history_dir(self) -> Path:
         """Return the private folder holding one folder of files per episode that are off the
-        site: earlier revisions' files, and all files of an unpublished episode."""
+        site (earlier revisions' files, and all files of an unpublished episode) when no
+        `history_store` names another place."""
         return self.settings.instance_dir / "history"
+
+    def history_key(self, slug: str, name: str) -> str:
+        """Return the key of a file taken off the site in the history store."""
+        return f"{slug}/{name}"
 
     def episode_dir(self, slug: str) -> Path:
         return self.episodes_dir / slug
@@ -380,10 +389,10 @@ class Library:
         """Return a revision file's key in the public store (no name: the episode's prefix)."""
         return EPISODE_FILE_PATH.format(slug=slug, name=name).removeprefix("/")
 
-    def private_dirs(self, slug: str) -> tuple[Path, ...]:
-        """Return where an episode's private files are: its history folder first, then the
-        folder unpublished episodes used before (instance/withdrawn/<slug>)."""
-        return (self.history_dir / slug, self.settings.instance_dir / "withdrawn" / slug)
+    def withdrawn_dir(self, slug: str) -> Path:
+        """Return the folder where versions before the history store kept an unpublished
+        episode's files (instance/withdrawn/<slug>): still read, never written."""
+        return self.settings.instance_dir / "withdrawn" / slug
 
     # ------------------------------------------------------------------ reads
 
