@@ -271,7 +271,11 @@ class LocalBound:
         with self._lock:
             if self._known is not None and self._known <= self.max_bytes:
                 return CacheStats(self.clip_root, 0, 0)
-        files = self.files()
+        try:
+            files = self.files()
+        except OSError as exc:  # a folder we may not list: the copy stays as it is
+            _log.warning("could not list the local cache to trim it: %s", exc)
+            return CacheStats(self.clip_root, 0, 0)
         total = sum(size for _used, size, _path in files)
         target = int(self.max_bytes * TRIM_TO) if total > self.max_bytes else total
         recent = time.time() - USE_RESOLUTION_S
