@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -109,35 +108,32 @@ def test_query_fields_of_a_raw_body_are_checked_too(desk: Desk, token: str) -> N
     assert response.status_code == 400 and response.get_json()["field"] == "kind"
 
 
-def test_an_empty_secret_key_file_is_refused_with_the_fix(desk: Desk) -> None:
-    path = desk.settings.instance_dir / "secret_key"
-    path.unlink()
+def test_an_empty_secret_key_file_of_an_older_version_is_refused_with_the_fix(
+    desk: Desk, tmp_path: Path
+) -> None:
+    settings = desk.settings.with_overrides(instance_dir=tmp_path / "older")  # its own database
+    path = settings.instance_dir / "secret_key"
+    path.parent.mkdir()
     path.write_bytes(b"")  # a crash between creating the file and writing the key
     with pytest.raises(ConfigError, match="delete it"):
-        create_app(desk.settings)
+        create_app(settings)
     env = {
-        "AUDIONEWS_INSTANCE_DIR": str(desk.settings.instance_dir),
-        "AUDIONEWS_FEED_DIR": str(desk.settings.feed_dir),
+        "AUDIONEWS_INSTANCE_DIR": str(settings.instance_dir),
+        "AUDIONEWS_FEED_DIR": str(settings.feed_dir),
     }
     served = CliRunner().invoke(main, ["serve", "--port", "1"], env=env)
     assert served.exit_code == 2 and "secret_key holds no usable key" in served.output
     path.unlink()
-    assert len(auth.secret_key(desk.settings)) == 64
+    assert len(auth.secret_key(settings)) == 64  # a new key, in the database
 
 
-def test_a_failed_secret_write_leaves_no_key_file(
-    desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_the_secret_key_of_an_older_version_is_taken_into_the_database_once(
+    desk: Desk, tmp_path: Path
 ) -> None:
-    settings = desk.settings.with_overrides(instance_dir=tmp_path / "new-instance")
-
-    def disk_full(_fd: int) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(os, "fsync", disk_full)
-    with pytest.raises(OSError, match="No space"):
-        auth.secret_key(settings)
-    assert os.listdir(settings.instance_dir) == []  # neither the key nor a temporary file
-    monkeypatch.undo()
-    key = auth.secret_key(settings)
-    assert auth.secret_key(settings) == key
-    assert (settings.instance_dir / "secret_key").stat().st_mode & 0o777 == 0o600
+    settings = desk.settings.with_overrides(instance_dir=tmp_path / "older")
+    path = settings.instance_dir / "secret_key"
+    path.parent.mkdir()
+    path.write_text("ab" * 32 + "\n")  # as older versions wrote it
+    assert auth.secret_key(settings) == "ab" * 32  # editors' cookies stay valid
+    path.unlink()  # the file is not read again
+    assert auth.secret_key(settings) == "ab" * 32 and not path.exists()  # nor written again

@@ -7,15 +7,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import update
 
 from audionews import pipeline
 from audionews.audio.fake import FakeSynthesizer
 from audionews.cli import main
 from audionews.config import Settings
 from audionews.models import Sentence
-from audionews.publish import history
+from audionews.publish import files, history
 from audionews.publish.library import Library
 from audionews.speech.diff import diff_sentences
+from audionews.storage import database, tables
 from publish_helpers import cli_environ, publish, short_article
 from readers import vtt_text
 
@@ -163,10 +165,28 @@ def test_diff_marks_only_new_speech_for_synthesis() -> None:
     assert diff_sentences(old, old).is_empty
 
 
-def test_a_revision_encodes_while_synthesizing_with_the_served_gain(fresh: Settings) -> None:
-    """The served MP3 seeds the build, so a revision skips the separate loudness pass."""
-    slug = publish(fresh, short_article()).episode.slug
+def test_a_revision_encodes_while_synthesizing_with_the_recorded_gain(
+    fresh: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database keeps each revision's gain, so a revision skips the separate loudness
+    pass without reading the served MP3 (in object storage, or another machine's history)."""
+    first = publish(fresh, short_article())
+    slug = first.episode.slug
+    assert first.build is not None
+    assert first.episode.current.gain_db == first.build.extra["gain_db"]
+
+    def not_read(*_args: object) -> None:
+        raise AssertionError("the previous MP3 was read")
+
+    monkeypatch.setattr(files, "find_revision_file", not_read)
+    monkeypatch.setattr(files, "copy_revision_file", not_read)
     revised = publish(fresh, short_article(" The work cost less than planned."), slug=slug)
     assert revised.build is not None
     assert revised.build.extra["encoded_while_synthesizing"] is True
     assert not list((fresh.instance_dir / "staging").iterdir())
+    monkeypatch.undo()
+    # a revision recorded before gains were kept: the served MP3's tag seeds the build
+    with database.session(fresh) as s:
+        s.execute(update(tables.RevisionRow).values(gain_db=None))
+    older = publish(fresh, short_article(" The council thanked the crews."), slug=slug)
+    assert older.build is not None and older.build.extra["encoded_while_synthesizing"] is True

@@ -1,5 +1,6 @@
-"""The lexicon file under hostile and clumsy edits: entries are validated, written by a TOML
-writer, and one broken line is skipped and named, never stopping a publish or the editor."""
+"""The lexicon under hostile and clumsy edits: entries are validated, written by a TOML writer,
+and one broken line is skipped and named, never stopping a publish or the editor. It is kept in
+the database; an older version's voices/lexicon.toml is taken in once."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from audionews.cli import main
 from audionews.config import Settings
 from audionews.publish import pronunciations
 from audionews.publish.library import Library
-from audionews.speech.lexicon import lexicon_path, load_lexicon
+from audionews.speech.lexicon import lexicon_path
+from audionews.storage import shared
 from editor_helpers import Desk, post_form
 from publish_helpers import PUBLIC_URL, publish, short_article
 
@@ -29,6 +31,7 @@ BROKEN = (
 
 
 def _voices(settings: Settings) -> Path:
+    """Return where an older version kept the lexicon (its folder made)."""
     path = lexicon_path(settings.voices_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
@@ -44,7 +47,7 @@ def test_a_broken_line_is_skipped_and_named_and_publishing_goes_on(
 ) -> None:
     fresh = fresh.with_overrides(voices_dir=tmp_path / "voices")
     _voices(fresh).write_text(BROKEN, encoding="utf-8")
-    lexicon = load_lexicon(lexicon_path(fresh.voices_dir))
+    lexicon = pronunciations.load(fresh)
     assert lexicon.entries == {"bridge": "brij", "joints": "joynts"}
     (problem,) = lexicon.problems
     assert problem.line == 3 and "U+007F" in str(problem) and "skipped" in str(problem)
@@ -67,7 +70,7 @@ def test_the_cli_names_the_line_and_goes_on(fresh: Settings, tmp_path: Path) -> 
     runner = CliRunner()
     out = runner.invoke(main, ["script", str(article)], env=env)
     assert out.exit_code == 0, out.output
-    assert out.stderr.count("\n") == 1 and "lexicon.toml, line 3" in out.stderr
+    assert out.stderr.count("\n") == 1 and "the lexicon, line 3" in out.stderr
     assert "brij" in out.stdout
     out = runner.invoke(main, ["lexicon"], env=env)
     assert out.exit_code == 2
@@ -93,9 +96,10 @@ def test_the_editor_shows_the_broken_line_and_removes_it(desk: Desk) -> None:
         client, "/editor/lexicon", {"action": "remove_line", "line": "3", "digest": digest}
     )
     assert done.status_code == 200 and "Line 3" not in done.get_data(as_text=True)
-    text = path.read_text(encoding="utf-8")
+    text = pronunciations.stored(desk.settings).decode("utf-8")
     assert text == BROKEN.replace('"deck\x7f" = "dekk"\n', "")  # only that line went
     assert tomllib.loads(text) == {"bridge": "brij", "joints": "joynts"}
+    assert path.read_text(encoding="utf-8") == BROKEN  # the old file is left alone
 
 
 def test_the_editor_refuses_control_characters_and_keeps_the_file_valid(desk: Desk) -> None:
@@ -107,21 +111,24 @@ def test_the_editor_refuses_control_characters_and_keeps_the_file_valid(desk: De
             client, "/editor/lexicon", {"word": word, "spoken": spoken, "action": "save"}
         )
         assert refused.status_code == 400 and "control character" in refused.get_data(as_text=True)
-    assert path.read_text(encoding="utf-8") == BROKEN
+
+    def text() -> str:
+        return pronunciations.stored(desk.settings).decode("utf-8")
+
+    assert text() == BROKEN
     saved = post_form(
         client, "/editor/lexicon", {"word": 'Ha"aretz', "spoken": "ha-AH-retz", "action": "save"}
     )
     assert saved.status_code == 200
-    text = path.read_text(encoding="utf-8")
-    assert text.startswith(BROKEN)  # comments and the broken line are kept, nothing is lost
-    assert load_lexicon(path).entries['Ha"aretz'] == "ha-AH-retz"
+    assert text().startswith(BROKEN)  # comments and the broken line are kept, nothing is lost
+    assert pronunciations.entries(desk.settings)['Ha"aretz'] == "ha-AH-retz"
     changed = post_form(
         client, "/editor/lexicon", {"word": "bridge", "spoken": "bridj", "action": "save"}
     )
     assert changed.status_code == 200
-    assert path.read_text(encoding="utf-8").splitlines()[1] == 'bridge = "bridj"'  # in place
+    assert text().splitlines()[1] == 'bridge = "bridj"'  # in place
     removed = post_form(client, "/editor/lexicon", {"word": "bridge", "action": "remove"})
-    assert removed.status_code == 200 and "bridge" not in load_lexicon(path).entries
+    assert removed.status_code == 200 and "bridge" not in pronunciations.entries(desk.settings)
 
 
 #: Words and pronunciations an editor may type: any text the form accepts.
@@ -139,16 +146,16 @@ _typed = st.text(
 def test_every_accepted_entry_round_trips_through_a_toml_reader(
     tmp_path: Path, word: str, spoken: str
 ) -> None:
-    target = Settings(voices_dir=tmp_path / "voices")
+    target = Settings(instance_dir=tmp_path / "instance", voices_dir=tmp_path / "voices")
     if pronunciations.check_entry(word, spoken):
         return
-    lexicon_path(target.voices_dir).unlink(missing_ok=True)
+    shared.write(target, shared.LEXICON, b"")
     pronunciations.save_entry(target, "first", "fürst")
     pronunciations.save_entry(target, word, spoken)
-    data = lexicon_path(target.voices_dir).read_bytes()
+    data = pronunciations.stored(target)
     expected = {"first": "fürst", word.strip(): spoken.strip()}
-    assert tomllib.loads(data.decode("utf-8")) == expected  # the whole file is valid TOML
-    assert not load_lexicon(lexicon_path(target.voices_dir)).problems
+    assert tomllib.loads(data.decode("utf-8")) == expected  # the whole lexicon is valid TOML
+    assert not pronunciations.problems(target)
     assert pronunciations.entries(target) == dict(
         sorted(expected.items(), key=lambda kv: kv[0].lower())
     )
@@ -158,7 +165,10 @@ def test_an_unreadable_lexicon_is_reported_and_publishing_goes_on(desk: Desk) ->
     _voices(desk.settings).mkdir()  # a directory where the file should be: nothing can read it
     client = desk.login()
     page = client.get("/editor/lexicon")
-    assert page.status_code == 200 and "The file cannot be read" in page.get_data(as_text=True)
+    assert (
+        page.status_code == 200
+        and "lexicon.toml</code> of an older version cannot be read" in page.get_data(as_text=True)
+    )
     assert "Remove line" not in page.get_data(as_text=True)
     refused = post_form(
         client, "/editor/lexicon", {"word": "deck", "spoken": "dekk", "action": "save"}
@@ -166,3 +176,31 @@ def test_an_unreadable_lexicon_is_reported_and_publishing_goes_on(desk: Desk) ->
     assert refused.status_code == 400 and "cannot read" in refused.get_data(as_text=True)
     slug = publish(desk.settings, short_article()).episode.slug
     assert Library(desk.settings).get_episode(slug).revision == 1
+
+
+def test_an_older_versions_file_is_taken_in_once_and_import_replaces_it(
+    fresh: Settings, tmp_path: Path
+) -> None:
+    fresh = fresh.with_overrides(voices_dir=tmp_path / "voices")
+    path = _voices(fresh)
+    path.write_text('bridge = "brij"\n', encoding="utf-8")
+    assert pronunciations.entries(fresh) == {"bridge": "brij"}
+    path.write_text('bridge = "bridj"\n', encoding="utf-8")  # read once: the database's is used
+    assert pronunciations.entries(fresh) == {"bridge": "brij"}
+    said = " ".join(_spoken(fresh, publish(fresh, short_article()).episode.slug))
+    assert "brij" in said
+    env = {
+        "AUDIONEWS_INSTANCE_DIR": str(fresh.instance_dir),
+        "AUDIONEWS_VOICES_DIR": str(fresh.voices_dir),
+    }
+    runner = CliRunner()
+    out = runner.invoke(main, ["lexicon", "--import", str(path)], env=env)
+    assert out.exit_code == 0 and out.stdout == "bridge\tbridj\n"
+    assert pronunciations.entries(fresh) == {"bridge": "bridj"}
+    out = runner.invoke(main, ["lexicon", "--toml"], env=env)
+    assert out.exit_code == 0 and out.stdout == 'bridge = "bridj"\n'
+    path.unlink()  # the database keeps it
+    assert pronunciations.entries(fresh) == {"bridge": "bridj"}
+    missing = runner.invoke(main, ["lexicon", "--import", str(tmp_path / "none.toml")], env=env)
+    assert missing.exit_code == 2 and "cannot read" in missing.stderr
+    assert missing.stderr.count("\n") == 1

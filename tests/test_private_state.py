@@ -47,7 +47,8 @@ def test_new_private_state_is_the_owners_only(tmp_path: Path) -> None:
     for name in ("audionews.db", "audionews.db-wal", "audionews.db-shm", "jobs.db", "secret_key"):
         path = instance / name
         assert not path.exists() or _mode(path) == 0o600, f"{name} is {_mode(path):o}"
-    assert (instance / "audionews.db").exists() and (instance / "secret_key").exists()
+    assert (instance / "audionews.db").exists()
+    assert not (instance / "secret_key").exists()  # the signing key is in the database
     for root in (instance, settings.clip_cache_dir):  # clips, pieces, staging, marks, digests
         assert _folders_open_to_others(root) == []
     # the public side stays readable by a web server

@@ -166,3 +166,38 @@ def test_a_correction_on_another_machine_synthesizes_only_what_changed(
 def _objects_under(bucket: str, prefix: str) -> list[str]:
     listed = boto3.client("s3").list_objects_v2(Bucket=bucket, Prefix=prefix)
     return [o["Key"] for o in listed.get("Contents", [])]
+
+
+def test_private_history_in_a_bucket_serves_every_machine(tmp_path: Path, s3_bucket: str) -> None:
+    """With history_store in object storage, what machine A took off the site is heard in
+    machine B's editor, and B can put an episode A unpublished back on the site."""
+    from audionews.publish import accounts
+    from editor_helpers import PASSWORD, Desk
+
+    shared = {
+        "public_store": f"s3://{s3_bucket}/site",
+        "history_store": f"s3://{s3_bucket}/history",
+        "database_url": f"sqlite:///{tmp_path / 'shared.db'}",
+        "revision_grace_minutes": 0.0,
+    }
+    a = make_settings(tmp_path / "a", tmp_path / "a-clips").with_overrides(**shared)
+    b = make_settings(tmp_path / "b", tmp_path / "b-clips").with_overrides(**shared)
+    first = publish(a, short_article())
+    slug = first.episode.slug
+    pipeline.correct(slug, FIXED, a, note="Day.", synthesizer=FakeSynthesizer())
+    history = _objects_under(s3_bucket, "history/")
+    assert f"history/{slug}/{slug}-r1.mp3" in history  # retired into the bucket, not a's disk
+    assert not (a.instance_dir / "history").exists()
+    accounts.add_editor(b, "ana", PASSWORD)
+    editor = Desk(b, create_app(b)).login()
+    heard = editor.get(f"/editor/episodes/{slug}/revisions/1.mp3")
+    assert heard.status_code == 200 and heard.headers["Cache-Control"] == "private, no-store"
+    kept = boto3.client("s3").get_object(Bucket=s3_bucket, Key=f"history/{slug}/{slug}-r1.mp3")
+    assert heard.data == kept["Body"].read() and len(heard.data) == first.episode.mp3.size
+    pipeline.unpublish(slug, a)
+    assert not [k for k in _objects(s3_bucket) if k.startswith("episodes/")]
+    back = pipeline.republish_episode(slug, b)
+    assert back.episode.is_published
+    assert f"episodes/{slug}/{slug}-r2.mp3" in _objects(s3_bucket)
+    assert f"history/{slug}/{slug}-r2.mp3" not in _objects_under(s3_bucket, "history/")
+    assert f"history/{slug}/{slug}-r1.mp3" in _objects_under(s3_bucket, "history/")

@@ -439,11 +439,13 @@ def test_a_database_from_before_links_gets_the_new_columns(fresh: Settings, tmp_
     storage.forget_engines()  # as a new process would
     with sqlite3.connect(db_file) as db:
         db.execute("DROP TABLE alembic_version")  # as made before migrations,
-        db.execute("DROP TABLE webhooks")  # which had no webhooks or follows either
+        db.execute("DROP TABLE webhooks")  # which had no webhooks, follows or shared values
+        db.execute("DROP TABLE shared_values")
         db.execute("DROP TABLE webhook_deliveries")
         for table in ("follow_sources", "follow_items", "follow_events"):
             db.execute(f"DROP TABLE {table}")
         db.execute("ALTER TABLE episodes DROP COLUMN link")
+        db.execute("ALTER TABLE revisions DROP COLUMN gain_db")
         db.execute("ALTER TABLE jobs DROP COLUMN source_url")
         db.execute("ALTER TABLE jobs DROP COLUMN link")
     view = Library(fresh).get_episode(slug)

@@ -18,6 +18,7 @@ from audionews.models import (
     SegmentKind,
 )
 from audionews.pipeline import script_for_article
+from audionews.speech.lexicon import load_lexicon
 from audionews.speech.plan import ANNOUNCEMENTS, plan_script
 from audionews.vocabulary import NoticeKind
 
@@ -59,8 +60,12 @@ def article(**changes: object) -> Article:
 
 def plan(art: Article, tmp_path: Path, **settings: object) -> Script:
     return plan_script(
-        art, Settings(voices_dir=tmp_path, **settings), voice="test-voice", language="en"
-    )  # type: ignore[arg-type]
+        art,
+        Settings(voices_dir=tmp_path, **settings),  # type: ignore[arg-type]
+        voice="test-voice",
+        language="en",
+        lexicon=load_lexicon(tmp_path / "lexicon.toml"),
+    )
 
 
 def outline(script: Script) -> list[tuple[str, str]]:

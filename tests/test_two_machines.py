@@ -27,7 +27,7 @@ import podcastparser
 import pytest
 
 from audionews.config import Settings
-from audionews.publish import accounts, jobs
+from audionews.publish import accounts, jobs, pronunciations
 from audionews.publish.library import Library
 from live_server import serving
 from postgres import PostgresServer
@@ -115,6 +115,8 @@ def test_two_workers_share_only_the_database_the_queue_and_the_store(
 ) -> None:
     web: Settings = machines["web"]
     token = accounts.add_token(web, "cms")
+    # saved on the web host, spoken by the workers (the lexicon is the database's, not a file's)
+    pronunciations.save_entry(web, "library", "LY-brer-ee")
     headers = {"Authorization": f"Bearer {token}"}
     workers = {"a": _worker(machines, "a"), "b": _worker(machines, "b")}
     try:
@@ -217,9 +219,13 @@ def test_two_workers_share_only_the_database_the_queue_and_the_store(
     for episode in episodes:
         for item in episode.files.values():
             assert stored[f"episodes/{episode.slug}/{item.name}"] == item.size
-    # no machine kept public files of its own
+    # no machine kept public files of its own, nor state the others need
     for name in ("web", "a", "b"):
         assert not (machines["root"] / name / "feed").exists()
+        for kept in ("secret_key", "feeds.generation"):
+            assert not (machines["root"] / name / "instance" / kept).exists()
+    for episode in episodes:
+        assert "LY-brer-ee" in library.script_json_of(episode.slug)
 
 
 def _pid_of(settings: Settings, job_id: int) -> int:

@@ -115,9 +115,9 @@ def run() -> None:
 
 def _warn_about_lexicon(settings: Settings) -> None:
     """Say which lines of the pronunciation lexicon are skipped (the rest is used)."""
-    from audionews.speech.lexicon import lexicon_path, load_lexicon
+    from audionews.publish import pronunciations
 
-    for problem in load_lexicon(lexicon_path(settings.voices_dir)).problems:
+    for problem in pronunciations.load(settings).problems:
         click.echo(f"audionews: warning: {problem}", err=True)
 
 
@@ -186,21 +186,36 @@ def voices(ctx: click.Context, as_json: bool) -> None:
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the entries as a JSON object.")
+@click.option("--toml", "as_toml", is_flag=True, help="Print the lexicon's lines as kept.")
+@click.option(
+    "--import",
+    "source",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Replace the lexicon by the lines of this TOML file first.",
+)
 @click.pass_context
-def lexicon(ctx: click.Context, as_json: bool) -> None:
-    """List the pronunciation lexicon (voices/lexicon.toml): word -> respelling or [[phonemes]].
+def lexicon(ctx: click.Context, as_json: bool, as_toml: bool, source: Path | None) -> None:
+    """List the pronunciation lexicon: word -> respelling or [[phonemes]].
 
+    It is kept in the database, shared by every machine (an older version's voices/lexicon.toml
+    is taken in once); edit it in the editor, or `--toml > FILE`, edit FILE, `--import FILE`.
     Lines that cannot be read are skipped when speaking; they are named here, one line each on
     stderr, after the entries that are used, and the exit code is then 2.
     """
-    from audionews.speech.lexicon import lexicon_path, load_lexicon
+    from audionews.publish import pronunciations
 
-    path = lexicon_path(_settings(ctx).voices_dir)
-    found = load_lexicon(path)
-    if as_json:
+    settings = _settings(ctx)
+    found = (
+        pronunciations.import_file(settings, source)
+        if source is not None
+        else pronunciations.load(settings)
+    )
+    if as_toml and not any(problem.line == 0 for problem in found.problems):  # 0: unreadable
+        click.echo(pronunciations.stored(settings).decode("utf-8", "replace"), nl=False)
+    elif as_json:
         _print_json(found.entries)
     elif not found.entries:
-        click.echo(f"no entries ({path} is missing, empty or unreadable)")
+        click.echo("no entries (the lexicon is empty, or its lines cannot be read)")
     else:
         click.echo(
             "".join(f"{word}\t{spoken}\n" for word, spoken in found.entries.items()), nl=False

@@ -8,6 +8,7 @@ read the conventional unprefixed variable (DATABASE_URL, PUBLIC_URL, REDIS_URL).
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import tomllib
@@ -29,7 +30,7 @@ DEFAULT_FEED_DIR = Path("feed")
 DEFAULT_REVISION_GRACE_MINUTES = 30.0
 #: A year: longer is no grace period but a mistake (and would overflow date arithmetic).
 MAX_REVISION_GRACE_MINUTES = 365 * 24 * 60.0
-#: User-added Piper voices (*.onnx + *.onnx.json) and the pronunciation lexicon.
+#: User-added Piper voices (*.onnx + *.onnx.json), and the lexicon an empty database takes in.
 DEFAULT_VOICES_DIR = Path("voices")
 #: A reserved address (RFC 2606) that receives nothing: fine for the demo, `feed`/`serve` warn.
 DEFAULT_OWNER_EMAIL = "podcasts@example.org"
@@ -68,7 +69,8 @@ class Settings:
         DEFAULT_FEED_DIR, "Public files: feed.xml, episodes/<slug>/..., cover art."
     )
     voices_dir: Path = _setting(
-        DEFAULT_VOICES_DIR, "Extra Piper voices (*.onnx + *.onnx.json) and lexicon.toml."
+        DEFAULT_VOICES_DIR,
+        "Extra Piper voices (*.onnx + *.onnx.json); a lexicon.toml is imported once.",
     )
     cache_dir: Path | None = _setting(None, "Clip cache directory; default <instance_dir>/clips.")
     publication: str = _setting("audionews", "Publication name: ID3 artist, feed author.")
@@ -153,6 +155,16 @@ class Settings:
         "",
         "Where machines share clips and encoded pieces: empty (this machine only), a shared "
         "folder, or s3://BUCKET/PREFIX; each machine still keeps and reads its own copy first.",
+    )
+    history_store: str = _setting(
+        "",
+        "Where files taken off the site go (earlier revisions, unpublished episodes): empty for "
+        "<instance_dir>/history, a folder, or s3://BUCKET/PREFIX (a private one, never served).",
+    )
+    cache_local_max_mb: float = _setting(
+        0.0,
+        "Most megabytes of clips and encoded pieces this machine keeps (0: no bound); the least "
+        "recently used go first, fetched again from cache_store or made again when needed.",
     )
     media_url: str = _setting(
         "",
@@ -318,6 +330,8 @@ def load_settings(
         raise ConfigError("follow_interval_minutes must be a number of minutes above 0, e.g. 10")
     if not settings.follow_recheck_hours >= 0:
         raise ConfigError("follow_recheck_hours must be 0 or more hours, e.g. 48")
+    if not 0 <= settings.cache_local_max_mb < math.inf:  # NaN too
+        raise ConfigError("cache_local_max_mb must be 0 (no bound) or more megabytes, e.g. 2000")
     return settings
 
 

@@ -121,8 +121,10 @@ def build_script(
     slug: str | None = None,
     synthesizer: Synthesizer | None = None,
     progress: Callable[[int, int], None] | None = None,
+    previous_gain_db: float | None = None,
 ) -> BuildResult:
-    """Build the episode files of an already planned script (see `build`)."""
+    """Build the episode files of an already planned script (see `build`); with the previous
+    revision's loudness gain, it encodes while it synthesizes (see make_episode)."""
     from audionews.audio.episode import make_episode
 
     if synthesizer is None:
@@ -138,6 +140,7 @@ def build_script(
         synthesizer,
         source_sha256=source_sha256,
         progress=progress,
+        previous_gain_db=previous_gain_db,
     )
 
 
@@ -175,6 +178,7 @@ def script_for_article(
 ) -> Script:
     """Plan the script of an already parsed article (language, voice, then plan)."""
     from audionews.models import BlockKind
+    from audionews.publish import pronunciations
     from audionews.speech.language import article_language, language_name
     from audionews.speech.plan import plan_script
 
@@ -192,7 +196,8 @@ def script_for_article(
             raise UnsupportedLanguageError(
                 f"the article is in {language_name(language)}: {exc}"
             ) from exc
-    return plan_script(article, settings, voice=voice.name, language=language)
+    lexicon = pronunciations.load(settings)
+    return plan_script(article, settings, voice=voice.name, language=language, lexicon=lexicon)
 
 
 # --------------------------------------------------------------------------- publish (library)
@@ -421,7 +426,9 @@ class Publication:
         private_dir(staging_root, tighten=False)
         with tempfile.TemporaryDirectory(dir=staging_root) as name:
             staging = Path(name)
-            if self.existing is not None:
+            # the gain is in the database; a revision recorded before it was has it in its MP3
+            gain = self.existing.current.gain_db if self.existing is not None else None
+            if self.existing is not None and gain is None:
                 self._seed_previous_mp3(self.existing.mp3.name, staging)
             result = build_script(
                 script,
@@ -431,6 +438,7 @@ class Publication:
                 slug=self.slug,
                 synthesizer=self.synthesizer,
                 progress=self.progress,
+                previous_gain_db=gain,
             )
             built = dict(result.files)
             built[FileKind.HTML] = staging / f"{self.slug}{FILE_KINDS[FileKind.HTML][0]}"
@@ -735,7 +743,7 @@ def unpublish(slug: str, settings: Settings) -> PublishResult:
     """Take an episode out of the feeds and its files off the site; keep its private history.
 
     Holds the article's lock (a running job finishes first, and then the episode goes). The
-    database says "withdrawn" first, then the public files move to instance/history/, then the
+    database says "withdrawn" first, then the public files move to private history, then the
     feeds are rendered: a crash in between leaves files unlisted, never listed and gone.
     """
     from audionews.publish import files
@@ -786,7 +794,7 @@ def republish_episode(slug: str, settings: Settings) -> PublishResult:
             raise NotFoundError(
                 f"cannot re-publish '{key}': its files {', '.join(missing)} are in neither "
                 f"{library.public.location}{library.episode_key(key)} nor "
-                f"{library.private_dirs(key)[0]}: publish its "
+                f"{library.history.location}{key}/: publish its "
                 "article again with `audionews correct`"
             )
         done = PublishResult("republished", library.set_withdrawn(key, False))

@@ -16,6 +16,13 @@ cached clip always gives the word times a fresh one would.
 
 Entries are not fsynced: after a crash a half-written entry fails its CRC and is synthesized
 again, so durability would only cost time (~5 ms a sentence).
+
+A machine's clips and pieces together may be bounded (`cache_local_max_mb`, LocalBound): at
+the end of each build the least recently used files go, never one that a build running in
+this process holds nor one used within the hour (as finely as use is recorded: another process
+on this machine may be building with it). With a shared copy (`cache_store`) the local folder
+is a read-through copy and an evicted file is fetched again when needed; without one, it is
+made again.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import tempfile
 import threading
 import time
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -204,23 +212,143 @@ def shared_copy(settings: Settings) -> SharedCopy | None:
     return _shared_copy(settings.cache_store) if settings.cache_store else None
 
 
+#: A trim brings the local copy down to this share of its bound, so that the next few builds
+#: do not each have to trim again.
+TRIM_TO = 0.9
+#: Name prefix of a file being written (FileStore._write_here), never counted nor evicted.
+_TEMPORARY = ".tmp-"
+
+
+class LocalBound:
+    """The most bytes this machine keeps of clips and pieces, and the files builds hold.
+
+    Stores count what they write here and hold every file they touch (`FileStore.close`
+    lets go); `trim` deletes the least recently used files beyond the bound, down to TRIM_TO
+    of it, skipping held files and files used within USE_RESOLUTION_S. The folders are
+    listed only when the bytes known (the last listing's plus those written since) exceed
+    the bound: most builds end without listing anything.
+    """
+
+    def __init__(self, max_bytes: int, clip_root: Path, piece_root: Path) -> None:
+        self.max_bytes = max_bytes
+        self.clip_root = clip_root
+        self.roots = (clip_root, piece_root)
+        self._lock = threading.Lock()
+        self._held: Counter[Path] = Counter()
+        self._known: int | None = None  # None: not listed yet in this process
+
+    def hold(self, path: Path) -> None:
+        with self._lock:
+            self._held[path] += 1
+
+    def release(self, paths: Iterable[Path]) -> None:
+        with self._lock:
+            self._held.subtract(paths)
+            self._held = +self._held  # drop the counts that reached zero
+
+    def added(self, size: int) -> None:
+        with self._lock:
+            if self._known is not None:
+                self._known += size
+
+    def files(self) -> list[tuple[float, int, Path]]:
+        """Return (last use, size, path) of every clip and piece here, least recent first."""
+        found = []
+        for root in self.roots:
+            if not root.is_dir():
+                continue
+            for path in root.glob("??/*"):
+                if path.name.startswith(_TEMPORARY):
+                    continue
+                with contextlib.suppress(OSError):  # deleted meanwhile by another process
+                    stat = path.stat()
+                    found.append((stat.st_mtime, stat.st_size, path))
+        return sorted(found)
+
+    def trim(self) -> CacheStats:
+        """Delete least recently used files until the copy is within its bound; return what
+        was removed (a held file or one used within the hour stays, even beyond the bound)."""
+        with self._lock:
+            if self._known is not None and self._known <= self.max_bytes:
+                return CacheStats(self.clip_root, 0, 0)
+        try:
+            files = self.files()
+        except OSError as exc:  # a folder we may not list: the copy stays as it is
+            _log.warning("could not list the local cache to trim it: %s", exc)
+            return CacheStats(self.clip_root, 0, 0)
+        total = sum(size for _used, size, _path in files)
+        target = int(self.max_bytes * TRIM_TO) if total > self.max_bytes else total
+        recent = time.time() - USE_RESOLUTION_S
+        removed = removed_bytes = 0
+        clips_gone = False
+        with self._lock:
+            held = set(self._held)
+        for used, size, path in files:
+            if total - removed_bytes <= target:
+                break
+            if used >= recent or path in held:
+                continue
+            with contextlib.suppress(OSError):  # gone meanwhile, or not ours to delete
+                path.unlink()
+                removed += 1
+                removed_bytes += size
+                clips_gone = clips_gone or path.is_relative_to(self.clip_root)
+        if clips_gone:  # a built-source mark says its clips are all here: no longer so
+            BuiltSources(self.clip_root).prune(0.0)
+        with self._lock:
+            self._known = total - removed_bytes
+        return CacheStats(self.clip_root, removed, removed_bytes)
+
+
+@functools.cache
+def _local_bound(max_bytes: int, clip_root: Path, piece_root: Path) -> LocalBound:
+    return LocalBound(max_bytes, clip_root, piece_root)
+
+
+def local_bound(settings: Settings) -> LocalBound | None:
+    """Return the bound of this machine's clips and pieces (one per process), or None."""
+    if settings.cache_local_max_mb <= 0:
+        return None
+    max_bytes = int(settings.cache_local_max_mb * 1_000_000)
+    return _local_bound(max_bytes, settings.clip_cache_dir, settings.piece_store_dir)
+
+
 class FileStore:
     """Files named by content keys under `root`, fanned out into 256 subdirectories by the
     key's first two digits. Written aside and renamed into place, so builds may share a store;
     a file's mtime is its last use, which `prune` relies on. Subclasses give the suffix and
     the format (and check it: a damaged file must read as missing). With a `shared` copy
-    (and a `shared_folder` in it), the folder reads through it and writes to it too."""
+    (and a `shared_folder` in it), the folder reads through it and writes to it too. With a
+    `bound`, every file it touches is held until `close`, so no trim removes it meanwhile."""
 
     suffix = ".bin"
     #: Where this kind of file lives in the shared copy ("": never shared).
     shared_folder = ""
 
-    def __init__(self, root: Path, shared: SharedCopy | None = None) -> None:
+    def __init__(
+        self, root: Path, shared: SharedCopy | None = None, bound: LocalBound | None = None
+    ) -> None:
         self.root = root
         self.shared = shared if self.shared_folder else None
+        self.bound = bound
+        self._held: set[Path] = set()
+        self._holding = threading.Lock()
 
     def _path(self, key: str) -> Path:
-        return self.root / key[:2] / (key + self.suffix)
+        path = self.root / key[:2] / (key + self.suffix)
+        if self.bound is not None and path not in self._held:
+            with self._holding:
+                if path not in self._held:
+                    self._held.add(path)
+                    self.bound.hold(path)
+        return path
+
+    def close(self) -> None:
+        """Let go of the files this store touched (a trim may remove them from now on)."""
+        if self.bound is not None:
+            with self._holding:
+                held, self._held = self._held, set()
+            self.bound.release(held)
 
     def _shared_key(self, key: str) -> str:
         return f"{self.shared_folder}/{key[:2]}/{key}{self.suffix}"
@@ -285,7 +413,7 @@ class FileStore:
         path = self._path(key)
         if not path.parent.is_dir():
             private_dir(path.parent, tighten=False)  # clips of drafts are private state too
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=self.suffix)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=_TEMPORARY, suffix=self.suffix)
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
@@ -293,6 +421,8 @@ class FileStore:
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
+        if self.bound is not None:
+            self.bound.added(len(data))
 
     def entries(self) -> Iterator[Path]:
         """Yield every stored file."""

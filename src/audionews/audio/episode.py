@@ -40,7 +40,7 @@ import numpy as np
 
 from audionews import __version__
 from audionews.audio import master, transcript
-from audionews.audio.cache import Clip, ClipCache, clip_crc, clip_key, shared_copy
+from audionews.audio.cache import Clip, ClipCache, clip_crc, clip_key, local_bound, shared_copy
 from audionews.audio.package import (
     LAME_QUALITY,
     LIMITER_FILTER,
@@ -198,21 +198,56 @@ def make_episode(
     *,
     source_sha256: str,
     progress: Progress | None = None,
+    previous_gain_db: float | None = None,
 ) -> BuildResult:
-    """Build `<slug>.mp3` and its sidecars in out_dir from the script; return what was made."""
+    """Build `<slug>.mp3` and its sidecars in out_dir from the script; return what was made.
+
+    The build bets on the loudness gain of the previous revision (`previous_gain_db`, else
+    the one tagged in an MP3 already in out_dir): it then encodes while it synthesizes, and
+    measures first only when there is nothing to bet on.
+    """
     began = time.perf_counter()
+    bound = local_bound(settings)
+    clip_cache = ClipCache(settings.clip_cache_dir, shared_copy(settings), bound)
+    piece_store = PieceStore(settings.piece_store_dir, shared_copy(settings), bound)
+    try:
+        return _build(script, out_dir, slug, settings, synthesizer, clip_cache, piece_store,
+                      source_sha256, began, progress, previous_gain_db)  # fmt: skip
+    finally:  # this build's files may go from now on; then the copy is brought within bounds
+        clip_cache.close()
+        piece_store.close()
+        if bound is not None:
+            bound.trim()
+
+
+def _build(
+    script: Script,
+    out_dir: Path,
+    slug: str,
+    settings: Settings,
+    synthesizer: Synthesizer,
+    clip_cache: ClipCache,
+    piece_store: PieceStore,
+    source_sha256: str,
+    began: float,
+    progress: Progress | None,
+    previous_gain_db: float | None,
+) -> BuildResult:
+    """Build the episode with these stores (see make_episode)."""
     steps = master.plan(script)
     spoken = master.speeches(steps)
     if not spoken:
         raise InputError(f"{script.title!r} has nothing to read aloud: check the article's text")
     rate = synthesizer.sample_rate
-    shared = shared_copy(settings)
-    clips = _Clips(synthesizer, ClipCache(settings.clip_cache_dir, shared), len(spoken), progress)
+    shared = clip_cache.shared
+    clips = _Clips(synthesizer, clip_cache, len(spoken), progress)
     tags = _tags(script, settings, synthesizer, source_sha256)
     finals = {kind: out_dir / (slug + suffix) for kind, suffix in SUFFIXES.items()}
 
-    encoder = _PieceEncoder(steps, settings, synthesizer, clips)
-    guess = _quantized(_float(read_provenance(finals[FileKind.MP3], GAIN_KEY)))
+    encoder = _PieceEncoder(steps, settings, synthesizer, clips, piece_store)
+    if previous_gain_db is None:
+        previous_gain_db = _float(read_provenance(finals[FileKind.MP3], GAIN_KEY))
+    guess = _quantized(previous_gain_db)
     all_cached = clips.stored_lengths(spoken)
     if guess is not None:
         encoder.prefetch(guess)
@@ -261,13 +296,18 @@ class _PieceEncoder:
     """Encode the episode piece by piece, reusing pieces stored by earlier builds."""
 
     def __init__(
-        self, steps: list[master.Step], settings: Settings, synthesizer: Synthesizer, clips: _Clips
+        self,
+        steps: list[master.Step],
+        settings: Settings,
+        synthesizer: Synthesizer,
+        clips: _Clips,
+        store: PieceStore,
     ) -> None:
         self.settings = settings
         self.identity = synthesizer.identity
         self.rate = synthesizer.sample_rate
         self.clips = clips
-        self.store = PieceStore(settings.piece_store_dir, shared_copy(settings))
+        self.store = store
         self.parts = master.pieces(steps)
         self.encoded = 0
         self.cached = 0

@@ -34,6 +34,7 @@ from audionews.ingest.rules import neutral_bidi
 from audionews.publish import files
 from audionews.publish.files import xml_safe
 from audionews.publish.library import EpisodeView, Library
+from audionews.storage import shared
 from audionews.storage.public import FEED_CACHE, Item
 from audionews.vocabulary import FILE_KINDS, NOTICE_LABELS, FileKind
 
@@ -403,10 +404,6 @@ def write_cover(library: Library) -> None:
         store.put_many([cover])
 
 
-def _stamp_path(settings: Settings) -> Path:
-    return settings.instance_dir / "feeds.generation"
-
-
 def _stamp(library: Library) -> str:
     """Return what the rendered feeds depend on: the library's generation and the public URL."""
     return f"{library.generation()} {library.settings.public_url}"
@@ -418,8 +415,8 @@ def render_all(library: Library) -> list[str]:
 
     In a local store, all feeds are replaced together or not at all (an OSError, a full disk,
     leaves every feed as it was); in object storage each feed is replaced whole. The stamp
-    saying which library state they show is written after them, so a failure leaves it saying
-    they are stale.
+    saying which library state they show (in the database, read by every machine) is written
+    after them, so a failure leaves it saying they are stale.
     """
     settings, store = library.settings, library.public
     stamp = _stamp(library)
@@ -429,7 +426,7 @@ def render_all(library: Library) -> list[str]:
         for spec in feed_specs(library)
     ]
     store.put_many(rendered)
-    files.atomic_write(_stamp_path(settings), stamp.encode())
+    shared.write(settings, shared.FEEDS_RENDERED, stamp.encode())
     written = [item.key for item in rendered]
     for stale in store.keys("feeds/"):
         if stale.endswith(".xml") and stale not in written:
@@ -454,11 +451,8 @@ def ensure_rendered(library: Library, *, every: float = 0.0) -> bool:
     if now - library.feeds_checked_at < every:
         return library.feeds_current
     library.feeds_checked_at = now
-    stamp = _stamp_path(library.settings)
-    try:
-        current = stamp.read_text() == _stamp(library)
-    except OSError:
-        current = False
+    # in the database, not a file: the machine that rendered is not the one that checks
+    current = shared.read(library.settings, shared.FEEDS_RENDERED) == _stamp(library).encode()
     try:
         if not current or library.public.stat(MAIN_FEED) is None:
             render_all(library)

@@ -8,6 +8,7 @@ write that fails (a full disk) removes its temporary file and leaves the old fil
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import itertools
 import os
@@ -25,7 +26,13 @@ from audionews.errors import NotFoundError
 from audionews.ingest.rules import neutral_bidi
 from audionews.models import Timeline
 from audionews.publish.library import EpisodeView, Library, revision_file_name, utcnow
-from audionews.storage.public import IMMUTABLE_CACHE, atomic_copy, atomic_write_many
+from audionews.storage.public import (
+    IMMUTABLE_CACHE,
+    Item,
+    LocalStore,
+    atomic_copy,
+    atomic_write_many,
+)
 from audionews.vocabulary import FILE_KINDS, FileKind
 
 #: Characters XML 1.0 forbids, plus C1 controls and noncharacters that trip feed readers.
@@ -107,16 +114,39 @@ def stored_type(name: str) -> str:
 
 
 def find_revision_file(library: Library, slug: str, name: str) -> Path | None:
-    """Return a revision's file on this machine's disk: in a local public store or in private
-    history (None when it is in object storage: see copy_revision_file)."""
+    """Return a revision's file on this machine's disk: in a local public store or in local
+    private history (None when it is in object storage: see copy_revision_file)."""
     found = library.public.local_path(library.episode_key(slug, name))
-    if found is not None:
-        return found
-    for root in library.private_dirs(slug):
-        found = resolve_public(root, name)
+    if found is None:
+        found = library.history.local_path(library.history_key(slug, name))
+    return found if found is not None else _kept_before(library, slug, name)
+
+
+def _kept_before(library: Library, slug: str, name: str) -> Path | None:
+    """Return a private file where this machine kept it before: instance/withdrawn/<slug> of
+    older versions, or instance/history/<slug> before `history_store` named another place."""
+    for folder in (library.withdrawn_dir(slug), library.history_dir / slug):
+        found = resolve_public(folder, name)
         if found is not None:
             return found
     return None
+
+
+def read_revision_file(library: Library, slug: str, name: str) -> bytes:
+    """Return a revision's file, wherever it is; NotFoundError when it is nowhere."""
+    found = find_revision_file(library, slug, name)
+    if found is not None:
+        try:
+            return found.read_bytes()
+        except FileNotFoundError:
+            pass  # moved meanwhile: look in the stores
+    for store, key in (
+        (library.public, library.episode_key(slug, name)),
+        (library.history, library.history_key(slug, name)),
+    ):
+        with contextlib.suppress(NotFoundError):
+            return store.read(key)
+    raise NotFoundError(f"no file {name} of '{slug}' on the site or in its history")
 
 
 def copy_revision_file(library: Library, slug: str, name: str, target: Path) -> bool:
@@ -126,58 +156,69 @@ def copy_revision_file(library: Library, slug: str, name: str, target: Path) -> 
         if found is not None:
             atomic_copy(found, target)
         else:
-            atomic_write(target, library.public.read(library.episode_key(slug, name)))
+            atomic_write(target, read_revision_file(library, slug, name))
     except (NotFoundError, FileNotFoundError):
         return False
     return True
 
 
 def withdraw_episode(library: Library, slug: str) -> None:
-    """Move every public file of an episode into its private history folder."""
+    """Move every public file of an episode into its private history."""
     for key in library.public.keys(library.episode_key(slug)):
         _take_private(library, slug, key)
     shutil.rmtree(library.episode_dir(slug), ignore_errors=True)  # a local store's empty folder
 
 
-def _take_private(library: Library, slug: str, key: str) -> Path | None:
-    """Move one public file into the episode's history folder; return where it went (None if
-    it was gone)."""
-    store = library.public
-    target = _history_folder(library, slug) / key.rpartition("/")[2]
+def _take_private(library: Library, slug: str, key: str) -> str | None:
+    """Move one public file into the episode's private history; return its key there (None if
+    it was gone). The history gets it whole before the site loses it, so a crash in between
+    leaves it in both, and the next retire moves it again."""
+    store, history = library.public, library.history
+    target = library.history_key(slug, key.rpartition("/")[2])
     source = store.local_path(key)
-    if source is not None:
-        return target if move_file(source, target) else None
+    if source is not None and isinstance(history, LocalStore):  # one machine's disks: a rename
+        path = history.root.joinpath(*target.split("/"))
+        private_dir(path.parent, tighten=False)
+        return target if move_file(source, path) else None
     try:
-        atomic_write(target, store.read(key))
-    except NotFoundError:
+        if source is not None:
+            history.put_file(target, source, stored_type(target))
+        else:
+            history.put_many([Item(target, store.read(key), stored_type(target))])
+    except (NotFoundError, FileNotFoundError):
         return None  # taken by another machine meanwhile
     store.delete(key)
     return target
 
 
-def _history_folder(library: Library, slug: str) -> Path:
-    """Return the episode's private history folder, made for the owner only if new."""
-    return private_dir(library.private_dirs(slug)[0], tighten=False)
-
-
 def restore_current(library: Library, episode: EpisodeView) -> None:
     """Put the current revision's files back on the site (re-publishing); others stay private."""
-    store = library.public
+    store, history = library.public, library.history
     for item in episode.files.values():
         key = library.episode_key(episode.slug, item.name)
         if store.existing([key]):
             continue
-        for folder in library.private_dirs(episode.slug):
-            source = folder / item.name
-            if source.is_file():
-                store.put_file(key, source, stored_type(item.name), IMMUTABLE_CACHE)
-                source.unlink(missing_ok=True)
-                break
+        kept = library.history_key(episode.slug, item.name)
+        older = None if history.stat(kept) else _kept_before(library, episode.slug, item.name)
+        if older is not None:
+            store.put_file(key, older, stored_type(item.name), IMMUTABLE_CACHE)
+            older.unlink(missing_ok=True)
+            continue
+        local = history.local_path(kept)
+        try:
+            if local is not None:
+                store.put_file(key, local, stored_type(item.name), IMMUTABLE_CACHE)
+            else:
+                data = history.read(kept)
+                store.put_many([Item(key, data, stored_type(item.name), IMMUTABLE_CACHE)])
+        except (NotFoundError, FileNotFoundError):
+            continue  # in neither place: republishing says so
+        history.delete(kept)
 
 
-def retire_old_revisions(library: Library, *, now: datetime | None = None) -> list[Path]:
+def retire_old_revisions(library: Library, *, now: datetime | None = None) -> list[str]:
     """Move the files of revisions replaced more than `revision_grace_minutes` ago off the site,
-    into private history; return where they went.
+    into private history; return their keys there.
 
     Call only when the feeds in the store are current: an earlier revision leaves the site only
     once no feed lists it. The current revision's files always stay.
@@ -190,7 +231,7 @@ def retire_old_revisions(library: Library, *, now: datetime | None = None) -> li
         if len(episode.revisions) >= 2
         for name in _due_names(episode, now - grace)
     }
-    moved: list[Path] = []
+    moved: list[str] = []
     for key in sorted(library.public.existing(due) if due else ()):
         target = _take_private(library, due[key], key)
         if target is not None:

@@ -133,6 +133,7 @@ class RevisionView:
     chapters: tuple[ChapterView, ...]
     segments_synthesized: int = 0
     segments_cached: int = 0
+    gain_db: float | None = None  # loudness gain of its MP3 (None: not recorded)
 
 
 @dataclass(frozen=True)
@@ -308,6 +309,7 @@ class NewRevision:
     segments_cached: int = 0
     link: str = ""  # canonical URL of the fetched page; "" keeps the episode's link
     extra: Mapping[str, Any] = field(default_factory=dict)
+    gain_db: float | None = None  # the loudness gain the MP3 was encoded with
 
 
 # --------------------------------------------------------------------------- the library
@@ -334,6 +336,10 @@ class Library:
         #: Where the public files are (a folder or a bucket), and the base of their URLs.
         self.public: PublicStore = open_store(settings.public_store, settings.feed_dir)
         self.media_url = (settings.media_url or settings.public_url).rstrip("/")
+        #: Where files taken off the site are kept, under "<slug>/<name>": the owner's only.
+        self.history: PublicStore = open_store(
+            settings.history_store, self.history_dir, private=True, setting="history_store"
+        )
         #: When feed.ensure_rendered last compared the feeds with the database (monotonic),
         #: and whether the feeds on disk matched it then.
         self.feeds_checked_at = float("-inf")
@@ -354,8 +360,13 @@ class Library:
     @property
     def history_dir(self) -> Path:
         """Return the private folder holding one folder of files per episode that are off the
-        site: earlier revisions' files, and all files of an unpublished episode."""
+        site (earlier revisions' files, and all files of an unpublished episode) when no
+        `history_store` names another place."""
         return self.settings.instance_dir / "history"
+
+    def history_key(self, slug: str, name: str) -> str:
+        """Return the key of a file taken off the site in the history store."""
+        return f"{slug}/{name}"
 
     def episode_dir(self, slug: str) -> Path:
         return self.episodes_dir / slug
@@ -364,10 +375,10 @@ class Library:
         """Return a revision file's key in the public store (no name: the episode's prefix)."""
         return EPISODE_FILE_PATH.format(slug=slug, name=name).removeprefix("/")
 
-    def private_dirs(self, slug: str) -> tuple[Path, ...]:
-        """Return where an episode's private files are: its history folder first, then the
-        folder unpublished episodes used before (instance/withdrawn/<slug>)."""
-        return (self.history_dir / slug, self.settings.instance_dir / "withdrawn" / slug)
+    def withdrawn_dir(self, slug: str) -> Path:
+        """Return the folder where versions before the history store kept an unpublished
+        episode's files (instance/withdrawn/<slug>): still read, never written."""
+        return self.settings.instance_dir / "withdrawn" / slug
 
     # ------------------------------------------------------------------ reads
 
@@ -567,6 +578,7 @@ class Library:
                     duration_s=new.duration_s,
                     segments_synthesized=new.segments_synthesized,
                     segments_cached=new.segments_cached,
+                    gain_db=new.gain_db,
                 )
             )
             self._bump(session)
@@ -622,6 +634,7 @@ class Library:
             chapters=chapters,
             segments_synthesized=row.segments_synthesized,
             segments_cached=row.segments_cached,
+            gain_db=row.gain_db,
         )
 
     def _view(self, e: EpisodeRow) -> EpisodeView:
@@ -724,4 +737,9 @@ def new_revision(
         segments_synthesized=result.segments_synthesized,
         segments_cached=result.segments_cached,
         link=link,
+        gain_db=_float_or_none(result.extra.get("gain_db")),
     )
+
+
+def _float_or_none(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None

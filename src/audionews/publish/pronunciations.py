@@ -1,10 +1,14 @@
-"""Edit the pronunciation lexicon (voices/lexicon.toml), hear an entry, find where it is said.
+"""Keep and edit the pronunciation lexicon, hear an entry, find where it is said.
 
-The file format and matching rules are speech/lexicon.py's; this module edits the file line by
+The lexicon is kept in the database (storage/shared.py, LEXICON), so an entry saved on one web
+machine is spoken by every worker. Its format and matching rules are speech/lexicon.py's: TOML
+lines, as the file voices/lexicon.toml held them before; that file is taken into the database
+the first time the database has no lexicon, and not read after that (`audionews lexicon
+--import FILE` replaces the lexicon by a file's lines on purpose). This module edits it line by
 line (an edited entry is written by tomli-w, a TOML writer; comments and lines it cannot read
-stay as they are until an editor removes them) and writes it with files.atomic_write, so a
-reader never sees half of it. It also synthesizes a short preview WAV, and lists the published
-episodes whose current script contains a term, to re-publish them.
+stay as they are until an editor removes them), each edit one compare-and-set, so two editors
+saving at once on two machines both keep their entry. It also synthesizes a short preview WAV,
+and lists the published episodes whose current script contains a term, to re-publish them.
 """
 
 from __future__ import annotations
@@ -14,13 +18,14 @@ import io
 import json
 import re
 import wave
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import tomli_w
 
 from audionews.config import Settings
 from audionews.errors import ConfigError, InputError
-from audionews.publish.files import atomic_write
 from audionews.publish.library import Library
 from audionews.speech.lexicon import (
     FORBIDDEN_CHARS,
@@ -28,11 +33,13 @@ from audionews.speech.lexicon import (
     LexiconLine,
     LexiconProblem,
     lexicon_path,
-    load_lexicon,
     parse_lines,
+    read_lexicon,
     text_problem,
+    unreadable,
 )
 from audionews.speech.normalize import speech_sentences
+from audionews.storage import shared
 
 if TYPE_CHECKING:
     from audionews.audio.synth import Synthesizer
@@ -43,15 +50,55 @@ MAX_SENTENCE = 400
 _PHONEMES = re.compile(r"^\[\[.+\]\]$", re.S)
 
 
+def load(settings: Settings) -> Lexicon:
+    """Return the lexicon every machine speaks with (broken lines skipped, in `problems`)."""
+    try:
+        data = stored(settings)
+    except OSError as exc:  # an older version's file, not taken in yet, cannot be read
+        return unreadable(lexicon_path(settings.voices_dir), exc)
+    return read_lexicon(data)
+
+
+def stored(settings: Settings) -> bytes:
+    """Return the lexicon's lines as kept in the database (b"" when there is none).
+
+    The first time the database has none, an older version's voices/lexicon.toml is taken in
+    (when two machines do it at once, both keep the first one's); raises OSError if that file
+    is there but cannot be read.
+    """
+    data = shared.read(settings, shared.LEXICON)
+    if data is not None:
+        return data
+    try:
+        found = lexicon_path(settings.voices_dir).read_bytes()
+    except FileNotFoundError:  # none yet: the first saved entry makes it
+        return b""
+    return shared.first(settings, shared.LEXICON, lambda: found)
+
+
+def import_file(settings: Settings, path: Path) -> Lexicon:
+    """Replace the lexicon by the lines of the file at `path`; return the new lexicon.
+
+    Lines it cannot read are kept (and skipped when speaking), as when it was the lexicon file.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise InputError(f"cannot read {path}: {reason}; the lexicon is unchanged") from None
+    shared.write(settings, shared.LEXICON, data)
+    return read_lexicon(data)
+
+
 def entries(settings: Settings) -> dict[str, str]:
     """Return the lexicon's entries, sorted case-insensitively (broken lines are left out)."""
-    found = load_lexicon(lexicon_path(settings.voices_dir)).entries
+    found = load(settings).entries
     return dict(sorted(found.items(), key=lambda kv: kv[0].lower()))
 
 
 def problems(settings: Settings) -> tuple[LexiconProblem, ...]:
-    """Return the lines of the lexicon file that are skipped, with why."""
-    return load_lexicon(lexicon_path(settings.voices_dir)).problems
+    """Return the lines of the lexicon that are skipped, with why."""
+    return load(settings).problems
 
 
 def check_entry(word: str, spoken: str) -> dict[str, str]:
@@ -74,7 +121,7 @@ def check_entry(word: str, spoken: str) -> dict[str, str]:
 
 
 def save_entry(settings: Settings, word: str, spoken: str) -> None:
-    """Add or replace one entry and write the lexicon file atomically.
+    """Add or replace one entry.
 
     The entry keeps its line; other lines (comments, broken entries) stay as they are.
     """
@@ -82,23 +129,26 @@ def save_entry(settings: Settings, word: str, spoken: str) -> None:
     if errors:
         raise InputError(" ".join(errors.values()))
     word, spoken = word.strip(), spoken.strip()
-    lines = _lines(settings)
     new = _entry_line(word, spoken)
-    at = next((i for i, line in enumerate(lines) if line.entry and line.entry[0] == word), None)
-    raws = [line.raw for line in lines] or [HEADER.encode()]
-    if at is None:
-        raws.append(new)
-    else:
-        raws[at] = new
-    _write(settings, raws)
+
+    def edit(lines: list[LexiconLine]) -> list[bytes]:
+        at = next((i for i, ln in enumerate(lines) if ln.entry and ln.entry[0] == word), None)
+        raws = [line.raw for line in lines] or [HEADER.encode()]
+        if at is None:
+            raws.append(new)
+        else:
+            raws[at] = new
+        return raws
+
+    _edit(settings, edit)
 
 
 def remove_entry(settings: Settings, word: str) -> None:
     """Delete one entry (nothing happens if it is not there)."""
-    lines = _lines(settings)
-    kept = [line.raw for line in lines if not (line.entry and line.entry[0] == word.strip())]
-    if len(kept) != len(lines):
-        _write(settings, kept)
+    _edit(
+        settings,
+        lambda lines: [ln.raw for ln in lines if not (ln.entry and ln.entry[0] == word.strip())],
+    )
 
 
 def line_digest(text: str) -> str:
@@ -113,45 +163,45 @@ def shown(text: str) -> str:
 
 
 def remove_line(settings: Settings, number: int, digest: str) -> None:
-    """Delete line `number` of the lexicon file if it still is the line `digest` names."""
-    lines = _lines(settings)
-    if not 1 <= number <= len(lines) or line_digest(lines[number - 1].text) != digest:
-        raise InputError(
-            f"line {number} of the lexicon has changed since the page was shown: look again"
-        )
-    _write(settings, [line.raw for i, line in enumerate(lines, 1) if i != number])
+    """Delete line `number` of the lexicon if it still is the line `digest` names."""
+
+    def edit(lines: list[LexiconLine]) -> list[bytes]:
+        if not 1 <= number <= len(lines) or line_digest(lines[number - 1].text) != digest:
+            raise InputError(
+                f"line {number} of the lexicon has changed since the page was shown: look again"
+            )
+        return [line.raw for i, line in enumerate(lines, 1) if i != number]
+
+    _edit(settings, edit)
 
 
 #: First line of a lexicon file the editor creates.
 HEADER = "# Pronunciations: word = respelling or [[ phonemes ]] (see speech/lexicon.py)"
 
 
-def _lines(settings: Settings) -> list[LexiconLine]:
-    path = lexicon_path(settings.voices_dir)
+def _edit(settings: Settings, edit: Callable[[list[LexiconLine]], list[bytes]]) -> None:
+    """Replace the lexicon's lines by `edit(lines)`, in one compare-and-set: when another
+    machine saved meanwhile, `edit` runs again on its lines, so neither edit is lost."""
     try:
-        return parse_lines(path.read_bytes())
-    except FileNotFoundError:
-        return []
+        stored(settings)  # an older version's file is taken in before its first edit
     except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        path = lexicon_path(settings.voices_dir)
+        raise ConfigError(
+            f"cannot read {path} to take it into the database ({exc.strerror or exc}): make it "
+            "readable, or remove it to start an empty lexicon; the lexicon is unchanged"
+        ) from exc
+
+    def apply(data: bytes | None) -> bytes:
+        raws = edit(parse_lines(data) if data else [])
+        return b"".join(raw + b"\n" for raw in raws)
+
+    shared.change(settings, shared.LEXICON, apply)
 
 
 def _entry_line(word: str, spoken: str) -> bytes:
     # tomli_w quotes and escapes the key and value as TOML requires (our own quoting once let
     # a U+007F through unescaped, which made the whole file unreadable)
     return tomli_w.dumps({word: spoken}).rstrip("\n").encode("utf-8")
-
-
-def _write(settings: Settings, raws: list[bytes]) -> None:
-    """Write the file's lines, each as it was unless edited, atomically (a failed write
-    leaves the previous file)."""
-    path = lexicon_path(settings.voices_dir)
-    try:
-        atomic_write(path, b"".join(raw + b"\n" for raw in raws))
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot write {path}: {exc.strerror or exc}; the lexicon is unchanged"
-        ) from exc
 
 
 def preview_speech(settings: Settings, sentence: str, word: str, spoken: str) -> str:

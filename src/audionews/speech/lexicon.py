@@ -1,7 +1,10 @@
-"""Editors' pronunciations: voices/lexicon.toml, applied whole-word to the speech text. Pure.
+"""Editors' pronunciations: TOML lines, applied whole-word to the speech text. Pure.
 
-The file maps a word or phrase to a respelling ("Guterres" = "goo-TEH-resh") or to Piper phonemes
-in double brackets ("Zelenski" = "[[ zɛlˈɛnski ]]"), which Piper passes to the model unchanged.
+The lines are kept in the database, so that every machine speaks with the same lexicon
+(publish/pronunciations.py reads and edits them there; an older version's voices/lexicon.toml
+is taken in once). They map a word or phrase to a respelling ("Guterres" = "goo-TEH-resh") or
+to Piper phonemes in double brackets ("Zelenski" = "[[ zɛlˈɛnski ]]"), which Piper passes to
+the model unchanged.
 Each entry is one TOML line, read on its own: a broken line is skipped and reported with its
 number (Lexicon.problems) while every other entry applies, so one bad entry never stops
 publishing and the editor can still list and remove it.
@@ -19,7 +22,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 LEXICON_FILE = "lexicon.toml"
@@ -79,7 +82,7 @@ class LexiconProblem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.path or LEXICON_FILE}"
+        where = f"{self.path or 'the lexicon'}"
         if not self.line:  # the whole file
             return f"{where}: {self.message}; no entry is used"
         return f"{where}, line {self.line}: {self.message}; the line is skipped"
@@ -176,11 +179,12 @@ def load_lexicon(path: Path) -> Lexicon:
     except FileNotFoundError:
         return Lexicon(path=path)
     except OSError as exc:
-        return _unreadable(path, exc)
+        return unreadable(path, exc)
     return _load(path, stat.st_size, stat.st_mtime_ns)
 
 
-def _unreadable(path: Path, exc: OSError) -> Lexicon:
+def unreadable(path: Path, exc: OSError) -> Lexicon:
+    """Return the empty lexicon of a file that cannot be read, with the reason as a problem."""
     problem = LexiconProblem(path, 0, "", f"cannot be read ({exc.strerror or exc})")
     return Lexicon(path=path, problems=(problem,))
 
@@ -190,7 +194,14 @@ def _load(path: Path, size: int, mtime_ns: int) -> Lexicon:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return _unreadable(path, exc)
+        return unreadable(path, exc)
+    return read_lexicon(data, path)
+
+
+@lru_cache(maxsize=8)
+def read_lexicon(data: bytes, path: Path | None = None) -> Lexicon:
+    """Return the lexicon of these lines (see parse_lines); `path` names where they are from,
+    if a file (a lexicon read from the database has none)."""
     lines = parse_lines(data)
     entries = dict(line.entry for line in lines if line.entry is not None)
     problems = tuple(

@@ -37,7 +37,7 @@ from audionews.models import (
     Sentence,
 )
 from audionews.speech.language import foreign_language, language_name
-from audionews.speech.lexicon import Lexicon, lexicon_path, load_lexicon
+from audionews.speech.lexicon import Lexicon
 from audionews.speech.normalize import calm_caps, normalize, speech_sentences
 from audionews.vocabulary import NOTICE_LABELS, NoticeKind
 
@@ -178,9 +178,12 @@ class _Draft:
         return Chapter(self.title, self.kind, (first, *rest))
 
 
-def plan_script(article: Article, settings: Settings, *, voice: str, language: str) -> Script:
-    """Plan what is said, in which order and under which chapter, for `article`."""
-    speaker = _Speaker(wording(settings), load_lexicon(lexicon_path(settings.voices_dir)), language)
+def plan_script(
+    article: Article, settings: Settings, *, voice: str, language: str, lexicon: Lexicon
+) -> Script:
+    """Plan what is said, in which order and under which chapter, for `article`, with the
+    editors' pronunciations of `lexicon` (publish/pronunciations.load reads the shared one)."""
+    speaker = _Speaker(wording(settings), lexicon, language)
     notices = _notices(article.notices, speaker)
     drafts = [_opening(article, speaker)]
     if settings.notices_position == "start":

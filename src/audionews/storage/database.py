@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 #: The newest migration (storage/migrations/versions). Written here so that a process whose
 #: database is current never imports Alembic; tests/test_migrations.py checks it is the head.
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 #: Where Alembic finds the migrations: inside the package, so an installed copy has them.
 MIGRATIONS = "audionews.storage:migrations"
 #: Key of the PostgreSQL advisory lock held while migrating: two machines starting at once

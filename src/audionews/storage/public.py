@@ -31,8 +31,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from audionews.config import private_dir
 from audionews.errors import ConfigError, NotFoundError, StorageError
 
+#: Modes of the files a local store writes: public ones a web server reads, private ones not.
+PUBLIC_FILE_MODE = 0o644
+PRIVATE_FILE_MODE = 0o600
 #: A key is path parts of safe names joined by "/": no empty part, no dot part, no backslash.
 _KEY_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
 #: Bytes read from the store at a time when streaming an object to a client.
@@ -114,49 +118,61 @@ class PublicStore(Protocol):
         """Return the file on this machine's disk (a local store), else None."""
 
 
-def open_store(location: str, default_folder: Path) -> PublicStore:
-    """Return the store a `public_store` setting names: "" (the default folder), a folder path,
-    or "s3://BUCKET/PREFIX"."""
+def open_store(
+    location: str, default_folder: Path, *, private: bool = False, setting: str = "public_store"
+) -> PublicStore:
+    """Return the store a `public_store` setting (or `setting`) names: "" (the default folder),
+    a folder path, or "s3://BUCKET/PREFIX". A `private` folder is the owner's only."""
     if not location:
-        return LocalStore(default_folder)
+        return LocalStore(default_folder, private=private)
     if location.startswith("s3://"):
         bucket, _, prefix = location.removeprefix("s3://").partition("/")
         if not bucket:
             raise ConfigError(
-                f"public_store {location!r} names no bucket: write s3://BUCKET or s3://BUCKET/PREFIX"
+                f"{setting} {location!r} names no bucket: write s3://BUCKET or s3://BUCKET/PREFIX"
             )
         return S3Store(bucket, prefix)
     if "://" in location:
         raise ConfigError(
-            f"public_store {location!r} is not a folder or an s3:// URL: "
-            "use a path (feed) or s3://BUCKET/PREFIX"
+            f"{setting} {location!r} is not a folder or an s3:// URL: "
+            "use a path or s3://BUCKET/PREFIX"
         )
-    return LocalStore(Path(location))
+    return LocalStore(Path(location), private=private)
 
 
 # --------------------------------------------------------------------------- a local folder
 
 
 class LocalStore:
-    """Public files in a folder of this machine."""
+    """Files in a folder of this machine: public ones (readable by a web server), or with
+    `private` the owner's only (folders 0700, files 0600), as private history is."""
 
     local = True
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, private: bool = False) -> None:
         self.root = root
         self.location = f"{root}/"
+        self.private = private
+        self._mode = PRIVATE_FILE_MODE if private else PUBLIC_FILE_MODE
 
     def _path(self, key: str) -> Path:
         return self.root.joinpath(*check_key(key).split("/"))
+
+    def _target(self, key: str) -> Path:
+        path = self._path(key)
+        if self.private:
+            private_dir(path.parent, tighten=False)
+        return path
 
     # A disk's OSError (ENOSPC, EACCES) is raised as it is: it names the file, and the
     # callers say what was already done and what to run.
 
     def put_many(self, items: Sequence[Item]) -> None:
-        atomic_write_many([(self._path(item.key), item.data) for item in items])
+        targets = [(self._target(item.key), item.data) for item in items]
+        atomic_write_many(targets, mode=self._mode)
 
     def put_file(self, key: str, source: Path, content_type: str, cache_control: str = "") -> None:
-        atomic_copy(source, self._path(key))
+        atomic_copy(source, self._target(key), mode=self._mode)
 
     def read(self, key: str) -> bytes:
         path = self._existing(key)
@@ -228,7 +244,7 @@ def write_durably(handle: IO[bytes], data: bytes, path: Path) -> None:
     os.fsync(handle.fileno())
 
 
-def atomic_write_many(items: Sequence[tuple[Path, bytes]]) -> None:
+def atomic_write_many(items: Sequence[tuple[Path, bytes]], mode: int = PUBLIC_FILE_MODE) -> None:
     """Write several files so that either all are replaced or none is (a full disk: none).
 
     Every new file is written to its temporary name first; only when all are complete are they
@@ -242,7 +258,7 @@ def atomic_write_many(items: Sequence[tuple[Path, bytes]]) -> None:
             written.append((tmp, path))
             with os.fdopen(fd, "wb") as handle:
                 write_durably(handle, data, Path(tmp))
-            os.chmod(tmp, 0o644)  # mkstemp makes 0600; a web server must read public files
+            os.chmod(tmp, mode)  # mkstemp makes 0600; a web server must read public files
         for tmp, path in written:
             os.replace(tmp, path)
     except BaseException:
@@ -251,14 +267,14 @@ def atomic_write_many(items: Sequence[tuple[Path, bytes]]) -> None:
         raise
 
 
-def atomic_copy(source: Path, target: Path) -> None:
+def atomic_copy(source: Path, target: Path, mode: int = PUBLIC_FILE_MODE) -> None:
     """Copy `source` to `target` atomically (a temporary name in the target's folder)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
         shutil.copyfile(source, tmp)
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

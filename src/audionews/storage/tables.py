@@ -1,5 +1,6 @@
 """Every table of audionews, on one metadata: the library (episodes, revisions, feed guids, the
-generation counter) and the editor side (jobs, article locks, slug reservations, editors and
+generation counter), the values every machine reads alike (the signing key, the lexicon, the feed
+render stamp), and the editor side (jobs, article locks, slug reservations, editors and
 their sessions, API tokens, the login throttle, the sentences of each revision), and the
 outgoing webhooks with their delivery log.
 
@@ -36,6 +37,18 @@ class LibraryState(Base):
     __tablename__ = "library_state"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     generation: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SharedValue(Base):
+    """A value every web and worker machine must read alike, kept here rather than in one
+    machine's files (the names are storage/shared.py's). `version` grows with every change,
+    so a read-modify-write is one compare-and-set UPDATE."""
+
+    __tablename__ = "shared_values"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated: Mapped[datetime] = mapped_column()
 
 
 class FeedGuid(Base):
@@ -93,6 +106,10 @@ class RevisionRow(Base):
     duration_s: Mapped[float] = mapped_column()
     segments_synthesized: Mapped[int] = mapped_column(Integer, default=0)
     segments_cached: Mapped[int] = mapped_column(Integer, default=0)
+    # The loudness gain its MP3 was encoded with: the next build bets on it without reading
+    # the MP3, which may be in object storage or in another machine's history (None: recorded
+    # before it was kept; the build then reads the MP3's own tag).
+    gain_db: Mapped[float | None] = mapped_column(Float, nullable=True, default=None)
     episode: Mapped[EpisodeRow] = relationship(back_populates="revisions")
 
 

@@ -4,16 +4,14 @@ The session cookie is HttpOnly and SameSite=Lax always, and Secure whenever the 
 https (plain http is for localhost development only). It names a server-side session
 (accounts.open_session) that logging out, a new password or removing the editor deletes, and
 that ends after `session_hours`, like the cookie's signature and its CSRF token. Logging in
-starts a new cookie session (new CSRF token). The signing key lives in
-<instance_dir>/secret_key, made on first use, readable by the owner only.
+starts a new cookie session (new CSRF token). The signing key lives in the database
+(storage/shared.py), so every web machine signs and checks cookies with the same one: made on
+first use, or taken once from an older version's <instance_dir>/secret_key.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import secrets
-import tempfile
 from datetime import timedelta
 from functools import wraps
 from pathlib import Path
@@ -25,9 +23,10 @@ from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
-from audionews.config import Settings, private_dir
+from audionews.config import Settings
 from audionews.errors import ConfigError
 from audionews.publish import accounts
+from audionews.storage import shared
 from audionews.web import context
 
 login_manager = LoginManager()
@@ -91,35 +90,36 @@ def log_out() -> None:
     session.clear()
 
 
-#: Shortest signing key accepted from instance/secret_key (we write 64 hex digits).
+#: Shortest signing key accepted (we make 64 hex digits).
 MIN_SECRET_CHARS = 32
+#: Where versions before the shared key kept it; read once, when the database has none yet.
+SECRET_KEY_FILE = "secret_key"
 
 
 def secret_key(settings: Settings) -> str:
-    """Return the app's signing key, creating instance/secret_key (mode 0600) the first time.
+    """Return the app's signing key, the same on every machine of the database.
 
-    The key is written to a temporary file, synced, then linked to its name: the name never
-    points at an empty or half-written key, even after a crash, and when two workers start at
-    once the first link wins and both use that key. A key file that is empty or too short is
-    refused (ConfigError) rather than used: an empty key would sign nothing.
+    The first machine to ask makes it (or takes it from an older version's
+    instance/secret_key, so editors stay logged in across the upgrade); when several ask at
+    once, the first insert wins and all use that key. A key file that is empty or too short
+    is refused (ConfigError) rather than imported: an empty key would sign nothing.
     """
-    path: Path = settings.instance_dir / "secret_key"
-    try:
-        return _read_secret(path)
-    except FileNotFoundError:
-        pass
-    private_dir(path.parent)
-    fd, temporary = tempfile.mkstemp(prefix=".secret_key.", dir=path.parent)  # mode 0600
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(secrets.token_hex(32))
-            f.flush()
-            os.fsync(f.fileno())
-        with contextlib.suppress(FileExistsError):  # another worker made it first: use theirs
-            os.link(temporary, path)
-    finally:
-        os.unlink(temporary)
-    return _read_secret(path)
+    path = settings.instance_dir / SECRET_KEY_FILE
+
+    def make() -> bytes:
+        try:
+            return _read_secret(path).encode("ascii")
+        except FileNotFoundError:
+            return secrets.token_hex(32).encode("ascii")
+
+    key = shared.first(settings, shared.SECRET_KEY, make).decode("ascii", errors="replace")
+    if len(key) < MIN_SECRET_CHARS:
+        raise ConfigError(
+            f"the database's signing key (row 'secret_key' of shared_values) is shorter than "
+            f"{MIN_SECRET_CHARS} characters: delete that row and start again to make a new "
+            "one (editors then log in again)"
+        )
+    return key
 
 
 def _read_secret(path: Path) -> str:

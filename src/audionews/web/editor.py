@@ -383,12 +383,18 @@ def revision_audio(slug: str, number: int) -> ResponseReturnValue:
         abort(404)
     name = revision.files[FileKind.MP3].name
     path = files.find_revision_file(library, episode.slug, name)
-    if path is None:
-        if library.public.existing([library.episode_key(episode.slug, name)]):
-            # public, in object storage: the public route streams (or redirects to) it
-            return redirect(url_for("feeds.episode_file", slug=episode.slug, name=name))
-        abort(404)
-    response = send_file(path, mimetype="audio/mpeg", conditional=True, etag=True)
+    if path is not None:
+        response = send_file(path, mimetype="audio/mpeg", conditional=True, etag=True)
+    elif library.public.existing([library.episode_key(episode.slug, name)]):
+        # public, in object storage: the public route streams (or redirects to) it
+        return redirect(url_for("feeds.episode_file", slug=episode.slug, name=name))
+    else:  # private history in object storage, kept by whichever machine took it off
+        stored = library.history.stat(library.history_key(episode.slug, name))
+        if stored is None:
+            abort(404)
+        chunks = library.history.stream(stored.key)
+        response = Response(chunks, mimetype="audio/mpeg", direct_passthrough=True)
+        response.content_length = stored.size
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
