@@ -53,6 +53,8 @@ LINKS = frozenset({DropKind.PROMOTION, DropKind.NAVIGATION})
 COMMENTS = frozenset({DropKind.NAVIGATION, DropKind.PROMOTION, DropKind.OTHER})
 GALLERY = frozenset({DropKind.CAPTION, DropKind.NAVIGATION, DropKind.OTHER})
 CAPTION = frozenset({DropKind.CAPTION})
+#: Repeats, hidden elements and publishing-system code.
+OTHER = frozenset({DropKind.OTHER})
 
 
 @dataclass(frozen=True)
@@ -286,6 +288,34 @@ CASES: tuple[Case, ...] = (
         not_hears=("pic.twitter.com", "t.co/Qx7bL2mVn1"),
     ),
     Case(
+        "class-3-list-table.html",
+        C3,
+        hears=(
+            "these are the twenty-eight our outdoors desk walked itself",
+            "Check the weather before you set out",
+        ),
+        once=("it is dark before five",),
+        rows=(
+            ("Harrow Beck", "5 km", "A flat path beside a fast stream"),
+            ("Brigg Point", "7 km", "grey seals haul out on the rocks"),
+            ("Lantern Walk", "2 km", "a hot chestnut stall on weekends"),
+        ),
+        not_hears=("Outdoors Travel", "Dale Courier 2026"),
+    ),
+    Case(
+        "class-3-numbered-entries.html",
+        C3,
+        hears=(
+            "Lot 14, on Quarry Lane, may only be sold",
+            "Lot 15, on Quarry Lane, may only be sold",
+            "Lot 22, on Station Road, may only be sold",
+            "Bids open on 3 March.",
+        ),
+        once=("Lot 22, on Station Road, may only be sold",),
+        dropped=(("keep a public footpath open along its northern edge.", OTHER),),
+        apart=(("Lot 14, on Quarry Lane", "Lot 15, on Quarry Lane"),),
+    ),
+    Case(
         "class-3-data-table.html",
         C3,
         hears=(
@@ -313,6 +343,35 @@ CASES: tuple[Case, ...] = (
         not_hears=("Advertisement",),
     ),
     # ------------------------------------------------------------------ class 4
+    Case(
+        "class-4-hidden-and-hover.html",
+        C4,
+        hears=(
+            "Senator Ada Brook said on Tuesday that she would vote for the northern rail link",
+            "That is why I will vote yes on the northern rail link.",
+            "What happens next",
+            "the cost per passenger",
+            "would be the lowest of any line built this century",
+        ),
+        not_hears=(
+            "Brook questions budget for bridges",
+            "MORE",
+            "Breaking",
+            "edit",
+            "displaystyle",
+            "t.co",
+            "pic.twitter.com",
+            "button",
+            "newsletter",
+            "speaks to reporters",
+            "Image 1 of 4",
+        ),
+        dropped=(
+            ("Brook to chair transport panel", OTHER),
+            ("Get the Capitol Wire newsletter", OTHER),
+            ("Senator Ada Brook speaks to reporters.", OTHER),
+        ),
+    ),
     Case(
         "class-4-gallery.html",
         C4,

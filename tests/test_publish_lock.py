@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audionews import pipeline
+from audionews import pipeline, worker
 from audionews.audio.fake import FakeSynthesizer
 from audionews.config import Settings
 from audionews.errors import ConflictError
@@ -114,7 +114,7 @@ CHANGES: dict[str, tuple[Callable[[Settings, str], object], Callable[[Library, s
         lambda lib, slug: lib.get_episode(slug).current.kind == "regenerated",
     ),
     "job": (
-        lambda s, slug: jobs.run_job(
+        lambda s, slug: worker.run_job(
             s,
             jobs.submit(s, "regenerate", slug=slug, note="Again, by the worker.").id,
         ),

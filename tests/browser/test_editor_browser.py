@@ -124,22 +124,24 @@ def test_a_broken_lexicon_line_is_shown_accessibly_and_removed(
 ) -> None:
     from playwright.sync_api import expect
 
-    path = player_site.settings.voices_dir / "lexicon.toml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    before = path.read_bytes() if path.exists() else b""
-    path.write_bytes(before + b'"deck\x7f" = "dekk"\n')
+    from audionews.publish import pronunciations
+    from audionews.storage import shared
+
+    settings = player_site.settings
+    before = pronunciations.stored(settings)
+    shared.write(settings, shared.LEXICON, before + b'"deck\x7f" = "dekk"\n')
     ctx = browser.new_context()
     try:
         page = ctx.new_page()
         _login(page, server)
         page.goto(f"{server.url}/editor/lexicon")
-        problems = page.get_by_role("region", name="Lines of the lexicon file that are skipped")
+        problems = page.get_by_role("region", name="Lines of the lexicon that are skipped")
         expect(problems).to_contain_text("deck⟨U+007F⟩")
         _check(page, "lexicon with a skipped line")
         problems.get_by_role("button", name="Remove line").click()
         expect(page.get_by_role("heading", name="Pronunciations", level=1)).to_be_visible()
         expect(problems).to_have_count(0)
-        assert path.read_bytes() == before
+        assert pronunciations.stored(settings) == before
     finally:
         ctx.close()
 

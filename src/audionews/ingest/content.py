@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from audionews.ingest.rules import trigrams, word_trigrams, words
+from audionews.ingest.rules import word_trigrams, words
 
 #: Below this many words, trafilatura found no article (an index page, a teaser): our own
 #: scoping rules read the page instead.
@@ -103,7 +103,7 @@ def main_text(html: str) -> MainText | None:
         for tokens in (_words_within(element, short), words(element.tail or "")):
             if 0 < len(tokens) < 3:
                 short.add(tuple(tokens))
-            grams |= trigrams(tokens)
+            grams.update(zip(tokens, tokens[1:], tokens[2:], strict=False))
             total += len(tokens)
     if total < MIN_CONTENT_WORDS:
         return None

@@ -47,6 +47,25 @@ INVISIBLE_TAGS = (
     " button, input, select, textarea, option, map, audio, video, picture, source,"
     " annotation, annotation-xml"  # MathML's TeX source ("{\\displaystyle A}")
 )
+#: Elements a reader never sees on the page: hidden ones and the cards that pop up over a
+#: name on hover ("rollover-people-block" holding that person's latest headlines).
+HIDDEN_SELECTOR = ", ".join(
+    [
+        "[hidden]",
+        '[style*="display:none"]',
+        '[style*="display: none"]',
+        '[style*="visibility:hidden"]',
+        '[style*="visibility: hidden"]',
+        '[class*="rollover-block"]',
+        '[class*="hovercard"]',
+        '[class*="hover-card"]',
+        '[class*="tooltip-content"]',
+        '[class*="tooltiptext"]',
+        '[class*="popover-content"]',
+    ]
+)
+#: A wiki's link to edit a section, printed after its heading ("History[edit]").
+_EDIT_LINK_RE = re.compile(r"\s*\[(?:edit|edit source|change)\]$", re.IGNORECASE)
 #: Tags that start a block; anything else is inline text inside a block.
 BLOCK_TAGS = frozenset(
     [
@@ -266,14 +285,21 @@ def parse_html(text: str) -> Article:
     meta = _meta_tags(tree)
     parts.language = _language(tree, meta)
     title = _page_title(tree, meta)  # read before <head> goes with the invisible tags
-    for node in tree.css("br"):
-        node.replace_with(rules.LINE_BREAK)
     for node in tree.css(INVISIBLE_TAGS):
         node.decompose()
+    hidden = list(tree.css(HIDDEN_SELECTOR))
+    # Screen readers skip aria-hidden text, and so does the listener; a page hidden whole
+    # behind a dialog (paragraphs inside) is still read.
+    hidden += [n for n in tree.css('[aria-hidden="true"]') if n.css_first("p") is None]
+    _drop_hidden(hidden, parts)
     body = tree.body
     if body is None:
         return parts.build()
-    main = main_text(text)
+    # trafilatura reads what is left of the page: the same visible text, without the scripts,
+    # styles and inline images that are often most of a page's bytes and of its parse.
+    main = main_text(tree.html or "")
+    for node in tree.css("br"):
+        node.replace_with(rules.LINE_BREAK)
     blocks = _blocks(body)  # the tree no longer changes: its blocks are listed once
     prose = Prose.measure(body, main, blocks)
     root = prose.root(body)
@@ -682,6 +708,24 @@ EMBEDDED_POST_CLASSES = frozenset(
 )
 
 
+def _drop_hidden(nodes: list[LexborNode], parts: ArticleParts) -> None:
+    """Take hidden elements off the page, listing their text among the dropped (once: an
+    element inside another hidden one goes with it)."""
+    ids = {node.mem_id for node in nodes}
+    outermost = []
+    for node in nodes:
+        ancestor = node.parent
+        while ancestor is not None and ancestor.mem_id not in ids:
+            ancestor = ancestor.parent
+        if ancestor is None:
+            outermost.append(node)
+    for node in outermost:  # only these: an inner node is freed with its hidden ancestor
+        text = _loose_text(node)
+        if rules.words(text):
+            parts.drop(DropKind.OTHER, text, "hidden on the page")
+        node.decompose()
+
+
 def _is_post_quote(node: LexborNode) -> bool:
     """Say whether a blockquote is an embedded post (a tweet the article quotes)."""
     return not EMBEDDED_POST_CLASSES.isdisjoint((node.attributes.get("class") or "").split())
@@ -968,7 +1012,7 @@ class _Walker:
             self.time_datetime = rules.clean_text(time.attributes.get("datetime") or "")
 
     def _heading(self, node: LexborNode) -> None:
-        text = _text(node)
+        text = _EDIT_LINK_RE.sub("", _text(node))
         if not text:
             return
         if self.after_headline and node.tag == "h2" and _reads_like_standfirst(text):

@@ -517,7 +517,8 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
     BoilerplateRule(
         DropKind.OTHER,
         "publishing system code",
-        r"\[/?[a-z][\w-]{1,30}(?:\s[^\]]{0,300})?\]",  # WordPress shortcodes: "[caption id=...]"
+        # WordPress shortcodes: "[caption id=...]", "[button link=...]Send us...[/button]"
+        r"\[/?[a-z][\w-]{1,30}(?:\s[^\]]{0,300})?\](?:.{0,200}\[/[a-z][\w-]{1,30}\])?",
     ),
     BoilerplateRule(
         DropKind.OTHER,
