@@ -23,6 +23,8 @@ OUTSIDE_REASON = "not part of the article's main text"
 REPEAT_BLOCKS = 3
 #: A paragraph of this many words whose trigrams were mostly read before is not read again.
 MIN_REPEAT_WORDS = 20
+#: A section's heading is this short ("The release plan", "Step 3"); see `assemble`.
+SECTION_HEADING_WORDS = 6
 REPEAT_SHARE = 0.9
 #: A list title is a few words; a longer line above a list is a sentence leading into it.
 LIST_TITLE_WORDS = 5
@@ -337,6 +339,7 @@ class Paragraph:
     text: str
     images: list[Caption] = field(default_factory=list)
     outside: bool = False
+    link: bool = False  # its text is (almost) all a link's: maybe a headline of another page
 
 
 @dataclass
@@ -370,9 +373,20 @@ def assemble(elements: list[Element], parts: ArticleParts) -> None:
         elif isinstance(following, ListElement) and not following.title and _titles_list(element):
             parts.add_list(element.text, following.items)
             index += 1
+        elif (links := _links_under(element, elements[index + 1 :])) is not None:
+            # "You may also like..." over paragraphs that are each a link: a list in all but
+            # markup, dropped with its label.
+            parts.add_list(element.text, [link.text for link in links])
+            index += len(links)
         elif isinstance(element, Heading):
             if not parts.drop_boilerplate(element.text):
-                parts.add_block(BlockKind.SUBHEADING, element.text, outside=element.outside)
+                # Main-text detection often loses a short heading ("Step 3") whose section it
+                # keeps: a short heading over body text is the article's (a longer one there
+                # is more often another story's headline over its teaser).
+                heads_body = isinstance(following, Paragraph) and not following.outside
+                short = rules.word_count(element.text) <= SECTION_HEADING_WORDS
+                outside = element.outside and not (heads_body and short)
+                parts.add_block(BlockKind.SUBHEADING, element.text, outside=outside)
         elif isinstance(element, Quote):
             if element.text and not parts.take_furniture(element.text):
                 parts.add_block(BlockKind.QUOTE, element.text, outside=element.outside)
@@ -381,6 +395,19 @@ def assemble(elements: list[Element], parts: ArticleParts) -> None:
                 parts.add_caption(caption, " ".join((caption.text, caption.credit)).strip())
             parts.add_paragraph(element.text, outside=element.outside)
         index += 1
+
+
+def _links_under(element: Element, rest: list[Element]) -> list[Paragraph] | None:
+    """Return the link paragraphs right after a links label ("Related stories"), or None when
+    `element` is no such label or nothing but links follows it."""
+    if isinstance(element, ListElement | Quote) or not rules.heads_links(element.text):
+        return None
+    run = []
+    for following in rest:
+        if not isinstance(following, Paragraph) or not following.link:
+            break
+        run.append(following)
+    return run or None
 
 
 def _titles_list(element: Element) -> bool:

@@ -708,6 +708,12 @@ EMBEDDED_POST_CLASSES = frozenset(
 )
 
 
+def _is_link(node: LexborNode, text: str) -> bool:
+    """Say whether a block's text is (almost) all the text of its links."""
+    linked = sum(len(a.text(deep=True, separator="").strip()) for a in node.css("a"))
+    return linked >= LINK_SHARE * len(text)
+
+
 def _drop_hidden(nodes: list[LexborNode], parts: ArticleParts) -> None:
     """Take hidden elements off the page, listing their text among the dropped (once: an
     element inside another hidden one goes with it)."""
@@ -880,17 +886,19 @@ class _Walker:
             if text and links and not self.in_main(text) and not rules.match_boilerplate(text):
                 self.parts.drop(DropKind.PROMOTION, text, "links to other pages")
             elif text:
-                self.paragraph(text)
+                self.paragraph(text, link=links)
 
     def in_main(self, text: str) -> bool:
         """Say whether `text` is part of the article's main text (always, without one)."""
         return self.main is None or self.main.holds(text)
 
-    def paragraph(self, text: str, images: list[Caption] | None = None) -> None:
+    def paragraph(
+        self, text: str, images: list[Caption] | None = None, *, link: bool = False
+    ) -> None:
         # In a block shaped like the body's, sentences are the story even where trafilatura
         # lost them; lists and stacks of links there still have to be in the main text.
         inside = self.in_main(text) or (self.in_body > 0 and rules.ends_sentence(text))
-        self.elements.append(Paragraph(text, images or [], outside=not inside))
+        self.elements.append(Paragraph(text, images or [], outside=not inside, link=link))
         if not self.body_started and not _is_header_furniture(text):
             self.body_started = True
         self.after_headline = False
@@ -941,7 +949,7 @@ class _Walker:
         elif depth > MAX_DEPTH or not self.matches(node, _BLOCK_SELECTOR):
             text = _text(node)
             if text:
-                self.paragraph(text)
+                self.paragraph(text, link=_is_link(node, text))
             self._note_time(node)
         elif (
             self.prose is not None

@@ -443,6 +443,7 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
         r"(?: .{0,40})?|recommended(?: for you| stories| reading)?"
         r"|you (?:may|might) also (?:like|enjoy|be interested in).{0,60}|trending(?: now| stories)?"
         r"|top stories|latest (?:news|stories|headlines)|don['’]t miss.{0,100}"
+        r"|(?:other|more|latest) (?:\w+ ){0,2}(?:columns|stories|articles|news|headlines|videos)"
         r"|(?:click|tap) here.{0,100}",
         heads_links=True,
     ),
