@@ -81,10 +81,13 @@ def articles() -> list[tuple[str, bytes, str]]:
 @contextmanager
 def worker(settings: Settings, environ: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
     """Run `audionews worker` with these settings (its own machine) while the block runs."""
+    # the code of this checkout, as in this process: the venv's `audionews` would import the
+    # checkout it was installed from (editable), which a worktree's bench must not measure
+    path = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
     env = {**os.environ, **environ,
            "AUDIONEWS_INSTANCE_DIR": str(settings.instance_dir),
            "AUDIONEWS_FEED_DIR": str(settings.feed_dir),
-           "PUBLIC_URL": settings.public_url}  # fmt: skip
+           "PUBLIC_URL": settings.public_url, "PYTHONPATH": path}  # fmt: skip
     process = subprocess.Popen([AUDIONEWS, "worker"], env=env, stderr=subprocess.DEVNULL)
     try:
         # untimed: the worker loads the voice on a short article of its own

@@ -17,7 +17,9 @@ from audionews.audio.cache import (
     BuiltSources,
     ClipCache,
     LocalBound,
+    SharedCopy,
     local_bound,
+    shared_copy,
 )
 from audionews.audio.fake import FakeSynthesizer
 from audionews.config import Settings, load_settings
@@ -139,3 +141,28 @@ def test_with_a_shared_copy_an_evicted_clip_is_fetched_again(
     again, cached = _build(bounded, short_article(), tmp_path / "out-3")
     assert again == 0 and cached == synthesized  # read through from the bucket
     assert set(_local_files(bounded)) > evicted  # and kept here again
+
+
+def test_a_first_build_asks_the_shared_copy_once_per_clip_and_never_for_new_pieces(
+    tmp_path: Path, s3_bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(tmp_path).with_overrides(cache_store=f"s3://{s3_bucket}/cache")
+    asked: list[str] = []
+    real = SharedCopy.fetch
+
+    def fetch(copy: SharedCopy, key: str) -> bytes | None:
+        asked.append(key)
+        return real(copy, key)
+
+    monkeypatch.setattr(SharedCopy, "fetch", fetch)
+    synthesized, _cached = _build(settings, short_article(), tmp_path / "out-1")
+    clips = [key for key in asked if key.startswith("clips/")]
+    assert synthesized and len(clips) == len(set(clips)) == synthesized
+    assert not [key for key in asked if key.startswith("pieces/")]  # their clips are new
+    asked.clear()
+    shared_copy(settings).flush()  # the first build's files are in the bucket now
+    other = tmp_path / "machine-b"
+    elsewhere = settings.with_overrides(instance_dir=other, cache_dir=other / "clips")
+    again, cached = _build(elsewhere, short_article(), tmp_path / "out-2")
+    assert again == 0 and cached == synthesized  # another machine reads them all through
+    assert [key for key in asked if key.startswith("pieces/")]

@@ -18,7 +18,15 @@ from hypothesis import strategies as st
 
 from audionews.errors import ConfigError, NotFoundError, StorageError
 from audionews.storage import public
-from audionews.storage.public import Item, LocalStore, PublicStore, S3Store, check_key, open_store
+from audionews.storage.public import (
+    FileItem,
+    Item,
+    LocalStore,
+    PublicStore,
+    S3Store,
+    check_key,
+    open_store,
+)
 
 pytest_plugins = ["s3_server"]
 
@@ -64,6 +72,18 @@ def test_a_big_file_is_uploaded_whole(store: PublicStore, tmp_path: Path) -> Non
     stored = store.stat("episodes/long/long-r1.mp3")
     assert stored is not None and stored.size == len(data)
     assert store.read("episodes/long/long-r1.mp3") == data
+
+
+def test_a_revisions_files_are_written_together(store: PublicStore, tmp_path: Path) -> None:
+    sources = {}
+    for item in (MP3, VTT):
+        sources[item.key] = tmp_path / item.key.rpartition("/")[2]
+        sources[item.key].write_bytes(item.data)
+    store.put_files(
+        [FileItem(key, path, "audio/mpeg", "max-age=60") for key, path in sources.items()]
+    )
+    assert store.keys("episodes/bridge/") == sorted(sources)
+    assert all(store.read(key) == path.read_bytes() for key, path in sources.items())
 
 
 def test_missing_files_and_unsafe_keys(store: PublicStore) -> None:

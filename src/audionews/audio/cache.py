@@ -318,8 +318,10 @@ class FileStore:
     key's first two digits. Written aside and renamed into place, so builds may share a store;
     a file's mtime is its last use, which `prune` relies on. Subclasses give the suffix and
     the format (and check it: a damaged file must read as missing). With a `shared` copy
-    (and a `shared_folder` in it), the folder reads through it and writes to it too. With a
-    `bound`, every file it touches is held until `close`, so no trim removes it meanwhile."""
+    (and a `shared_folder` in it), the folder reads through it and writes to it too; a key the
+    shared copy lacked is not asked for again by the same store (one build), since a build
+    asks for each clip before synthesizing it and again when it plays it. With a `bound`,
+    every file it touches is held until `close`, so no trim removes it meanwhile."""
 
     suffix = ".bin"
     #: Where this kind of file lives in the shared copy ("": never shared).
@@ -333,6 +335,8 @@ class FileStore:
         self.bound = bound
         self._held: set[Path] = set()
         self._holding = threading.Lock()
+        #: Keys the shared copy did not give this store: made here, or not at all.
+        self._absent: set[str] = set()
 
     def _path(self, key: str) -> Path:
         path = self.root / key[:2] / (key + self.suffix)
@@ -353,20 +357,24 @@ class FileStore:
     def _shared_key(self, key: str) -> str:
         return f"{self.shared_folder}/{key[:2]}/{key}{self.suffix}"
 
-    def _read(self, key: str) -> bytes | None:
+    def _read(self, key: str, *, shared: bool = True) -> bytes | None:
+        """Return the file from this folder, else (unless not `shared`) from the shared copy."""
         try:
             return self._path(key).read_bytes()
         except OSError:
-            return self._read_shared(key)
+            return self._read_shared(key) if shared else None
 
     def _read_shared(self, key: str) -> bytes | None:
         """Return the file from the shared copy, kept in this folder from now on, or None."""
-        if self.shared is None:
+        if self.shared is None or key in self._absent:
             return None
         data = self.shared.fetch(self._shared_key(key))
-        if data is not None:
-            with contextlib.suppress(OSError):  # a full local disk: still usable this once
-                self._write_here(key, data)
+        if data is None:
+            with self._holding:
+                self._absent.add(key)
+            return None
+        with contextlib.suppress(OSError):  # a full local disk: still usable this once
+            self._write_here(key, data)
         return data
 
     def _read_header(self, key: str, size: int) -> bytes | None:

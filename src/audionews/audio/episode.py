@@ -30,7 +30,7 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, replace
@@ -106,6 +106,8 @@ class _Clips:
         #: Each known clip's spoken-word spans (None: its synthesizer gave no word times).
         self.words: dict[str, tuple[tuple[int, int], ...] | None] = {}
         self.synthesized = 0
+        #: The sentences this build synthesized: no stored piece can hold their new sound.
+        self.fresh: set[str] = set()
         self.cached = 0
 
     def _key(self, speech: str) -> str:
@@ -128,6 +130,10 @@ class _Clips:
     def known(self, step: master.Speech) -> bool:
         return step.sentence.speech in self.lengths
 
+    def any_fresh(self, steps: Iterable[master.Speech]) -> bool:
+        """Say whether this build synthesized any of these sentences."""
+        return any(step.sentence.speech in self.fresh for step in steps)
+
     def skip(self, step: master.Speech) -> None:
         """Count a stored clip that is not needed (its piece is stored)."""
         self.cached += 1
@@ -143,6 +149,7 @@ class _Clips:
             clip = Clip(np.asarray(spoken.samples, dtype=np.int16), spoken.words)
             self.cache.put(self._key(speech), clip.samples, rate, clip.words)
             self.synthesized += 1
+            self.fresh.add(speech)
         else:
             self.cached += 1
         self.lengths[speech], self.crcs[speech] = len(clip.samples), clip_crc(clip.samples)
@@ -350,7 +357,10 @@ class _PieceEncoder:
         `first`: the first pass over the clips, which counts them (a stored piece's as cached).
         """
         if all(self.clips.known(step) for step in master.speeches(part)):
-            stored = self.store.get(self.key(part, gain_db))
+            # pieces are keyed by their clips' sound: one of a sentence synthesized just now
+            # was never stored by another machine, so the shared copy is not asked for it
+            shared = not self.clips.any_fresh(master.speeches(part))
+            stored = self.store.get(self.key(part, gain_db), shared=shared)
             if stored is not None and stored.samples == self._samples(part):
                 with self._counting:
                     self.cached += 1

@@ -105,9 +105,10 @@ class PieceStore(FileStore):
     suffix = ".mp3piece"
     shared_folder = "pieces"
 
-    def get(self, key: str) -> Piece | None:
-        """Return the piece stored under key, or None when missing or damaged; mark it as used."""
-        data = self._read(key)
+    def get(self, key: str, *, shared: bool = True) -> Piece | None:
+        """Return the piece stored under key, or None when missing or damaged; mark it as used.
+        Not `shared`: look in this folder only."""
+        data = self._read(key, shared=shared)
         if data is None or len(data) < _HEADER.size:
             return None
         magic, samples, frames, steps, length, tail_crc, crc = _HEADER.unpack_from(data)

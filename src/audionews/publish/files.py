@@ -28,6 +28,7 @@ from audionews.models import Timeline
 from audionews.publish.library import EpisodeView, Library, revision_file_name, utcnow
 from audionews.storage.public import (
     IMMUTABLE_CACHE,
+    FileItem,
     Item,
     LocalStore,
     atomic_copy,
@@ -253,17 +254,19 @@ def install_revision(
     """Put a revision's built files into the public store under their revision names.
 
     Only new names are written ('<slug>-r<number>.*'); the files of earlier revisions, which the
-    current feed still points at, are left alone.
+    current feed still points at, are left alone. They are uploaded side by side (`put_files`);
+    if one fails, every one of them is deleted again once all uploads have ended.
     """
-    installed: dict[FileKind, tuple[str, int]] = {}
+    installed = {
+        kind: (revision_file_name(slug, number, kind), source.stat().st_size)
+        for kind, source in built.items()
+    }
+    uploads = [
+        FileItem(library.episode_key(slug, name), built[kind], stored_type(name), IMMUTABLE_CACHE)
+        for kind, (name, _size) in installed.items()
+    ]
     try:
-        for kind, source in built.items():
-            name = revision_file_name(slug, number, kind)
-            size = source.stat().st_size
-            library.public.put_file(
-                library.episode_key(slug, name), source, stored_type(name), IMMUTABLE_CACHE
-            )
-            installed[kind] = (name, size)
+        library.public.put_files(uploads)
     except BaseException:
         remove_revision(library, slug, installed)
         raise

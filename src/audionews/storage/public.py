@@ -12,8 +12,9 @@ Every public file has a key relative to the public root: "feed.xml", "feeds/news
 
 What neither store can give is a rename of several files at once. Publishing keeps readers
 safe by order instead: a revision's files have names of their own, written before the feeds
-that name them (`put_many` writes in the order given), and a failed publish leaves only
-objects no feed names.
+that name them (`put_many` writes in the order given; `put_files` writes a revision's files
+side by side, all of them done before it returns), and a failed publish leaves only objects
+no feed names.
 
 Hand-written because it is our seam: boto3 talks to the bucket, this module decides keys,
 types, cache headers and what an error tells the operator.
@@ -25,7 +26,9 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +50,9 @@ IMMUTABLE_MAX_AGE = 365 * 24 * 3600
 FEED_MAX_AGE = 300
 IMMUTABLE_CACHE = f"public, max-age={IMMUTABLE_MAX_AGE}, immutable"
 FEED_CACHE = f"public, max-age={FEED_MAX_AGE}"
+#: Files of one `put_files` uploaded to object storage at once: over a network each upload is
+#: mostly a wait for the answer, and a revision has about seven files.
+UPLOADERS = 8
 
 
 def check_key(key: str) -> str:
@@ -81,6 +87,16 @@ class Item:
     cache_control: str = ""
 
 
+@dataclass(frozen=True)
+class FileItem:
+    """One file to write from a file on this machine's disk (a built MP3, a sidecar)."""
+
+    key: str
+    source: Path
+    content_type: str
+    cache_control: str = ""
+
+
 class PublicStore(Protocol):
     """Where the public files live. Every method takes keys checked by `check_key`."""
 
@@ -95,6 +111,11 @@ class PublicStore(Protocol):
 
     def put_file(self, key: str, source: Path, content_type: str, cache_control: str = "") -> None:
         """Write the file `source` as `key` (whole or not at all)."""
+
+    def put_files(self, files: Sequence[FileItem]) -> None:
+        """Write the files, in no particular order, each whole or not at all; return once every
+        write has ended. The first failure is raised after the others ended, so a caller that
+        deletes the keys then leaves none of them behind."""
 
     def read(self, key: str) -> bytes:
         """Return the file's bytes; NotFoundError if there is none."""
@@ -173,6 +194,10 @@ class LocalStore:
 
     def put_file(self, key: str, source: Path, content_type: str, cache_control: str = "") -> None:
         atomic_copy(source, self._target(key), mode=self._mode)
+
+    def put_files(self, files: Sequence[FileItem]) -> None:
+        for item in files:  # a local disk gains nothing from writing side by side
+            self.put_file(item.key, item.source, item.content_type, item.cache_control)
 
     def read(self, key: str) -> bytes:
         path = self._existing(key)
@@ -294,6 +319,8 @@ class S3Store:
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.location = f"s3://{bucket}/{self.prefix}"
         self._client = client
+        self._transfers: Any = None
+        self._making = threading.Lock()
 
     @property
     def client(self) -> Any:
@@ -324,13 +351,34 @@ class S3Store:
                     **_headers(item.content_type, item.cache_control),
                 )  # fmt: skip
 
+    @property
+    def transfers(self) -> Any:
+        """boto3's transfer manager of this store, made once: `client.upload_file` would make
+        one per file, with threads of its own."""
+        with self._making:
+            if self._transfers is None:
+                from boto3.s3.transfer import TransferConfig, create_transfer_manager
+
+                self._transfers = create_transfer_manager(self.client, TransferConfig())
+        return self._transfers
+
     def put_file(self, key: str, source: Path, content_type: str, cache_control: str = "") -> None:
         with self._errors("write", key):
-            # upload_file sends big files in parts; the object appears only once all are in
-            self.client.upload_file(
+            # big files go in parts; the object appears only once all are in
+            self.transfers.upload(
                 str(source), self.bucket, self._key(key),
-                ExtraArgs=_headers(content_type, cache_control),
-            )  # fmt: skip
+                extra_args=_headers(content_type, cache_control),
+            ).result()  # fmt: skip
+
+    def put_files(self, files: Sequence[FileItem]) -> None:
+        with ThreadPoolExecutor(UPLOADERS, thread_name_prefix="store-upload") as pool:
+            futures = [
+                pool.submit(self.put_file, f.key, f.source, f.content_type, f.cache_control)
+                for f in files
+            ]
+        # the pool has waited for every upload: a caller cleaning up after a failure races none
+        for future in futures:
+            future.result()
 
     def read(self, key: str) -> bytes:
         return b"".join(self.stream(key))
