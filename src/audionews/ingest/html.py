@@ -6,11 +6,16 @@
    widened to the headline's header. Everything outside it is dropped (and kept, with the
    reason), and inside it a block the main text does not hold is dropped too, unless it is a
    sentence between two of its paragraphs or in a block of the body's class ("article-body").
+   trafilatura is given the page as the listener's reader sees it: without scripts, styles and
+   hidden elements (hidden, display:none, aria-hidden, hover cards), which are listed as
+   dropped ("hidden on the page").
 3. The scope is walked in document order. Scripts, styles, forms and embeds are never read;
    nav, aside, header/footer outside the article, and elements whose class/id names a cookie
    banner, paywall, share bar, related list, newsletter box or advert are dropped (HINTS
    table), but never an element holding much of the article (Prose.holds_much) nor a notice.
    Kicker, standfirst and byline elements are recognised by class (the *_HINTS tables).
+   An embedded post (a tweet's blockquote) is a quote the article makes; a data table is read
+   row by row when it is small or holds much of the article's prose.
 4. The rest becomes elements (headings, paragraphs, lists, quotes) assembled like Markdown:
    paragraph text goes through the shared line tables (rules.py), so boilerplate lines,
    bylines, dates and "Correction: ..." paragraphs are treated exactly as in plain text.
