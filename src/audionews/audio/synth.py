@@ -9,12 +9,14 @@ sets the loudness once for the whole episode.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import importlib.util
 import json
 import mmap
 import os
 import shutil
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -111,6 +113,36 @@ class PiperSynthesizer:
     def start_loading(self) -> threading.Thread:
         """Load the voice in the background (see `start_loading`); join the thread returned."""
         return start_loading(self.voice, self.threads, self.models_dir)
+
+    def release_memory(self) -> None:
+        """Hand back the memory onnxruntime keeps for inference, once a build has nothing more
+        to synthesize.
+
+        Its arena keeps what the longest sentence needed (~300 MB for a long one) for the life
+        of the session, through the encoding that follows synthesis, where a long episode's
+        build peaks. One run of a single phoneme with arena shrinkage (~50 ms) frees every
+        region not in use, and malloc_trim hands what glibc kept back to the system; the next
+        synthesis (a watched rebuild) grows the arena again.
+        """
+        import onnxruntime
+
+        piper = self.prepare()
+        options = onnxruntime.RunOptions()
+        options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+        config = piper.config
+        ids = piper.phonemes_to_ids(["ə"])
+        feeds = {
+            "input": np.array([ids], dtype=np.int64),
+            "input_lengths": np.array([len(ids)], dtype=np.int64),
+            "scales": np.array(
+                [config.noise_scale, config.length_scale, config.noise_w_scale], dtype=np.float32
+            ),
+            "sid": np.array([0], dtype=np.int64),
+        }
+        wanted = {i.name for i in piper.session.get_inputs()}
+        with contextlib.suppress(Exception):  # only memory is at stake: onnxruntime's errors
+            piper.session.run(None, {k: v for k, v in feeds.items() if k in wanted}, options)
+        _return_freed_memory()
 
 
 _LOADING = threading.Lock()
@@ -293,6 +325,13 @@ def _line_up(
         following = start if start is not None else following
         placed.append(following)
     return placed[::-1]
+
+
+def _return_freed_memory() -> None:
+    """Hand memory glibc keeps after frees back to the system (elsewhere: nothing kept so)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # not glibc
+            ctypes.CDLL(None).malloc_trim(0)
 
 
 def _load(voice: Voice, threads: int, models_dir: Path | None) -> PiperVoice:
