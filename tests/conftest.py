@@ -48,7 +48,7 @@ def fake_piper(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     loaded: list[str] = []
 
-    def start_loading(voice: Voice, threads: int) -> threading.Thread:
+    def start_loading(voice: Voice, threads: int, models_dir: object = None) -> threading.Thread:
         loaded.append(voice.name)
         thread = threading.Thread(target=threading.Event().wait, args=(0.05,))
         thread.start()

@@ -244,7 +244,9 @@ def test_the_early_voice_load_is_waited_for_when_the_build_fails(
 
     threads: list[threading.Thread] = []
 
-    def start_loading(voice: object, threads_wanted: int) -> threading.Thread:
+    def start_loading(
+        voice: object, threads_wanted: int, models_dir: object = None
+    ) -> threading.Thread:
         threads.append(threading.Thread(target=threading.Event().wait, args=(0.2,)))
         threads[-1].start()
         return threads[-1]

@@ -162,3 +162,24 @@ def test_word_times_agree_with_an_independent_listener(
     median = statistics.median(differences)
     print(f"whisper agreement: {len(differences)} words, median |start difference| {median:.3f} s")
     assert median <= WORD_START_TOLERANCE_S
+
+
+def test_released_inference_memory_goes_back_and_the_voice_still_speaks(tmp_path: Path) -> None:
+    """After a build's last sentence the voice hands back its arena: a long episode's encoding
+    would otherwise run on top of what the longest sentence needed."""
+    from audionews.audio.synth import piper_synthesizer
+    from audionews.audio.voices import bundled_voice
+
+    def rss_mb() -> float:
+        status = Path("/proc/self/status").read_text()
+        return int(next(x for x in status.splitlines() if x.startswith("VmRSS")).split()[1]) / 1024
+
+    settings = Settings(instance_dir=tmp_path / "instance", feed_dir=tmp_path / "feed")
+    voice = piper_synthesizer(bundled_voice(), settings)
+    long = " ".join(SAMPLE.read_text(encoding="utf-8").split("\n\n")[4].split()[:45])
+    assert voice.speak(long).words
+    spoken = rss_mb()
+    voice.release_memory()
+    assert rss_mb() < spoken - 50
+    again = voice.speak(long)
+    assert len(again.samples) and again.words

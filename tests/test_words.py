@@ -225,6 +225,32 @@ def test_the_alignment_tensor_is_found_and_patched_in_as_piper_does(tmp_path: Pa
     assert [o.name for o in onnx.load_from_string(patched).graph.output] == ["widths"]
 
 
+def test_the_patched_model_is_kept_on_disk_once_and_read_from_there(tmp_path: Path) -> None:
+    import onnx
+
+    from audionews.audio.synth import with_alignments
+
+    path = _model(tmp_path / "ceil.onnx", "Ceil")
+    graph = onnx.load(str(path)).graph
+    graph.output.pop()
+    onnx.save(onnx.helper.make_model(graph), str(path))
+    in_memory = with_alignments(path)
+    assert isinstance(in_memory, bytes)
+    folder = tmp_path / "voices"
+    kept = with_alignments(path, folder)
+    assert isinstance(kept, str) and Path(kept).parent == folder
+    assert Path(kept).read_bytes() == in_memory
+    assert [o.name for o in onnx.load(kept).graph.output] == ["widths"]
+    written = Path(kept).stat().st_mtime_ns
+    assert with_alignments(path, folder) == kept  # written once
+    assert Path(kept).stat().st_mtime_ns == written
+    assert not [p for p in folder.iterdir() if p.name.startswith(".tmp-")]
+    # a folder that cannot be written: patched in memory, as without one
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    assert with_alignments(path, blocked / "voices") == in_memory
+
+
 def test_a_model_without_an_alignment_tensor_gives_no_word_times(tmp_path: Path) -> None:
     from audionews.audio.synth import alignment_output, with_alignments
 

@@ -187,7 +187,7 @@ def test_transcript_sentences_are_links_in_one_labelled_region(page: Page, serve
     expect(sentences.nth(0)).to_be_focused()
     page.keyboard.press("ArrowDown")
     expect(sentences.nth(1)).to_be_focused()
-    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowDown")
     expect(sentences.nth(2)).to_be_focused()
     page.keyboard.press("ArrowUp")
     expect(sentences.nth(1)).to_be_focused()
@@ -391,6 +391,52 @@ def test_the_marked_word_follows_playback_and_a_click_on_a_word_seeks_there(
     assert page.locator(".word.is-spoken").count() == 0
     _open_episode(page, server, episode)
     assert not page.locator("#mark-words").is_checked()
+
+
+def test_arrows_pick_a_word_and_enter_seeks_to_it(page: Page, server: Server) -> None:
+    episode = _long_episode(server)
+    _open_episode(page, server, episode)
+    listen_to_announcer(page)
+    _tab_until(page, lambda e: "cue" in e["cls"])
+    for _ in range(5):
+        page.keyboard.press("ArrowDown")
+    sentence = page.locator("#cue-6")
+    words = sentence.locator(".word")
+    assert words.count() > 4
+    # Right picks the sentence's words one by one; focus stays on the sentence's link
+    said = _said_after(page, lambda: [page.keyboard.press("ArrowRight") for _ in range(4)])
+    expect(sentence).to_be_focused()
+    picked = page.locator(".word.is-picked")
+    expect(picked).to_have_count(1)
+    assert picked.evaluate("(el, w) => el === w", words.nth(3).element_handle())
+    assert said[-1] == words.nth(3).inner_text()
+    start = float(words.nth(3).get_attribute("data-start") or "nan")
+    assert (sentence.get_attribute("href") or "").endswith(f"#t={start:.3f}")
+    assert picked.evaluate("el => getComputedStyle(el).outlineStyle") == "solid"  # visible
+    assert page.evaluate("[...document.querySelectorAll('.cue')].filter(c => c.tabIndex >= 0)"
+                         ".length") == 1  # fmt: skip
+    page.keyboard.press("Enter")
+    assert _current_time(page) == pytest.approx(start, abs=0.05)
+    assert page.url.endswith(f"/episodes/{episode.slug}/")
+    # Left from a sentence's first word goes to the last word of the one before; Space plays it
+    for _ in range(4):
+        page.keyboard.press("ArrowLeft")
+    before = page.locator("#cue-5")
+    expect(before).to_be_focused()
+    last = before.locator(".word").last
+    expect(last).to_have_class("word is-picked")
+    page.keyboard.press("Space")
+    assert _current_time(page) == pytest.approx(float(last.get_attribute("data-start") or "nan"),
+                                                abs=0.05)  # fmt: skip
+    # Up and Down pick whole sentences again: Enter plays from the sentence's start
+    page.keyboard.press("ArrowDown")
+    expect(sentence).to_be_focused()
+    expect(page.locator(".word.is-picked")).to_have_count(0)
+    page.keyboard.press("Enter")
+    start = float(sentence.get_attribute("data-start") or "nan")
+    assert _current_time(page) == pytest.approx(start, abs=0.05)
+    violations = _axe(page)
+    assert not violations, describe(violations)
 
 
 def test_now_playing_wraps_inside_its_chapter_at_320px(browser: Browser, server: Server) -> None:

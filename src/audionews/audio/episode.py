@@ -282,6 +282,8 @@ def _build(
             gain_db = guess
         else:
             gain_db = _quantized(exact) or 0.0
+            if clips.synthesized:  # nothing more to synthesize: the encoding needs the memory
+                _release_voice_memory(synthesizer)
             pieces = encoder.replay_all(gain_db, clips.replay)
         timeline = encoder.write(pieces, paths[FileKind.MP3])
         key = _build_key(steps, clips, tags, settings)
@@ -455,6 +457,13 @@ def _voice_loading(synthesizer: Synthesizer, needed: bool) -> AbstractContextMan
     """Load the voice in the background while cached clips are read, if any clip is missing."""
     start = getattr(synthesizer, "start_loading", None)
     return joined(start() if needed and start is not None else None)
+
+
+def _release_voice_memory(synthesizer: Synthesizer) -> None:
+    """Let the synthesizer hand back its inference memory, if it can (see PiperSynthesizer)."""
+    release = getattr(synthesizer, "release_memory", None)
+    if release is not None:
+        release()
 
 
 def _float(text: str | None) -> float | None:

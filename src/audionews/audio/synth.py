@@ -9,8 +9,15 @@ sets the loudness once for the whole episode.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import hashlib
 import importlib.util
 import json
+import mmap
+import os
+import shutil
+import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,7 +29,7 @@ import numpy as np
 
 from audionews.audio.cache import Clip, FileDigests
 from audionews.audio.voices import Voice, model_hash
-from audionews.config import Settings
+from audionews.config import Settings, private_dir
 from audionews.errors import VoiceError
 from audionews.speech.words import Span, spoken_parts
 
@@ -45,9 +52,16 @@ class PiperSynthesizer:
     """A Piper voice, loaded on the first sentence to speak (a fully cached build never loads
     it) and then kept for the life of the process."""
 
-    def __init__(self, voice: Voice, threads: int, digests: FileDigests | None = None) -> None:
+    def __init__(
+        self,
+        voice: Voice,
+        threads: int,
+        digests: FileDigests | None = None,
+        models_dir: Path | None = None,
+    ) -> None:
         self.voice = voice
         self.threads = threads
+        self.models_dir = models_dir  # where the voice's patched model is kept (with_alignments)
         self.sample_rate = voice.sample_rate
         self._isolated_words: dict[str, list[str]] = {}
         model_sha256 = digests.sha256(voice.model_path) if digests else model_hash(voice)
@@ -94,11 +108,41 @@ class PiperSynthesizer:
 
     def prepare(self) -> PiperVoice:
         """Load the voice now (once per process; later calls return the loaded voice)."""
-        return _load(self.voice, self.threads)
+        return _load(self.voice, self.threads, self.models_dir)
 
     def start_loading(self) -> threading.Thread:
         """Load the voice in the background (see `start_loading`); join the thread returned."""
-        return start_loading(self.voice, self.threads)
+        return start_loading(self.voice, self.threads, self.models_dir)
+
+    def release_memory(self) -> None:
+        """Hand back the memory onnxruntime keeps for inference, once a build has nothing more
+        to synthesize.
+
+        Its arena keeps what the longest sentence needed (~300 MB for a long one) for the life
+        of the session, through the encoding that follows synthesis, where a long episode's
+        build peaks. One run of a single phoneme with arena shrinkage (~50 ms) frees every
+        region not in use, and malloc_trim hands what glibc kept back to the system; the next
+        synthesis (a watched rebuild) grows the arena again.
+        """
+        import onnxruntime
+
+        piper = self.prepare()
+        options = onnxruntime.RunOptions()
+        options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+        config = piper.config
+        ids = piper.phonemes_to_ids(["ə"])
+        feeds = {
+            "input": np.array([ids], dtype=np.int64),
+            "input_lengths": np.array([len(ids)], dtype=np.int64),
+            "scales": np.array(
+                [config.noise_scale, config.length_scale, config.noise_w_scale], dtype=np.float32
+            ),
+            "sid": np.array([0], dtype=np.int64),
+        }
+        wanted = {i.name for i in piper.session.get_inputs()}
+        with contextlib.suppress(Exception):  # only memory is at stake: onnxruntime's errors
+            piper.session.run(None, {k: v for k, v in feeds.items() if k in wanted}, options)
+        _return_freed_memory()
 
 
 _LOADING = threading.Lock()
@@ -106,7 +150,7 @@ _LOADING = threading.Lock()
 _WORD_COUNTS_KEPT = 100_000
 
 
-def start_loading(voice: Voice, threads: int) -> threading.Thread:
+def start_loading(voice: Voice, threads: int, models_dir: Path | None = None) -> threading.Thread:
     """Start loading `voice` in a background thread and return the thread.
 
     The imports run first, in the caller's thread: they hold the GIL, so in the background they
@@ -119,7 +163,7 @@ def start_loading(voice: Voice, threads: int) -> threading.Thread:
 
     def load() -> None:
         with contextlib.suppress(Exception):  # synthesize() loads again and reports the error
-            _load(voice, threads)
+            _load(voice, threads, models_dir)
 
     thread = threading.Thread(target=load, name="voice-load", daemon=True)
     thread.start()
@@ -283,9 +327,16 @@ def _line_up(
     return placed[::-1]
 
 
-def _load(voice: Voice, threads: int) -> PiperVoice:
+def _return_freed_memory() -> None:
+    """Hand memory glibc keeps after frees back to the system (elsewhere: nothing kept so)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # not glibc
+            ctypes.CDLL(None).malloc_trim(0)
+
+
+def _load(voice: Voice, threads: int, models_dir: Path | None) -> PiperVoice:
     with _LOADING:
-        return _load_piper(voice.model_path, voice.config_path, threads)
+        return _load_piper(voice.model_path, voice.config_path, threads, models_dir)
 
 
 @cache
@@ -318,7 +369,12 @@ def _inference_settings(voice: Voice) -> dict[str, object]:
 def piper_synthesizer(voice: Voice, settings: Settings) -> PiperSynthesizer:
     """Return a synthesizer for `voice` using settings.synthesis_threads CPU threads."""
     digests = FileDigests(settings.clip_cache_dir / "digests")
-    return PiperSynthesizer(voice, settings.synthesis_threads, digests)
+    return PiperSynthesizer(voice, settings.synthesis_threads, digests, models_dir(settings))
+
+
+def models_dir(settings: Settings) -> Path:
+    """Where the voices' models patched with their alignment output are kept."""
+    return settings.clip_cache_dir / "voices"
 
 
 class PiperEngine:
@@ -328,14 +384,16 @@ class PiperEngine:
         return piper_synthesizer(voice, settings)
 
     def start_loading(self, voice: Voice, settings: Settings) -> threading.Thread:
-        return start_loading(voice, settings.synthesis_threads)
+        return start_loading(voice, settings.synthesis_threads, models_dir(settings))
 
 
 ENGINE = PiperEngine()
 
 
 @cache
-def _load_piper(model_path: Path, config_path: Path, threads: int) -> PiperVoice:
+def _load_piper(
+    model_path: Path, config_path: Path, threads: int, models_dir: Path | None
+) -> PiperVoice:
     """Load the voice once per process, with its samples-per-phoneme tensor as a second output
     when it has one (see `with_alignments`); PiperVoice.load offers no way to set the threads."""
     import onnxruntime
@@ -353,7 +411,7 @@ def _load_piper(model_path: Path, config_path: Path, threads: int) -> PiperVoice
     try:
         config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
         session = onnxruntime.InferenceSession(
-            with_alignments(model_path),
+            with_alignments(model_path, models_dir),
             sess_options=options,
             providers=["CPUExecutionProvider"],
         )
@@ -364,7 +422,7 @@ def _load_piper(model_path: Path, config_path: Path, threads: int) -> PiperVoice
     return PiperVoice(config=config, session=session)
 
 
-def with_alignments(model_path: Path) -> str | bytes:
+def with_alignments(model_path: Path, folder: Path | None = None) -> str | bytes:
     """Return the model with its samples-per-phoneme tensor added to the graph's outputs, as
     PiperVoice.load(include_alignments=True) patches it in memory, or the path of a model that
     has no such tensor (its transcripts are then timed by sentence).
@@ -375,20 +433,54 @@ def with_alignments(model_path: Path) -> str | bytes:
     Protocol Buffers parsing a message field given twice as the merge of both, a repeated
     field's entries as one list: the model's bytes followed by a ModelProto holding only
     graph.output = [tensor] are the patched model.
+
+    With a `folder`, the patched model is kept there (named by the model's SHA-256 and the
+    patch) and its path returned: onnxruntime then reads it itself, and the process never holds
+    the model's bytes (two copies of ~60 MB while patching, and the session held ~60 MB more
+    after loading from bytes than from a file, up to the build's peak of memory). The model is
+    read through a memory map, which touches only the graph's node list.
     """
-    data = model_path.read_bytes()
     try:
-        name, outputs = alignment_output(data)
-    except ValueError as exc:
+        with (
+            model_path.open("rb") as handle,
+            mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data,
+        ):
+            name, outputs = alignment_output(data)
+    except (OSError, ValueError) as exc:
         raise VoiceError(
             f"cannot load voice {model_path.name} ({exc}): reinstall it or remove it from voices/"
         ) from exc
     if name is None or name in outputs:  # none, or patched on disk already
         return str(model_path)
-    return data + _field(7, _field(12, _field(1, name.encode("utf-8"))))
+    patch = _field(7, _field(12, _field(1, name.encode("utf-8"))))
+    if folder is not None:
+        with contextlib.suppress(OSError):  # a read-only or full cache: patched in memory
+            return str(_patched_file(model_path, patch, folder))
+    return model_path.read_bytes() + patch
 
 
-def alignment_output(model: bytes) -> tuple[str | None, list[str]]:
+def _patched_file(model_path: Path, patch: bytes, folder: Path) -> Path:
+    """Return the path of the model followed by `patch` in `folder`, written once (aside, then
+    renamed into place: builds may share the folder)."""
+    digest = FileDigests(folder / "digests").sha256(model_path)
+    named = hashlib.sha256(digest.encode() + patch).hexdigest()
+    path = folder / f"{named}.onnx"
+    if path.is_file() and path.stat().st_size == model_path.stat().st_size + len(patch):
+        return path
+    private_dir(folder, tighten=False)
+    handle, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".onnx")
+    os.close(handle)
+    try:
+        shutil.copyfile(model_path, temp)  # copied by the kernel, never through this process
+        with open(temp, "ab") as out:
+            out.write(patch)
+        os.replace(temp, path)
+    finally:
+        Path(temp).unlink(missing_ok=True)
+    return path
+
+
+def alignment_output(model: bytes | mmap.mmap) -> tuple[str | None, list[str]]:
     """Return (the output of the ONNX graph's one Ceil node or None, the graph's outputs)."""
     ceil: set[str] = set()
     outputs: list[str] = []
@@ -408,7 +500,9 @@ def alignment_output(model: bytes) -> tuple[str | None, list[str]]:
     return (ceil.pop() if len(ceil) == 1 else None), outputs
 
 
-def _messages(data: bytes, start: int, end: int) -> Iterator[tuple[int, tuple[int, int]]]:
+def _messages(
+    data: bytes | mmap.mmap, start: int, end: int
+) -> Iterator[tuple[int, tuple[int, int]]]:
     """Yield (field number, (start, end)) of each length-delimited field of a protobuf message
     in data[start:end], skipping the other wire types."""
     position = start
@@ -433,7 +527,7 @@ def _messages(data: bytes, start: int, end: int) -> Iterator[tuple[int, tuple[in
         raise ValueError("not an ONNX model: a field runs past its message")
 
 
-def _read_varint(data: bytes, position: int) -> tuple[int, int]:
+def _read_varint(data: bytes | mmap.mmap, position: int) -> tuple[int, int]:
     value = shift = 0
     while True:
         if position >= len(data) or shift > 63:

@@ -3,7 +3,8 @@
  * Without this script the page has a native <audio controls> with caption and chapter tracks,
  * chapter links with media fragments and the full transcript. With it: labelled buttons,
  * a seek slider that speaks its position, chapter buttons, a transcript whose sentences become
- * links that play from there (one Tab stop, arrows between them), a polite word after every jump
+ * links that play from there (one Tab stop, Up and Down between them, Left and Right between
+ * their words), a polite word after every jump
  * on where playback landed, and keyboard shortcuts scoped to the player's own sections.
  */
 (function () {
@@ -209,12 +210,15 @@
         // A modified click (new tab, new window) still opens the audio at that moment.
         if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) { return; }
         event.preventDefault();
-        // A click on a word plays from that word (its time is exact, from the synthesizer).
+        // A click on a word plays from that word (its time is exact, from the synthesizer);
+        // Enter (a click with no pointer, detail 0) plays from the word the arrows picked.
         var word = event.target.closest ? event.target.closest("span.word") : null;
-        var found = word ? words.find(function (w) { return w.el === word; }) : null;
-        if (found && event.detail > 0) {
-          focusCue(index);
-          jumpTo(found.start, "time");
+        var found = event.detail > 0
+          ? words.findIndex(function (w) { return w.el === word; })
+          : (index === rovingIndex ? pickedWord : -1);
+        if (found >= 0) {
+          focusCue(index, found);
+          jumpTo(words[found].start, "time");
         } else {
           playFromCue(index);
         }
@@ -230,17 +234,46 @@
     }
   }
 
+  // The word picked inside the roving sentence with Left and Right (-1: the whole sentence).
+  // Focus stays on the sentence's link, a native control; the picked word is outlined, the
+  // link's address points at its moment, and its text is said politely, so Enter or Space
+  // plays from that word.
   var rovingIndex = 0;
-  function setRoving(index) {
+  var pickedWord = -1;
+  function setRoving(index, word) {
     if (!cues.length) { return; }
+    pickWord(-1);
     cues[rovingIndex].el.tabIndex = -1;
     rovingIndex = Math.max(0, Math.min(cues.length - 1, index));
     cues[rovingIndex].el.tabIndex = 0;
+    pickWord(word === undefined ? -1 : word);
   }
 
-  function focusCue(index) {
-    setRoving(index);
+  function pickWord(word) {
+    var cue = cues[rovingIndex];
+    if (pickedWord >= 0 && cue.words[pickedWord]) { cue.words[pickedWord].el.classList.remove("is-picked"); }
+    pickedWord = word >= 0 && word < cue.words.length ? word : -1;
+    var start = pickedWord >= 0 ? cue.words[pickedWord].start : cue.el.getAttribute("data-start");
+    cue.el.href = audioSource + "#t=" + start;
+    if (pickedWord >= 0) { cue.words[pickedWord].el.classList.add("is-picked"); }
+  }
+
+  function focusCue(index, word) {
+    setRoving(index, word);
     cues[rovingIndex].el.focus({ preventScroll: false });
+  }
+
+  // Right and Left step through the words, into the next or previous sentence at its ends; a
+  // sentence without word times is one step.
+  function stepWord(index, by) {
+    var words = cues[index].words.length;
+    var at = index === rovingIndex ? pickedWord : -1;
+    if (by > 0 && words && at < words - 1) { focusCue(index, at + 1); }
+    else if (by < 0 && at > 0) { focusCue(index, at - 1); }
+    else if (by > 0 && index < cues.length - 1) { focusCue(index + 1, cues[index + 1].words.length ? 0 : -1); }
+    else if (by < 0 && index > 0) { focusCue(index - 1, cues[index - 1].words.length - 1); }
+    else { focusCue(index, by < 0 ? -1 : at); }  // at either end of the transcript
+    if (pickedWord >= 0) { say(cues[rovingIndex].words[pickedWord].el.textContent); }
   }
 
   function playFromCue(index) {
@@ -254,12 +287,14 @@
     var index = cues.findIndex(function (cue) { return cue.el === target; });
     var handled = true;
     switch (event.key) {
-      case "ArrowDown": case "ArrowRight": focusCue(index + 1); break;
-      case "ArrowUp": case "ArrowLeft": focusCue(index - 1); break;
+      case "ArrowDown": focusCue(index + 1); break;
+      case "ArrowUp": focusCue(index - 1); break;
+      case "ArrowRight": stepWord(index, 1); break;
+      case "ArrowLeft": stepWord(index, -1); break;
       case "Home": focusCue(0); break;
       case "End": focusCue(cues.length - 1); break;
       // Enter is the link's own click; Space would scroll the page, so it plays from here too.
-      case " ": playFromCue(index); break;
+      case " ": target.click(); break;
       default: handled = false;
     }
     if (handled) { event.preventDefault(); event.stopPropagation(); }
