@@ -26,7 +26,6 @@ import tomli_w
 
 from audionews.config import Settings
 from audionews.errors import ConfigError, InputError
-from audionews.publish.library import Library
 from audionews.speech.lexicon import (
     FORBIDDEN_CHARS,
     Lexicon,
@@ -249,6 +248,8 @@ def episodes_saying(settings: Settings, word: str) -> list[tuple[str, str, int]]
     Matching follows the lexicon's rules (whole words; a lower-case key matches any case).
     """
     probe = Lexicon({word.strip(): "\x00"})
+    from audionews.publish.library import Library  # the library only for this question
+
     library = Library(settings)
     found = []
     for episode in library.list_episodes():
