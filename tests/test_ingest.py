@@ -493,3 +493,22 @@ def test_a_count_of_comments_above_the_story_does_not_end_it() -> None:
     )
     article = read_article(data.encode(), source_format="text")
     assert _LONG in [b.text for b in article.body]
+
+
+@pytest.mark.parametrize(
+    "hiding",
+    ['<html style="display:none">', "<html><body hidden>", '<html><body aria-hidden="true">'],
+)
+def test_a_page_hidden_until_its_scripts_run_is_still_read(hiding: str) -> None:
+    story = "The bridge reopens to cars on Monday after two years of repairs. " * 4
+    page = (
+        f"{hiding}<article><h1>Bridge reopens</h1><p>{story}</p>"
+        '<div style="display: none"><p>Image 1 of 4: the bridge at dusk.</p></div>'
+        "</article></body></html>"
+    )
+    article = read_article(page.encode(), filename="page.html")
+    assert article.headline == "Bridge reopens"
+    assert [b.text for b in article.body] == [story.strip()]
+    assert [(d.reason, d.text) for d in article.dropped] == [
+        ("hidden on the page", "Image 1 of 4: the bridge at dusk.")
+    ]

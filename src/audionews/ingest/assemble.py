@@ -23,9 +23,9 @@ OUTSIDE_REASON = "not part of the article's main text"
 REPEAT_BLOCKS = 3
 #: A paragraph of this many words whose trigrams were mostly read before is not read again.
 MIN_REPEAT_WORDS = 20
+REPEAT_SHARE = 0.9
 #: A section's heading is this short ("The release plan", "Step 3"); see `assemble`.
 SECTION_HEADING_WORDS = 6
-REPEAT_SHARE = 0.9
 #: A list title is a few words; a longer line above a list is a sentence leading into it.
 LIST_TITLE_WORDS = 5
 _SENTENCE_RE = re.compile(r"^.{10,200}?[.!?](?=\s|$)")

@@ -69,6 +69,7 @@ HIDDEN_SELECTOR = ", ".join(
         '[class*="popover-content"]',
     ]
 )
+NEVER_HIDDEN_TAGS = frozenset({"html", "body", "main", "article"})
 #: A wiki's link to edit a section, printed after its heading ("History[edit]").
 _EDIT_LINK_RE = re.compile(r"\s*\[(?:edit|edit source|change)\]$", re.IGNORECASE)
 #: Tags that start a block; anything else is inline text inside a block.
@@ -292,7 +293,9 @@ def parse_html(text: str) -> Article:
     title = _page_title(tree, meta)  # read before <head> goes with the invisible tags
     for node in tree.css(INVISIBLE_TAGS):
         node.decompose()
-    hidden = list(tree.css(HIDDEN_SELECTOR))
+    # A page that hides itself until its scripts run (an anti-flicker "display:none" on the
+    # body) is still read, and so is an article hidden whole.
+    hidden = [n for n in tree.css(HIDDEN_SELECTOR) if n.tag not in NEVER_HIDDEN_TAGS]
     # Screen readers skip aria-hidden text, and so does the listener; a page hidden whole
     # behind a dialog (paragraphs inside) is still read.
     hidden += [n for n in tree.css('[aria-hidden="true"]') if n.css_first("p") is None]
