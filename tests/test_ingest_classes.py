@@ -471,6 +471,32 @@ CASES: tuple[Case, ...] = (
         ),
     ),
     Case(
+        "class-4-rights-and-disclosures.html",
+        C4,
+        hears=(
+            "Twelve streetlights along the Port Avel seafront have run for a month",
+            "It was keeping seaweed out of the bearings.",
+            # the article's own sentence about what may not be published is story, not rights
+            "the council's data may not be published until the engineers have checked",
+            "which together use about as much power as forty homes.",
+        ),
+        not_hears=(
+            "This post contains affiliate links",
+            "we may earn a commission",
+            "To read the full story, please subscribe",
+            "already a subscriber",
+            "copyrighted property of the Coastline Ledger",
+            "Written permission must be obtained",
+            "This material may not be published, broadcast, rewritten or redistributed.",
+        ),
+        dropped=(
+            ("This post contains affiliate links", frozenset({DropKind.ADVERTISEMENT})),
+            ("To read the full story", frozenset({DropKind.CONSENT})),
+            ("copyrighted property", frozenset({DropKind.LEGAL})),
+            ("may not be published, broadcast", frozenset({DropKind.LEGAL})),
+        ),
+    ),
+    Case(
         "class-4-wordpress-theme-data.html",
         C4,
         hears=(

@@ -478,7 +478,12 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
         r" (?:site|website).{0,300}|you have (?:\d+|one|two|three|four|five) free (?:articles?"
         r"|stories) (?:left|remaining).{0,120}|subscribe to (?:continue|keep) reading.{0,60}"
         r"|this (?:article|content|story) is (?:for|only for|available to|exclusive to)"
-        r" (?:subscribers|members).{0,60}|got it|i agree|agree and (?:close|continue)",
+        r" (?:subscribers|members).{0,60}|got it|i agree|agree and (?:close|continue)"
+        r"|to (?:read|view|see|access|unlock|continue reading) (?:the|this) (?:full|whole|entire"
+        r"|rest of the|complete) (?:story|article|report|piece)\W.{0,40}(?:subscribe|log ?in"
+        r"|sign ?in|register|become a (?:member|subscriber)).{0,120}"
+        r"|if you(?:['’]re| are) (?:seeing this(?: message)?,? but you(?:['’]re| are) )?already"
+        r" a (?:subscriber|member).{0,200}",
     ),
     BoilerplateRule(
         DropKind.LEGAL,
@@ -486,7 +491,15 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
         r"(?:©|ⓒ|\(c\) ?\d{4}|copyright ?(?:©|\(c\)|\d{4})).{0,200}|.{0,150}all rights reserved\W*"
         r"|(?:(?:privacy(?: policy)?|terms(?: of (?:use|service))?|cookie policy|contact(?: us)?"
         r"|about us|imprint|impressum|accessibility|sitemap|careers|advertise(?: with us)?)"
-        r"(?:\s*[|·•,/-]\s*)?){1,8}",
+        r"(?:\s*[|·•,/-]\s*)?){1,8}"
+        # the reprint notices of news sites and agencies, never the article's own sentences:
+        # their subject is the article itself ("This material may not be published...")
+        r"|(?:this|the) (?:article|story|content|material|report|post|text)(?: \w+){0,2}"
+        r" (?:is|remains) (?:the )?(?:copyrighted |exclusive |sole |intellectual )?property of"
+        r" .{1,250}|(?:(?:prior )?written )?permission (?:must|should|is required to) be obtained"
+        r" .{0,200}|(?:this|the) (?:article|story|content|material|report|post|text)(?: \w+){0,2}"
+        r" (?:may|must|shall|cannot|can) not be (?:re)?(?:published|reproduced|broadcast"
+        r"|rewritten|redistributed|copied|used)\b.{0,200}",
     ),
     BoilerplateRule(
         DropKind.NAVIGATION,
@@ -539,6 +552,16 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
         r".{0,150}"
         r"|(?:did you|do you) (?:like|enjoy) (?:this|the) (?:story|article|post|piece)\?.{0,150}"
         r"|(?:was|is) this (?:article|story|page) (?:helpful|useful)\??.{0,60}",
+    ),
+    BoilerplateRule(
+        DropKind.ADVERTISEMENT,
+        "affiliate disclosure",
+        r"(?:this|the) (?:post|article|page|story|content|guide|review)(?: \w+){0,2}"
+        r" (?:contains|includes|may contain|has) (?:affiliate links|references to products"
+        r"|sponsored (?:links|content)|paid links).{0,200}"
+        r"|(?:we|this (?:site|website|page)|[\w .]{1,40} and its partners) may (?:earn|receive|get)"
+        r" (?:a )?(?:small |modest )?(?:commission|compensation|fee|share of (?:sales|revenue))"
+        r".{0,200}",
     ),
     READING_TIME,
     BoilerplateRule(
