@@ -184,6 +184,19 @@ CASES: tuple[Case, ...] = (
     ),
     # ------------------------------------------------------------------ class 2
     Case(
+        "class-2-noscript-article.html",
+        C2,
+        hears=(
+            "From Friday, the N7 night bus will run every hour between midnight and five",
+            "Sixteen new drivers have finished their training this autumn",
+            "Now we can say yes.",
+            "valid until the last night bus.",
+        ),
+        not_hears=("Please enable JavaScript", "Comments need JavaScript", "Labels:"),
+        headline="Night buses return to the valley line",
+        once=("From Friday, the N7 night bus will run every hour",),
+    ),
+    Case(
         "class-2-teaser-article-largest.html",
         C2,
         hears=(

@@ -70,6 +70,10 @@ HIDDEN_SELECTOR = ", ".join(
     ]
 )
 NEVER_HIDDEN_TAGS = frozenset({"html", "body", "main", "article"})
+#: A <noscript> is what a reader without scripts is shown: mostly a tracking pixel or "please
+#: enable JavaScript", but a page that renders its article from a script template (Blogger's
+#: themes do) ships the article itself there. One holding this much paragraph text is read.
+NOSCRIPT_PROSE_CHARS = 200
 #: A wiki's link to edit a section, printed after its heading ("History[edit]").
 _EDIT_LINK_RE = re.compile(r"\s*\[(?:edit|edit source|change)\]$", re.IGNORECASE)
 #: Tags that start a block; anything else is inline text inside a block.
@@ -291,6 +295,9 @@ def parse_html(text: str) -> Article:
     meta = _meta_tags(tree)
     parts.language = _language(tree, meta)
     title = _page_title(tree, meta)  # read before <head> goes with the invisible tags
+    for node in tree.css("noscript"):
+        if sum(len(p.text()) for p in node.css("p")) >= NOSCRIPT_PROSE_CHARS:
+            node.unwrap()
     for node in tree.css(INVISIBLE_TAGS):
         node.decompose()
     # A page that hides itself until its scripts run (an anti-flicker "display:none" on the
