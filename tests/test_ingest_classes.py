@@ -501,6 +501,7 @@ CASES: tuple[Case, ...] = (
             "copyrighted property of the Coastline Ledger",
             "Written permission must be obtained",
             "This material may not be published, broadcast, rewritten or redistributed.",
+            "REPRINTING CONTENT WITHOUT PERMISSION IS PROHIBITED",
         ),
         dropped=(
             ("This post contains affiliate links", frozenset({DropKind.ADVERTISEMENT})),

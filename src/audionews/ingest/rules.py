@@ -493,8 +493,10 @@ BOILERPLATE_RULES: tuple[BoilerplateRule, ...] = (
         r"|about us|imprint|impressum|accessibility|sitemap|careers|advertise(?: with us)?)"
         r"(?:\s*[|·•,/-]\s*)?){1,8}"
         # the reprint notices of news sites and agencies, never the article's own sentences:
-        # their subject is the article itself ("This material may not be published...")
-        r"|(?:this|the) (?:article|story|content|material|report|post|text)(?: \w+){0,2}"
+        # their subject is the article itself ("This material may not be published..."),
+        # maybe after the site's copyright line ("© 2026, Site.com. This article is...")
+        r"|(?:(?:©|ⓒ|copyright).{0,100}?\.\s+)?"
+        r"(?:this|the) (?:article|story|content|material|report|post|text)(?: \w+){0,2}"
         r" (?:is|remains) (?:the )?(?:copyrighted |exclusive |sole |intellectual )?property of"
         r" .{1,250}|(?:(?:prior )?written )?permission (?:must|should|is required to) be obtained"
         r" .{0,200}|(?:this|the) (?:article|story|content|material|report|post|text)(?: \w+){0,2}"
