@@ -338,6 +338,39 @@ def test_text_without_headline_line_uses_first_sentence() -> None:
     assert article.body[0].text.startswith("This is the opening")
 
 
+def test_page_that_is_one_list_without_a_title_is_read() -> None:
+    """A page of notes set as one list, with no title or heading anywhere: its first item's
+    first sentence is the headline and the list is still the body, every item read."""
+    page = (
+        "<html lang=en><body><div class=notes><ol>"
+        "<li><span>Check the tyre pressure before the long drive</span></li>"
+        "<li><span>Top up the washer fluid</span></li>"
+        "<li><span>Pack the spare fuse kit and a torch</span></li>"
+        "</ol></div></body></html>"
+    )
+    article = read_article(page.encode(), source_format="html")
+    assert article.headline == "Check the tyre pressure before the long drive"
+    assert article.body[0].kind is BlockKind.LIST
+    assert article.body[0].items == (
+        "Check the tyre pressure before the long drive",
+        "Top up the washer fluid",
+        "Pack the spare fuse kit and a torch",
+    )
+
+
+def test_text_that_is_one_line_of_prose_is_body_not_headline() -> None:
+    """Copied text of one prose line (two sentences, no title line above them): taken as the
+    headline it would leave no article, so it is the body and its first sentence the headline.
+    A single line that reads like a title is still the headline."""
+    line = "Ferry crossings resume at dawn today. The harbour office expects delays until noon"
+    article = read_article(line.encode(), source_format="text")
+    assert article.headline == "Ferry crossings resume at dawn today."
+    assert [b.text for b in article.body] == [line]
+    title = read_article(b"Ferry Crossings Resume at Dawn", source_format="text")
+    assert title.headline == "Ferry Crossings Resume at Dawn"
+    assert not title.body
+
+
 def test_markdown_front_matter_notices_as_dicts_and_list_authors() -> None:
     source = (
         "---\ntitle: T\nauthor: [Ann Lee, Bo Kim]\npublished: 2026-05-11T08:00:00Z\n"
