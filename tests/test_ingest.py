@@ -384,6 +384,61 @@ def test_markdown_front_matter_notices_as_dicts_and_list_authors() -> None:
     assert article.body[0].kind is BlockKind.KEY_POINTS and article.body[0].text == "In brief"
 
 
+_ORCHARD = (
+    "The orchard cooperative met on Thursday evening to settle the harvest plan for the coming"
+    " season, after two wet summers left the members short of both fruit and money.",
+    "Members argued for nearly three hours about how the shared press should be booked, and who"
+    " would pay for the new cold store the council has promised to part fund.",
+    "In the end the chair read out a short compromise that most of the growers could accept,"
+    " and the vote passed with only four members against it.",
+)
+_ORCHARD_AFTER = (
+    "The cold store will be built on the old depot site by the river, where the ground is level"
+    " and the lorries can turn without blocking the lane.",
+    "Work is due to start in March if the council grant arrives in time, the treasurer said,"
+    " and the first fruit could go into it by September.",
+)
+_ORCHARD_ITEMS = ("Earlier slots for the press.", "Shared crates.", "A new rota for the tractor.")
+
+
+def _orchard_page(lead_in: str, list_html: str) -> str:
+    return (
+        "<html lang=en><body><article><h1>Orchard growers agree a harvest plan</h1>"
+        + "".join(f"<p>{p}</p>" for p in _ORCHARD)
+        + f"<p>{lead_in}</p>{list_html}"
+        + "".join(f"<p>{p}</p>" for p in _ORCHARD_AFTER)
+        + "</article></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    "list_html",
+    [
+        # an old page's layout table: main-text detection loses the list in its cell
+        "<table><tr><td><ul>" + "".join(f"<li>{i}</li>" for i in _ORCHARD_ITEMS) + "</ul></td>"
+        "</tr></table>",
+        # every item a link (to the plan's documents): main-text detection loses them too
+        "<ul>"
+        + "".join(f"<li><a href='/d{n}'>{i}</a></li>" for n, i in enumerate(_ORCHARD_ITEMS))
+        + "</ul>",
+    ],
+)
+def test_html_list_after_the_storys_lead_in_is_read(list_html: str) -> None:
+    """A list the story's own sentence leads into ("... gives the members:") is the story's,
+    even where main-text detection left it out; under a links label it is other stories."""
+    article = read_article(
+        _orchard_page("The plan gives the members mainly:", list_html).encode(),
+        source_format="html",
+    )
+    lists = [b for b in article.body if b.kind is BlockKind.LIST]
+    assert [b.items for b in lists] == [_ORCHARD_ITEMS]
+    assert article.body[-1].text == _ORCHARD_AFTER[-1]
+    other = read_article(
+        _orchard_page("More from the valley:", list_html).encode(), source_format="html"
+    )
+    assert not [b for b in other.body if b.kind is BlockKind.LIST]
+
+
 def test_html_deep_nesting_is_read_without_crashing() -> None:
     page = "<div>" * 3000 + "<h1>Deep headline</h1><p>Deep body text.</p>" + "</div>" * 3000
     article = read_article(page.encode(), source_format="html")

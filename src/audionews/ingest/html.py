@@ -1049,10 +1049,19 @@ class _Walker:
         )
 
     def _list(self, items: list[str], title: str = "") -> None:
-        """Add a list; items that are not part of the main text (other stories) are dropped."""
+        """Add a list; items that are not part of the main text (other stories) are dropped,
+        unless the article's own sentence leads into the list ("The replies fell into three
+        groups:"): main-text detection often loses such a list, never the story's lead-in."""
+        previous = self.elements[-1] if self.elements else None
+        led_in = (
+            isinstance(previous, Paragraph)
+            and not previous.outside
+            and previous.text.endswith((":", "："))
+            and not rules.heads_links(previous.text)  # "More games news:" over other stories
+        )
         kept = []
         for item in items:
-            if self.in_main(item):
+            if led_in or self.in_main(item):
                 kept.append(item)
             else:
                 self.parts.drop(DropKind.PROMOTION, item, OUTSIDE_REASON)
