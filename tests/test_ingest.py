@@ -7,7 +7,9 @@ import time
 import pytest
 
 from audionews.errors import InputError
+from audionews.ingest import html as html_reader
 from audionews.ingest import rules
+from audionews.ingest.content import main_text
 from audionews.ingest.detect import decode, detect_format, read_article
 from audionews.models import BlockKind, Caption, DropKind
 from audionews.vocabulary import NoticeKind
@@ -437,6 +439,59 @@ def test_html_list_after_the_storys_lead_in_is_read(list_html: str) -> None:
         _orchard_page("More from the valley:", list_html).encode(), source_format="html"
     )
     assert not [b for b in other.body if b.kind is BlockKind.LIST]
+
+
+_BRIDGE = (
+    "Council engineers will close the old swing bridge for six weeks from Monday while its worn"
+    " gears are replaced, the city's transport office said in a notice on Friday.",
+    "The bridge carries about nine thousand cars a day, and drivers will be sent along the ring"
+    " road instead, adding up to fifteen minutes to a trip across the river.",
+    "Cyclists and walkers can still cross on a temporary footway bolted to the north side of"
+    " the span, which opens on Sunday night and will be lit until the works end.",
+    "Shop owners on the east bank said they feared losing trade during the closure, and asked"
+    " the council to waive parking charges in the market square until the bridge reopens.",
+)
+
+
+def test_html_story_chunks_sharing_a_summary_class_are_body_not_standfirst() -> None:
+    """A story printed in chunks that share one class naming a summary ("story-description"),
+    split by a related-links box, is body from its first chunk; the dek with its own class is
+    the standfirst."""
+    chunk = '<div class="story-description">{}</div>'
+    page = (
+        "<html lang=en><body><article><h1>Swing bridge to close for six weeks</h1>"
+        '<p class="dek">Drivers face a detour along the ring road until the spring.</p>'
+        + chunk.format(f"<p>{_BRIDGE[0]}</p>")
+        + '<div class="related-box"><h3>Related</h3><ul><li><a href="/a">Ring road'
+        " resurfacing delayed</a></li><li><a href='/b'>Ferry fares to rise</a></li></ul></div>"
+        + chunk.format("".join(f"<p>{p}</p>" for p in _BRIDGE[1:3]))
+        + chunk.format(f"<p>{_BRIDGE[3]}</p>")
+        + "</article></body></html>"
+    )
+    article = read_article(page.encode(), source_format="html")
+    assert article.standfirsts == ("Drivers face a detour along the ring road until the spring.",)
+    assert [b.text for b in article.body] == list(_BRIDGE)
+
+
+def test_html_first_line_of_a_br_body_is_read_where_main_text_lost_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A body set as text and <br> lines in one container: main-text detection can drop the
+    container's text before its first child element (trafilatura discards such a <div> and
+    keeps what follows its <br>s). Among the body's own lines, a sentence is the story's; a
+    short line there that is no sentence (a credit) still needs the main text."""
+    lines = "<br><br>".join(_BRIDGE[1:])
+    page = (
+        "<html lang=en><body><div class=page><h1>Swing bridge to close for six weeks</h1>"
+        f"<div class=text>{_BRIDGE[0]}<br><br><span>Photo by city archive</span><br><br>"
+        f"{lines}</div></div></body></html>"
+    )
+    lost = page.replace(_BRIDGE[0], "").replace("Photo by city archive", "")
+    found = main_text(lost)
+    assert found is not None
+    monkeypatch.setattr(html_reader, "main_text", lambda _html: found)
+    article = read_article(page.encode(), source_format="html")
+    assert [b.text for b in article.body] == list(_BRIDGE)
 
 
 def test_html_deep_nesting_is_read_without_crashing() -> None:

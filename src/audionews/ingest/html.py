@@ -23,6 +23,7 @@
 
 from __future__ import annotations
 
+import collections
 import functools
 import re
 from dataclasses import dataclass, field
@@ -483,6 +484,12 @@ class Prose:
     total: int
     #: (tag, class) of the blocks that hold the body: its other blocks look the same.
     bodies: frozenset[tuple[str, str]] = frozenset()
+    #: (tag, class) shared by two or more blocks holding prose: the class of the body's
+    #: paragraphs or chunks ("text-description" on each), never a standfirst's own.
+    repeated: frozenset[tuple[str, str]] = frozenset()
+    #: Blocks whose own text runs (between their child blocks) hold BODY_SHARE of the prose: a
+    #: body set as text and <br> lines in one container.
+    holders: frozenset[int] = frozenset()
 
     @classmethod
     def measure(cls, body: LexborNode, main: MainText | None, blocks: list[LexborNode]) -> Prose:
@@ -492,6 +499,7 @@ class Prose:
         `blocks` are the body's (`_blocks(body)`).
         """
         words: dict[int, int] = {}
+        own: dict[int, int] = {}
         for node, text in _own_texts(body, blocks):
             count = rules.word_count(text)
             if not count:
@@ -501,6 +509,7 @@ class Prose:
                     continue
             elif count < MIN_PROSE_WORDS or not rules.ends_sentence(text):
                 continue
+            own[node.mem_id] = own.get(node.mem_id, 0) + count
             ancestor: LexborNode | None = node
             while ancestor is not None:
                 words[ancestor.mem_id] = words.get(ancestor.mem_id, 0) + count
@@ -512,7 +521,19 @@ class Prose:
             if words.get(node.mem_id, 0) >= BODY_SHARE * total
             and (signature := _body_signature(node))
         )
-        return cls(words, total, bodies)
+        classes = collections.Counter(
+            (node.tag or "", classes.strip())
+            for node in blocks
+            if node.mem_id in words and (classes := node.attributes.get("class") or "").strip()
+        )
+        repeated = frozenset(signature for signature, count in classes.items() if count > 1)
+        holders = frozenset(n for n, count in own.items() if count >= BODY_SHARE * total)
+        return cls(words, total, bodies, repeated, holders)
+
+    def repeats_body_class(self, node: LexborNode) -> bool:
+        """Say whether `node` has the (tag, class) of two or more blocks holding prose."""
+        classes = (node.attributes.get("class") or "").strip()
+        return bool(classes) and ((node.tag or "", classes) in self.repeated)
 
     def holds_much(self, node: LexborNode) -> bool:
         """Say whether `node` holds too much of the article to be a box of page furniture."""
@@ -857,10 +878,19 @@ class _Walker:
     time_datetime: str = ""
     inline: list[str] = field(default_factory=list)
     body_started: bool = False  # a body paragraph was seen: header roles no longer apply
+    in_holder: bool = False  # the inline text collected is a block's of Prose.holders
     after_headline: bool = False  # right after the <h1>: an <h2> here is the standfirst
 
     def walk(self, node: LexborNode, depth: int) -> None:
-        """Read the children of `node`, recursing into containers."""
+        """Read the children of `node`, recursing into containers (its own text last flushed
+        here, so that each run of inline text is read as the block's that holds it)."""
+        outer = self.in_holder
+        self.in_holder = self.prose is not None and node.mem_id in self.prose.holders
+        self._walk(node, depth)
+        self.flush()
+        self.in_holder = outer
+
+    def _walk(self, node: LexborNode, depth: int) -> None:
         for child in node.iter(include_text=True):
             tag = child.tag or ""
             if tag == "-text":
@@ -894,18 +924,34 @@ class _Walker:
             if text and links and not self.in_main(text) and not rules.match_boilerplate(text):
                 self.parts.drop(DropKind.PROMOTION, text, "links to other pages")
             elif text:
-                self.paragraph(text, link=links)
+                self.paragraph(text, link=links, own_prose=self.in_holder)
 
     def in_main(self, text: str) -> bool:
         """Say whether `text` is part of the article's main text (always, without one)."""
         return self.main is None or self.main.holds(text)
 
     def paragraph(
-        self, text: str, images: list[Caption] | None = None, *, link: bool = False
+        self,
+        text: str,
+        images: list[Caption] | None = None,
+        *,
+        link: bool = False,
+        own_prose: bool = False,
     ) -> None:
         # In a block shaped like the body's, sentences are the story even where trafilatura
-        # lost them; lists and stacks of links there still have to be in the main text.
-        inside = self.in_main(text) or (self.in_body > 0 and rules.ends_sentence(text))
+        # lost them; lists and stacks of links there still have to be in the main text. So is
+        # a sentence set among the body's own lines (`own_prose`: a body of text and <br>s),
+        # where trafilatura often loses the first, before the container's first child element.
+        inside = (
+            self.in_main(text)
+            or (self.in_body > 0 and rules.ends_sentence(text))
+            or (
+                own_prose
+                and not link
+                and rules.word_count(text) >= MIN_GAP_WORDS
+                and rules.ends_sentence(text)
+            )
+        )
         self.elements.append(Paragraph(text, images or [], outside=not inside, link=link))
         if not self.body_started and not _is_header_furniture(text):
             self.body_started = True
@@ -994,7 +1040,13 @@ class _Walker:
                 return False
             self.parts.kicker = text
             return True
-        if tokens & STANDFIRST_HINTS and rules.word_count(text) <= 80:
+        # A standfirst's class is its own: one the body's blocks share ("text-description" on
+        # each chunk of the story) marks the first of those blocks, not a summary above them.
+        if (
+            tokens & STANDFIRST_HINTS
+            and rules.word_count(text) <= 80
+            and not (self.prose is not None and self.prose.repeats_body_class(node))
+        ):
             self.parts.standfirsts.append(text)
             self.after_headline = False
             return True
