@@ -494,6 +494,50 @@ def test_html_first_line_of_a_br_body_is_read_where_main_text_lost_it(
     assert [b.text for b in article.body] == list(_BRIDGE)
 
 
+_FERRY = (
+    "The harbour board voted on Tuesday to extend the night ferry to the island until midnight,"
+    " after a summer in which the last boat left hundreds of workers stranded on the quay.",
+    "The later sailings will start in April and cost the board about forty thousand a year,"
+    " which it hopes to recover from a small rise in the price of season tickets.",
+    "Island traders welcomed the decision, saying the early last boat had kept evening visitors"
+    " away from the restaurants on the front for years.",
+    "The board will review the timetable again next winter, when it has a season of passenger"
+    " counts for the late boats.",
+)
+_OTHER_STORIES = (
+    ("Tram line to the airport gets its first test run", "Engineers ran an empty tram on Sunday."),
+    ("Market hall roof to be replaced next year", "The council has set aside money for it."),
+    ("Lifeboat crew rescue two kayakers off the point", "Both were brought ashore unhurt."),
+)
+
+
+@pytest.mark.parametrize("label", ["<h2>More from the harbour</h2>", "<p>Top stories</p>"])
+def test_html_other_stories_under_a_links_label_after_the_story_are_dropped(label: str) -> None:
+    """Headlines with one-line summaries under "Top stories" at the end of the story's column
+    (main-text detection takes them as the story's) are other stories; a "Don't miss" promo
+    in the middle of the story does not end it."""
+    teasers = "".join(
+        f"<h3><a href='/s{n}'>{headline}</a></h3><p>{summary}</p>"
+        for n, (headline, summary) in enumerate(_OTHER_STORIES)
+    )
+    paragraphs = "".join(f"<p>{p}</p>" for p in _FERRY)
+    page = (
+        "<html lang=en><body><div class=main><h1>Night ferry to run until midnight</h1>"
+        f"{paragraphs}{label}{teasers}</div></body></html>"
+    )
+    article = read_article(page.encode(), source_format="html")
+    assert [b.text for b in article.body] == list(_FERRY)
+    assert any(d.text == _OTHER_STORIES[0][1] for d in article.dropped)
+    promo = (
+        "<p>Don't miss</p><p><a href='/t'>Tram line to the airport gets its first test run</a></p>"
+    )
+    last = f"<p>{_FERRY[-1]}</p>"
+    inline = page.replace(f"{label}{teasers}", "").replace(last, promo + last)
+    assert [b.text for b in read_article(inline.encode(), source_format="html").body] == list(
+        _FERRY
+    )
+
+
 def test_html_deep_nesting_is_read_without_crashing() -> None:
     page = "<div>" * 3000 + "<h1>Deep headline</h1><p>Deep body text.</p>" + "</div>" * 3000
     article = read_article(page.encode(), source_format="html")

@@ -324,6 +324,7 @@ def parse_html(text: str) -> Article:
     walker.walk(root, depth=0)
     walker.flush()
     _fill_gaps(walker.elements)
+    _drop_teasers(walker.elements, parts)
     assemble(walker.elements, parts)
     _apply_meta_fallbacks(parts, meta, title, walker)
     return parts.build()
@@ -349,6 +350,58 @@ def _fill_gaps(elements: list[Element]) -> None:
             and rules.ends_sentence(element.text)
         ):
             element.outside = False
+
+
+def _drop_teasers(elements: list[Element], parts: ArticleParts) -> None:
+    """Drop the other stories under a links label that ends the article ("Top stories",
+    "Other opinion columns"): their headlines and one-line summaries are often in the main
+    text too, as trafilatura takes the page's column for the story.
+
+    The label must come after the story has begun, and everything from it to the end of the
+    article must be shaped like teasers: MIN_TEASERS headlines or more (headings, links), each
+    with at most a short summary, and text the main text left out. Two paragraphs of prose in a
+    row, a long one or a list there are the story going on, and so is a paragraph under a lone
+    promoted link (an inline "Don't miss" promo): the label stays.
+    """
+    story = 0
+    for index, element in enumerate(elements):
+        if (
+            story >= MIN_STORY_PARAGRAPHS
+            and isinstance(element, Heading | Paragraph)
+            and rules.word_count(element.text) <= MAX_LABEL_WORDS
+            and rules.heads_links(element.text)
+        ):
+            rest = elements[index + 1 :]
+            if len(rest) >= MIN_TEASERS and _teasers(rest):
+                label = rules.match_boilerplate(element.text)
+                kind, reason = (label.kind, label.reason) if label else (DropKind.PROMOTION, "")
+                for dropped in elements[index:]:
+                    texts = dropped.items if isinstance(dropped, ListElement) else [dropped.text]
+                    for text in texts:
+                        parts.drop(kind, text, reason)
+                del elements[index:]
+                return
+        if isinstance(element, Paragraph) and not element.outside:
+            story += 1
+
+
+def _teasers(elements: list[Element]) -> bool:
+    """Say whether `elements` are other stories' headlines, each with at most a short summary."""
+    previous: Element | None = None
+    headlines = 0
+    for element in elements:
+        if isinstance(element, Heading) or (isinstance(element, Paragraph) and element.link):
+            headlines += 1
+        if isinstance(element, ListElement) or (isinstance(element, Quote) and not element.outside):
+            return False
+        if isinstance(element, Paragraph) and not element.outside and not element.link:
+            headlined = isinstance(previous, Heading) or (
+                isinstance(previous, Paragraph) and previous.link
+            )
+            if not headlined or rules.word_count(element.text) > MAX_TEASER_WORDS:
+                return False
+        previous = element
+    return headlines >= MIN_TEASERS
 
 
 # --------------------------------------------------------------------------- metadata
@@ -474,6 +527,12 @@ MIN_PROSE_WORDS = 12
 LINK_SHARE = 0.8
 #: A sentence this long between two paragraphs of the main text is read with them.
 MIN_GAP_WORDS = 8
+#: A links label ends the article (`_drop_teasers`) after this many of its paragraphs, when it
+#: is this short and over at least MIN_TEASERS blocks of at most MAX_TEASER_WORDS words each.
+MIN_STORY_PARAGRAPHS = 3
+MAX_LABEL_WORDS = 6
+MIN_TEASERS = 2
+MAX_TEASER_WORDS = 45
 
 
 @dataclass(frozen=True)
