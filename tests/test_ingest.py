@@ -538,6 +538,45 @@ def test_html_other_stories_under_a_links_label_after_the_story_are_dropped(labe
     )
 
 
+_HEADLINES = (
+    "Tram line to the airport gets its first test run",
+    "Market hall roof to be replaced next year",
+    "Lifeboat crew rescue two kayakers off the point",
+)
+
+
+def test_html_unannounced_list_of_linked_headlines_is_other_stories() -> None:
+    """A list of linked headlines set among the story's paragraphs, with nothing leading into
+    it, is other stories (main-text detection keeps it: it is inside the body); linking
+    within the page, it is the table of contents; the story's own lead-in keeps it."""
+    paragraphs = [f"<p>{p}</p>" for p in _FERRY]
+
+    def page(list_html: str, lead_in: str = "") -> bytes:
+        return (
+            "<html lang=en><body><article><h1>Night ferry to run until midnight</h1>"
+            + "".join(paragraphs[:3])
+            + lead_in
+            + list_html
+            + paragraphs[3]
+            + "</article></body></html>"
+        ).encode()
+
+    links = "".join(f"<li><a href='/s{n}'>{h}</a></li>" for n, h in enumerate(_HEADLINES))
+    article = read_article(page(f"<ul>{links}</ul>"), source_format="html")
+    assert [b.text for b in article.body] == list(_FERRY)
+    assert {(d.text, d.kind) for d in article.dropped} >= {
+        (h, DropKind.PROMOTION) for h in _HEADLINES
+    }
+    contents = "".join(f"<li><a href='#s{n}'>{h}</a></li>" for n, h in enumerate(_HEADLINES))
+    article = read_article(page(f"<ol>{contents}</ol>"), source_format="html")
+    assert any(d.reason == "table of contents" for d in article.dropped)
+    led = read_article(
+        page(f"<ul>{links}</ul>", "<p>The board also published three reports:</p>"),
+        source_format="html",
+    )
+    assert [b.items for b in led.body if b.kind is BlockKind.LIST] == [_HEADLINES]
+
+
 def test_html_deep_nesting_is_read_without_crashing() -> None:
     page = "<div>" * 3000 + "<h1>Deep headline</h1><p>Deep body text.</p>" + "</div>" * 3000
     article = read_article(page.encode(), source_format="html")

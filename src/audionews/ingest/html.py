@@ -981,7 +981,7 @@ class _Walker:
         for piece in rules.BLANK_LINE_RE.split(joined):
             text = rules.clean_text(piece)
             if text and links and not self.in_main(text) and not rules.match_boilerplate(text):
-                self.parts.drop(DropKind.PROMOTION, text, "links to other pages")
+                self.parts.drop(LINKS_DROP[0], text, LINKS_DROP[1])
             elif text:
                 self.paragraph(text, link=links, own_prose=self.in_holder)
 
@@ -1048,7 +1048,15 @@ class _Walker:
         elif tag == "table":
             self._table(node, depth)
         elif tag in ("ul", "ol"):
-            self._list(_list_items(node))
+            links = None
+            if _is_headline_links(node) and not self._led_in():
+                # Unannounced, a list of linked headlines is other stories (or, linking within
+                # the page, its table of contents: the headings are read where they stand).
+                within = all(
+                    (a.attributes.get("href") or "").startswith("#") for a in node.css("a")
+                )
+                links = TOC_DROP if within else LINKS_DROP
+            self._list(_list_items(node), links=links)
         elif tag == "blockquote":
             self._quote(_text(node), embedded=_is_post_quote(node))
         elif tag in ("figure", "figcaption"):
@@ -1159,29 +1167,37 @@ class _Walker:
             and sentences * WORDS_PER_SENTENCE >= rules.word_count(text)
         )
 
-    def _list(self, items: list[str], title: str = "") -> None:
-        """Add a list; items that are not part of the main text (other stories) are dropped,
-        unless the article's own sentence leads into the list ("The replies fell into three
-        groups:"): main-text detection often loses such a list, never the story's lead-in."""
+    def _led_in(self) -> bool:
+        """Say whether the article's own sentence leads into what follows ("... mainly:")."""
         previous = self.elements[-1] if self.elements else None
-        led_in = (
+        return (
             isinstance(previous, Paragraph)
             and not previous.outside
             and previous.text.endswith((":", "："))
             and not rules.heads_links(previous.text)  # "More games news:" over other stories
         )
+
+    def _list(
+        self, items: list[str], title: str = "", links: tuple[DropKind, str] | None = None
+    ) -> None:
+        """Add a list; items that are not part of the main text (other stories) are dropped,
+        unless the article's own sentence leads into the list ("The replies fell into three
+        groups:"): main-text detection often loses such a list, never the story's lead-in.
+        `links`: the list is links to other pages (or the page's contents), dropped whole so."""
+        led_in = self._led_in()
+        kind, reason = links or (DropKind.PROMOTION, OUTSIDE_REASON)
         kept = []
         for item in items:
-            if led_in or self.in_main(item):
+            if links is None and (led_in or self.in_main(item)):
                 kept.append(item)
             else:
-                self.parts.drop(DropKind.PROMOTION, item, OUTSIDE_REASON)
+                self.parts.drop(kind, item, reason)
         if kept:
             self.elements.append(ListElement(kept, title=title))
         elif items and self.elements and isinstance(heading := self.elements[-1], Heading):
             # The heading over a list of other stories ("Also in Environment") goes with it.
             self.elements.pop()
-            self.parts.drop(DropKind.PROMOTION, heading.text, OUTSIDE_REASON)
+            self.parts.drop(kind, heading.text, reason)
         self.after_headline = False
 
     def _table(self, node: LexborNode, depth: int) -> None:
@@ -1271,6 +1287,27 @@ def _table_rows(node: LexborNode) -> list[list[str]] | None:
         if cells:
             rows.append(cells)
     return rows
+
+
+#: A list of links to other pages: this many items or more, each all link and headline-long.
+MIN_LINK_ITEMS = 2
+MIN_HEADLINE_WORDS = 4
+LINKS_DROP = (DropKind.PROMOTION, "links to other pages")
+TOC_DROP = (DropKind.NAVIGATION, "table of contents")
+
+
+def _is_headline_links(node: LexborNode) -> bool:
+    """Say whether a list is other stories' headlines, each item wholly one link."""
+    items = [item for item in node.css("li") if len(item.css("li")) == 1]  # leaves: self only
+    if len(items) < MIN_LINK_ITEMS:
+        return False
+    for item in items:
+        text = _text(item)
+        if rules.word_count(text) < MIN_HEADLINE_WORDS or rules.ends_sentence(text):
+            return False
+        if not _is_link(item, text):
+            return False
+    return True
 
 
 def _list_items(node: LexborNode) -> list[str]:
