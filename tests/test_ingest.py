@@ -7,7 +7,9 @@ import time
 import pytest
 
 from audionews.errors import InputError
+from audionews.ingest import html as html_reader
 from audionews.ingest import rules
+from audionews.ingest.content import main_text
 from audionews.ingest.detect import decode, detect_format, read_article
 from audionews.models import BlockKind, Caption, DropKind
 from audionews.vocabulary import NoticeKind
@@ -338,6 +340,39 @@ def test_text_without_headline_line_uses_first_sentence() -> None:
     assert article.body[0].text.startswith("This is the opening")
 
 
+def test_page_that_is_one_list_without_a_title_is_read() -> None:
+    """A page of notes set as one list, with no title or heading anywhere: its first item's
+    first sentence is the headline and the list is still the body, every item read."""
+    page = (
+        "<html lang=en><body><div class=notes><ol>"
+        "<li><span>Check the tyre pressure before the long drive</span></li>"
+        "<li><span>Top up the washer fluid</span></li>"
+        "<li><span>Pack the spare fuse kit and a torch</span></li>"
+        "</ol></div></body></html>"
+    )
+    article = read_article(page.encode(), source_format="html")
+    assert article.headline == "Check the tyre pressure before the long drive"
+    assert article.body[0].kind is BlockKind.LIST
+    assert article.body[0].items == (
+        "Check the tyre pressure before the long drive",
+        "Top up the washer fluid",
+        "Pack the spare fuse kit and a torch",
+    )
+
+
+def test_text_that_is_one_line_of_prose_is_body_not_headline() -> None:
+    """Copied text of one prose line (two sentences, no title line above them): taken as the
+    headline it would leave no article, so it is the body and its first sentence the headline.
+    A single line that reads like a title is still the headline."""
+    line = "Ferry crossings resume at dawn today. The harbour office expects delays until noon"
+    article = read_article(line.encode(), source_format="text")
+    assert article.headline == "Ferry crossings resume at dawn today."
+    assert [b.text for b in article.body] == [line]
+    title = read_article(b"Ferry Crossings Resume at Dawn", source_format="text")
+    assert title.headline == "Ferry Crossings Resume at Dawn"
+    assert not title.body
+
+
 def test_markdown_front_matter_notices_as_dicts_and_list_authors() -> None:
     source = (
         "---\ntitle: T\nauthor: [Ann Lee, Bo Kim]\npublished: 2026-05-11T08:00:00Z\n"
@@ -349,6 +384,197 @@ def test_markdown_front_matter_notices_as_dicts_and_list_authors() -> None:
     assert article.published.startswith("2026-05-11T08:00:00")
     assert article.notices[0].kind is NoticeKind.UPDATE
     assert article.body[0].kind is BlockKind.KEY_POINTS and article.body[0].text == "In brief"
+
+
+_ORCHARD = (
+    "The orchard cooperative met on Thursday evening to settle the harvest plan for the coming"
+    " season, after two wet summers left the members short of both fruit and money.",
+    "Members argued for nearly three hours about how the shared press should be booked, and who"
+    " would pay for the new cold store the council has promised to part fund.",
+    "In the end the chair read out a short compromise that most of the growers could accept,"
+    " and the vote passed with only four members against it.",
+)
+_ORCHARD_AFTER = (
+    "The cold store will be built on the old depot site by the river, where the ground is level"
+    " and the lorries can turn without blocking the lane.",
+    "Work is due to start in March if the council grant arrives in time, the treasurer said,"
+    " and the first fruit could go into it by September.",
+)
+_ORCHARD_ITEMS = ("Earlier slots for the press.", "Shared crates.", "A new rota for the tractor.")
+
+
+def _orchard_page(lead_in: str, list_html: str) -> str:
+    return (
+        "<html lang=en><body><article><h1>Orchard growers agree a harvest plan</h1>"
+        + "".join(f"<p>{p}</p>" for p in _ORCHARD)
+        + f"<p>{lead_in}</p>{list_html}"
+        + "".join(f"<p>{p}</p>" for p in _ORCHARD_AFTER)
+        + "</article></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    "list_html",
+    [
+        # an old page's layout table: main-text detection loses the list in its cell
+        "<table><tr><td><ul>" + "".join(f"<li>{i}</li>" for i in _ORCHARD_ITEMS) + "</ul></td>"
+        "</tr></table>",
+        # every item a link (to the plan's documents): main-text detection loses them too
+        "<ul>"
+        + "".join(f"<li><a href='/d{n}'>{i}</a></li>" for n, i in enumerate(_ORCHARD_ITEMS))
+        + "</ul>",
+    ],
+)
+def test_html_list_after_the_storys_lead_in_is_read(list_html: str) -> None:
+    """A list the story's own sentence leads into ("... gives the members:") is the story's,
+    even where main-text detection left it out; under a links label it is other stories."""
+    article = read_article(
+        _orchard_page("The plan gives the members mainly:", list_html).encode(),
+        source_format="html",
+    )
+    lists = [b for b in article.body if b.kind is BlockKind.LIST]
+    assert [b.items for b in lists] == [_ORCHARD_ITEMS]
+    assert article.body[-1].text == _ORCHARD_AFTER[-1]
+    other = read_article(
+        _orchard_page("More from the valley:", list_html).encode(), source_format="html"
+    )
+    assert not [b for b in other.body if b.kind is BlockKind.LIST]
+
+
+_BRIDGE = (
+    "Council engineers will close the old swing bridge for six weeks from Monday while its worn"
+    " gears are replaced, the city's transport office said in a notice on Friday.",
+    "The bridge carries about nine thousand cars a day, and drivers will be sent along the ring"
+    " road instead, adding up to fifteen minutes to a trip across the river.",
+    "Cyclists and walkers can still cross on a temporary footway bolted to the north side of"
+    " the span, which opens on Sunday night and will be lit until the works end.",
+    "Shop owners on the east bank said they feared losing trade during the closure, and asked"
+    " the council to waive parking charges in the market square until the bridge reopens.",
+)
+
+
+def test_html_story_chunks_sharing_a_summary_class_are_body_not_standfirst() -> None:
+    """A story printed in chunks that share one class naming a summary ("story-description"),
+    split by a related-links box, is body from its first chunk; the dek with its own class is
+    the standfirst."""
+    chunk = '<div class="story-description">{}</div>'
+    page = (
+        "<html lang=en><body><article><h1>Swing bridge to close for six weeks</h1>"
+        '<p class="dek">Drivers face a detour along the ring road until the spring.</p>'
+        + chunk.format(f"<p>{_BRIDGE[0]}</p>")
+        + '<div class="related-box"><h3>Related</h3><ul><li><a href="/a">Ring road'
+        " resurfacing delayed</a></li><li><a href='/b'>Ferry fares to rise</a></li></ul></div>"
+        + chunk.format("".join(f"<p>{p}</p>" for p in _BRIDGE[1:3]))
+        + chunk.format(f"<p>{_BRIDGE[3]}</p>")
+        + "</article></body></html>"
+    )
+    article = read_article(page.encode(), source_format="html")
+    assert article.standfirsts == ("Drivers face a detour along the ring road until the spring.",)
+    assert [b.text for b in article.body] == list(_BRIDGE)
+
+
+def test_html_first_line_of_a_br_body_is_read_where_main_text_lost_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A body set as text and <br> lines in one container: main-text detection can drop the
+    container's text before its first child element (trafilatura discards such a <div> and
+    keeps what follows its <br>s). Among the body's own lines, a sentence is the story's; a
+    short line there that is no sentence (a credit) still needs the main text."""
+    lines = "<br><br>".join(_BRIDGE[1:])
+    page = (
+        "<html lang=en><body><div class=page><h1>Swing bridge to close for six weeks</h1>"
+        f"<div class=text>{_BRIDGE[0]}<br><br><span>Photo by city archive</span><br><br>"
+        f"{lines}</div></div></body></html>"
+    )
+    lost = page.replace(_BRIDGE[0], "").replace("Photo by city archive", "")
+    found = main_text(lost)
+    assert found is not None
+    monkeypatch.setattr(html_reader, "main_text", lambda _html: found)
+    article = read_article(page.encode(), source_format="html")
+    assert [b.text for b in article.body] == list(_BRIDGE)
+
+
+_FERRY = (
+    "The harbour board voted on Tuesday to extend the night ferry to the island until midnight,"
+    " after a summer in which the last boat left hundreds of workers stranded on the quay.",
+    "The later sailings will start in April and cost the board about forty thousand a year,"
+    " which it hopes to recover from a small rise in the price of season tickets.",
+    "Island traders welcomed the decision, saying the early last boat had kept evening visitors"
+    " away from the restaurants on the front for years.",
+    "The board will review the timetable again next winter, when it has a season of passenger"
+    " counts for the late boats.",
+)
+_OTHER_STORIES = (
+    ("Tram line to the airport gets its first test run", "Engineers ran an empty tram on Sunday."),
+    ("Market hall roof to be replaced next year", "The council has set aside money for it."),
+    ("Lifeboat crew rescue two kayakers off the point", "Both were brought ashore unhurt."),
+)
+
+
+@pytest.mark.parametrize("label", ["<h2>More from the harbour</h2>", "<p>Top stories</p>"])
+def test_html_other_stories_under_a_links_label_after_the_story_are_dropped(label: str) -> None:
+    """Headlines with one-line summaries under "Top stories" at the end of the story's column
+    (main-text detection takes them as the story's) are other stories; a "Don't miss" promo
+    in the middle of the story does not end it."""
+    teasers = "".join(
+        f"<h3><a href='/s{n}'>{headline}</a></h3><p>{summary}</p>"
+        for n, (headline, summary) in enumerate(_OTHER_STORIES)
+    )
+    paragraphs = "".join(f"<p>{p}</p>" for p in _FERRY)
+    page = (
+        "<html lang=en><body><div class=main><h1>Night ferry to run until midnight</h1>"
+        f"{paragraphs}{label}{teasers}</div></body></html>"
+    )
+    article = read_article(page.encode(), source_format="html")
+    assert [b.text for b in article.body] == list(_FERRY)
+    assert any(d.text == _OTHER_STORIES[0][1] for d in article.dropped)
+    promo = (
+        "<p>Don't miss</p><p><a href='/t'>Tram line to the airport gets its first test run</a></p>"
+    )
+    last = f"<p>{_FERRY[-1]}</p>"
+    inline = page.replace(f"{label}{teasers}", "").replace(last, promo + last)
+    assert [b.text for b in read_article(inline.encode(), source_format="html").body] == list(
+        _FERRY
+    )
+
+
+_HEADLINES = (
+    "Tram line to the airport gets its first test run",
+    "Market hall roof to be replaced next year",
+    "Lifeboat crew rescue two kayakers off the point",
+)
+
+
+def test_html_unannounced_list_of_linked_headlines_is_other_stories() -> None:
+    """A list of linked headlines set among the story's paragraphs, with nothing leading into
+    it, is other stories (main-text detection keeps it: it is inside the body); linking
+    within the page, it is the table of contents; the story's own lead-in keeps it."""
+    paragraphs = [f"<p>{p}</p>" for p in _FERRY]
+
+    def page(list_html: str, lead_in: str = "") -> bytes:
+        return (
+            "<html lang=en><body><article><h1>Night ferry to run until midnight</h1>"
+            + "".join(paragraphs[:3])
+            + lead_in
+            + list_html
+            + paragraphs[3]
+            + "</article></body></html>"
+        ).encode()
+
+    links = "".join(f"<li><a href='/s{n}'>{h}</a></li>" for n, h in enumerate(_HEADLINES))
+    article = read_article(page(f"<ul>{links}</ul>"), source_format="html")
+    assert [b.text for b in article.body] == list(_FERRY)
+    assert {(d.text, d.kind) for d in article.dropped} >= {
+        (h, DropKind.PROMOTION) for h in _HEADLINES
+    }
+    contents = "".join(f"<li><a href='#s{n}'>{h}</a></li>" for n, h in enumerate(_HEADLINES))
+    article = read_article(page(f"<ol>{contents}</ol>"), source_format="html")
+    assert any(d.reason == "table of contents" for d in article.dropped)
+    led = read_article(
+        page(f"<ul>{links}</ul>", "<p>The board also published three reports:</p>"),
+        source_format="html",
+    )
+    assert [b.items for b in led.body if b.kind is BlockKind.LIST] == [_HEADLINES]
 
 
 def test_html_deep_nesting_is_read_without_crashing() -> None:

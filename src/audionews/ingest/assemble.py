@@ -243,9 +243,11 @@ class ArticleParts:
 
     @staticmethod
     def _headline_from_body(body: list[Block]) -> str:
-        """Use a leading subheading, else the first sentence of the first paragraph.
+        """Use a leading subheading, else the first sentence of the first paragraph, or of the
+        first item of a list that comes before any paragraph (a page that is one list of notes).
 
-        A leading subheading moves out of the body; a paragraph stays, so nothing is lost.
+        A leading subheading moves out of the body; a paragraph or a list stays, so nothing is
+        lost.
         """
         for index, block in enumerate(body):
             if block.kind is BlockKind.SUBHEADING and index == 0:
@@ -253,6 +255,8 @@ class ArticleParts:
                 return block.text
             if block.kind in (BlockKind.PARAGRAPH, BlockKind.QUOTE):
                 return first_sentence(block.text)
+            if block.kind in (BlockKind.LIST, BlockKind.KEY_POINTS) and block.items:
+                return first_sentence(block.items[0])
         return ""
 
 

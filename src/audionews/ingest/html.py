@@ -23,6 +23,7 @@
 
 from __future__ import annotations
 
+import collections
 import functools
 import re
 from dataclasses import dataclass, field
@@ -330,6 +331,7 @@ def parse_html(text: str) -> Article:
     walker.walk(root, depth=0)
     walker.flush()
     _fill_gaps(walker.elements)
+    _drop_teasers(walker.elements, parts)
     assemble(walker.elements, parts)
     _apply_meta_fallbacks(parts, meta, title, walker)
     return parts.build()
@@ -355,6 +357,58 @@ def _fill_gaps(elements: list[Element]) -> None:
             and rules.ends_sentence(element.text)
         ):
             element.outside = False
+
+
+def _drop_teasers(elements: list[Element], parts: ArticleParts) -> None:
+    """Drop the other stories under a links label that ends the article ("Top stories",
+    "Other opinion columns"): their headlines and one-line summaries are often in the main
+    text too, as trafilatura takes the page's column for the story.
+
+    The label must come after the story has begun, and everything from it to the end of the
+    article must be shaped like teasers: MIN_TEASERS headlines or more (headings, links), each
+    with at most a short summary, and text the main text left out. Two paragraphs of prose in a
+    row, a long one or a list there are the story going on, and so is a paragraph under a lone
+    promoted link (an inline "Don't miss" promo): the label stays.
+    """
+    story = 0
+    for index, element in enumerate(elements):
+        if (
+            story >= MIN_STORY_PARAGRAPHS
+            and isinstance(element, Heading | Paragraph)
+            and rules.word_count(element.text) <= MAX_LABEL_WORDS
+            and rules.heads_links(element.text)
+        ):
+            rest = elements[index + 1 :]
+            if len(rest) >= MIN_TEASERS and _teasers(rest):
+                label = rules.match_boilerplate(element.text)
+                kind, reason = (label.kind, label.reason) if label else (DropKind.PROMOTION, "")
+                for dropped in elements[index:]:
+                    texts = dropped.items if isinstance(dropped, ListElement) else [dropped.text]
+                    for text in texts:
+                        parts.drop(kind, text, reason)
+                del elements[index:]
+                return
+        if isinstance(element, Paragraph) and not element.outside:
+            story += 1
+
+
+def _teasers(elements: list[Element]) -> bool:
+    """Say whether `elements` are other stories' headlines, each with at most a short summary."""
+    previous: Element | None = None
+    headlines = 0
+    for element in elements:
+        if isinstance(element, Heading) or (isinstance(element, Paragraph) and element.link):
+            headlines += 1
+        if isinstance(element, ListElement) or (isinstance(element, Quote) and not element.outside):
+            return False
+        if isinstance(element, Paragraph) and not element.outside and not element.link:
+            headlined = isinstance(previous, Heading) or (
+                isinstance(previous, Paragraph) and previous.link
+            )
+            if not headlined or rules.word_count(element.text) > MAX_TEASER_WORDS:
+                return False
+        previous = element
+    return headlines >= MIN_TEASERS
 
 
 # --------------------------------------------------------------------------- metadata
@@ -480,6 +534,12 @@ MIN_PROSE_WORDS = 12
 LINK_SHARE = 0.8
 #: A sentence this long between two paragraphs of the main text is read with them.
 MIN_GAP_WORDS = 8
+#: A links label ends the article (`_drop_teasers`) after this many of its paragraphs, when it
+#: is this short and over at least MIN_TEASERS blocks of at most MAX_TEASER_WORDS words each.
+MIN_STORY_PARAGRAPHS = 3
+MAX_LABEL_WORDS = 6
+MIN_TEASERS = 2
+MAX_TEASER_WORDS = 45
 
 
 @dataclass(frozen=True)
@@ -490,6 +550,12 @@ class Prose:
     total: int
     #: (tag, class) of the blocks that hold the body: its other blocks look the same.
     bodies: frozenset[tuple[str, str]] = frozenset()
+    #: (tag, class) shared by two or more blocks holding prose: the class of the body's
+    #: paragraphs or chunks ("text-description" on each), never a standfirst's own.
+    repeated: frozenset[tuple[str, str]] = frozenset()
+    #: Blocks whose own text runs (between their child blocks) hold BODY_SHARE of the prose: a
+    #: body set as text and <br> lines in one container.
+    holders: frozenset[int] = frozenset()
 
     @classmethod
     def measure(cls, body: LexborNode, main: MainText | None, blocks: list[LexborNode]) -> Prose:
@@ -499,6 +565,7 @@ class Prose:
         `blocks` are the body's (`_blocks(body)`).
         """
         words: dict[int, int] = {}
+        own: dict[int, int] = {}
         for node, text in _own_texts(body, blocks):
             count = rules.word_count(text)
             if not count:
@@ -508,6 +575,7 @@ class Prose:
                     continue
             elif count < MIN_PROSE_WORDS or not rules.ends_sentence(text):
                 continue
+            own[node.mem_id] = own.get(node.mem_id, 0) + count
             ancestor: LexborNode | None = node
             while ancestor is not None:
                 words[ancestor.mem_id] = words.get(ancestor.mem_id, 0) + count
@@ -519,7 +587,19 @@ class Prose:
             if words.get(node.mem_id, 0) >= BODY_SHARE * total
             and (signature := _body_signature(node))
         )
-        return cls(words, total, bodies)
+        classes = collections.Counter(
+            (node.tag or "", classes.strip())
+            for node in blocks
+            if node.mem_id in words and (classes := node.attributes.get("class") or "").strip()
+        )
+        repeated = frozenset(signature for signature, count in classes.items() if count > 1)
+        holders = frozenset(n for n, count in own.items() if count >= BODY_SHARE * total)
+        return cls(words, total, bodies, repeated, holders)
+
+    def repeats_body_class(self, node: LexborNode) -> bool:
+        """Say whether `node` has the (tag, class) of two or more blocks holding prose."""
+        classes = (node.attributes.get("class") or "").strip()
+        return bool(classes) and ((node.tag or "", classes) in self.repeated)
 
     def holds_much(self, node: LexborNode) -> bool:
         """Say whether `node` holds too much of the article to be a box of page furniture."""
@@ -864,10 +944,19 @@ class _Walker:
     time_datetime: str = ""
     inline: list[str] = field(default_factory=list)
     body_started: bool = False  # a body paragraph was seen: header roles no longer apply
+    in_holder: bool = False  # the inline text collected is a block's of Prose.holders
     after_headline: bool = False  # right after the <h1>: an <h2> here is the standfirst
 
     def walk(self, node: LexborNode, depth: int) -> None:
-        """Read the children of `node`, recursing into containers."""
+        """Read the children of `node`, recursing into containers (its own text last flushed
+        here, so that each run of inline text is read as the block's that holds it)."""
+        outer = self.in_holder
+        self.in_holder = self.prose is not None and node.mem_id in self.prose.holders
+        self._walk(node, depth)
+        self.flush()
+        self.in_holder = outer
+
+    def _walk(self, node: LexborNode, depth: int) -> None:
         for child in node.iter(include_text=True):
             tag = child.tag or ""
             if tag == "-text":
@@ -899,20 +988,36 @@ class _Walker:
         for piece in rules.BLANK_LINE_RE.split(joined):
             text = rules.clean_text(piece)
             if text and links and not self.in_main(text) and not rules.match_boilerplate(text):
-                self.parts.drop(DropKind.PROMOTION, text, "links to other pages")
+                self.parts.drop(LINKS_DROP[0], text, LINKS_DROP[1])
             elif text:
-                self.paragraph(text, link=links)
+                self.paragraph(text, link=links, own_prose=self.in_holder)
 
     def in_main(self, text: str) -> bool:
         """Say whether `text` is part of the article's main text (always, without one)."""
         return self.main is None or self.main.holds(text)
 
     def paragraph(
-        self, text: str, images: list[Caption] | None = None, *, link: bool = False
+        self,
+        text: str,
+        images: list[Caption] | None = None,
+        *,
+        link: bool = False,
+        own_prose: bool = False,
     ) -> None:
         # In a block shaped like the body's, sentences are the story even where trafilatura
-        # lost them; lists and stacks of links there still have to be in the main text.
-        inside = self.in_main(text) or (self.in_body > 0 and rules.ends_sentence(text))
+        # lost them; lists and stacks of links there still have to be in the main text. So is
+        # a sentence set among the body's own lines (`own_prose`: a body of text and <br>s),
+        # where trafilatura often loses the first, before the container's first child element.
+        inside = (
+            self.in_main(text)
+            or (self.in_body > 0 and rules.ends_sentence(text))
+            or (
+                own_prose
+                and not link
+                and rules.word_count(text) >= MIN_GAP_WORDS
+                and rules.ends_sentence(text)
+            )
+        )
         self.elements.append(Paragraph(text, images or [], outside=not inside, link=link))
         if not self.body_started and not _is_header_furniture(text):
             self.body_started = True
@@ -950,7 +1055,15 @@ class _Walker:
         elif tag == "table":
             self._table(node, depth)
         elif tag in ("ul", "ol"):
-            self._list(_list_items(node))
+            links = None
+            if _is_headline_links(node) and not self._led_in():
+                # Unannounced, a list of linked headlines is other stories (or, linking within
+                # the page, its table of contents: the headings are read where they stand).
+                within = all(
+                    (a.attributes.get("href") or "").startswith("#") for a in node.css("a")
+                )
+                links = TOC_DROP if within else LINKS_DROP
+            self._list(_list_items(node), links=links)
         elif tag == "blockquote":
             self._quote(_text(node), embedded=_is_post_quote(node))
         elif tag in ("figure", "figcaption"):
@@ -1001,7 +1114,13 @@ class _Walker:
                 return False
             self.parts.kicker = text
             return True
-        if tokens & STANDFIRST_HINTS and rules.word_count(text) <= 80:
+        # A standfirst's class is its own: one the body's blocks share ("text-description" on
+        # each chunk of the story) marks the first of those blocks, not a summary above them.
+        if (
+            tokens & STANDFIRST_HINTS
+            and rules.word_count(text) <= 80
+            and not (self.prose is not None and self.prose.repeats_body_class(node))
+        ):
             self.parts.standfirsts.append(text)
             self.after_headline = False
             return True
@@ -1055,20 +1174,37 @@ class _Walker:
             and sentences * WORDS_PER_SENTENCE >= rules.word_count(text)
         )
 
-    def _list(self, items: list[str], title: str = "") -> None:
-        """Add a list; items that are not part of the main text (other stories) are dropped."""
+    def _led_in(self) -> bool:
+        """Say whether the article's own sentence leads into what follows ("... mainly:")."""
+        previous = self.elements[-1] if self.elements else None
+        return (
+            isinstance(previous, Paragraph)
+            and not previous.outside
+            and previous.text.endswith((":", "："))
+            and not rules.heads_links(previous.text)  # "More games news:" over other stories
+        )
+
+    def _list(
+        self, items: list[str], title: str = "", links: tuple[DropKind, str] | None = None
+    ) -> None:
+        """Add a list; items that are not part of the main text (other stories) are dropped,
+        unless the article's own sentence leads into the list ("The replies fell into three
+        groups:"): main-text detection often loses such a list, never the story's lead-in.
+        `links`: the list is links to other pages (or the page's contents), dropped whole so."""
+        led_in = self._led_in()
+        kind, reason = links or (DropKind.PROMOTION, OUTSIDE_REASON)
         kept = []
         for item in items:
-            if self.in_main(item):
+            if links is None and (led_in or self.in_main(item)):
                 kept.append(item)
             else:
-                self.parts.drop(DropKind.PROMOTION, item, OUTSIDE_REASON)
+                self.parts.drop(kind, item, reason)
         if kept:
             self.elements.append(ListElement(kept, title=title))
         elif items and self.elements and isinstance(heading := self.elements[-1], Heading):
             # The heading over a list of other stories ("Also in Environment") goes with it.
             self.elements.pop()
-            self.parts.drop(DropKind.PROMOTION, heading.text, OUTSIDE_REASON)
+            self.parts.drop(kind, heading.text, reason)
         self.after_headline = False
 
     def _table(self, node: LexborNode, depth: int) -> None:
@@ -1158,6 +1294,27 @@ def _table_rows(node: LexborNode) -> list[list[str]] | None:
         if cells:
             rows.append(cells)
     return rows
+
+
+#: A list of links to other pages: this many items or more, each all link and headline-long.
+MIN_LINK_ITEMS = 2
+MIN_HEADLINE_WORDS = 4
+LINKS_DROP = (DropKind.PROMOTION, "links to other pages")
+TOC_DROP = (DropKind.NAVIGATION, "table of contents")
+
+
+def _is_headline_links(node: LexborNode) -> bool:
+    """Say whether a list is other stories' headlines, each item wholly one link."""
+    items = [item for item in node.css("li") if len(item.css("li")) == 1]  # leaves: self only
+    if len(items) < MIN_LINK_ITEMS:
+        return False
+    for item in items:
+        text = _text(item)
+        if rules.word_count(text) < MIN_HEADLINE_WORDS or rules.ends_sentence(text):
+            return False
+        if not _is_link(item, text):
+            return False
+    return True
 
 
 def _list_items(node: LexborNode) -> list[str]:

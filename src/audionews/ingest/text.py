@@ -19,6 +19,7 @@ and its *position* decides what it is:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 
@@ -224,8 +225,10 @@ def _read_header(units: list[Unit], parts: ArticleParts) -> int:
     if _is_kicker(units, candidates):
         parts.kicker = units[head].text
         head = candidates[1]
-    if rules.word_count(units[head].text) > MAX_HEADLINE_WORDS:
-        # No headline line: the page starts with body text (build() derives a headline).
+    # No headline line: the page starts with body text (build() derives a headline). So does a
+    # page whose only text line is prose: taken as the headline, it would leave no article.
+    only_prose = head == candidates[-1] and _reads_as_prose(units[head].text)
+    if only_prose or rules.word_count(units[head].text) > MAX_HEADLINE_WORDS:
         if parts.kicker:
             parts.headline, parts.kicker = parts.kicker, ""
             _record_furniture_before(units, head, parts)
@@ -281,6 +284,15 @@ def _is_kicker(units: list[Unit], candidates: list[int]) -> bool:
     if rules.word_count(second) < words + 2 and not caps_over_normal:
         return False
     return rules.is_all_caps(first) or _is_title_case(first)
+
+
+def _reads_as_prose(text: str) -> bool:
+    """Say whether a line is prose, not a title: not heading-like, or two sentences."""
+    return not rules.is_heading_like(text) or _INNER_SENTENCE_END_RE.search(text) is not None
+
+
+#: A sentence ends inside a line and another begins ("... at dawn. The office ...").
+_INNER_SENTENCE_END_RE = re.compile(r"\w[.!?][\"'”’)]?\s+[\"'“‘(]?[A-Z]")
 
 
 def _can_be_headline(text: str) -> bool:
