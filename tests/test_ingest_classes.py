@@ -484,6 +484,24 @@ CASES: tuple[Case, ...] = (
         ),
     ),
     Case(
+        "class-4-entries-shown-in-turn.html",
+        C4,
+        hears=(
+            "1. The Larch Valley loop",
+            # entries a script shows one at a time ("Next") are the article, though hidden
+            "the hide at Heron Point is the best place in the region to watch wintering geese",
+            "5. Beacon Hill at first light",
+            "the summit is a forty-minute walk on a clear, wide track.",
+            "check the last train home before you set off.",
+        ),
+        not_hears=(
+            "Members get our printable route cards",  # one hidden box is not a sequence
+            "Mountain huts reopen after a long summer closure",  # hidden tabs of headlines
+            "Night walks: where to see the stars near the city",
+        ),
+        dropped=(("Members get our printable route cards", OTHER),),
+    ),
+    Case(
         "class-4-rights-and-disclosures.html",
         C4,
         hears=(

@@ -75,6 +75,10 @@ NEVER_HIDDEN_TAGS = frozenset({"html", "body", "main", "article"})
 #: enable JavaScript", but a page that renders its article from a script template (Blogger's
 #: themes do) ships the article itself there. One holding this much paragraph text is read.
 NOSCRIPT_PROSE_CHARS = 200
+#: Hidden siblings shown one at a time by a script (see _not_revealed_in_turn): how many, and
+#: how much text outside links each must hold.
+REVEALED_IN_TURN_MIN = 3
+REVEALED_PROSE_CHARS = 150
 #: A wiki's link to edit a section, printed after its heading ("History[edit]").
 _EDIT_LINK_RE = re.compile(r"\s*\[(?:edit|edit source|change)\]$", re.IGNORECASE)
 #: Tags that start a block; anything else is inline text inside a block.
@@ -307,7 +311,7 @@ def parse_html(text: str) -> Article:
     # Screen readers skip aria-hidden text, and so does the listener; a page hidden whole
     # behind a dialog (paragraphs inside) is still read.
     hidden += [n for n in tree.css('[aria-hidden="true"]') if n.css_first("p") is None]
-    _drop_hidden(hidden, parts)
+    _drop_hidden(_not_revealed_in_turn(hidden), parts)
     body = tree.body
     if body is None:
         return parts.build()
@@ -807,6 +811,45 @@ def _is_link(node: LexborNode, text: str) -> bool:
     """Say whether a block's text is (almost) all the text of its links."""
     linked = sum(len(a.text(deep=True, separator="").strip()) for a in node.css("a"))
     return linked >= LINK_SHARE * len(text)
+
+
+def _not_revealed_in_turn(nodes: list[LexborNode]) -> list[LexborNode]:
+    """Return the hidden elements but those a script shows one after another: a listicle or
+    a paged story hides all its entries but the current one ("Next" shows the following), so
+    several hidden siblings that each hold prose are the article itself. Tab panels of
+    headlines are mostly links, and a lone hidden box is not a sequence: both stay hidden."""
+    siblings: dict[int, list[LexborNode]] = {}
+    for node in nodes:
+        if node.parent is not None:
+            siblings.setdefault(node.parent.mem_id, []).append(node)
+    revealed = {
+        node.mem_id
+        for group in siblings.values()
+        if len(group) >= REVEALED_IN_TURN_MIN
+        and all(_unlinked_chars(node) >= REVEALED_PROSE_CHARS for node in group)
+        for node in group
+    }
+    for node in nodes:
+        if node.mem_id in revealed:
+            _show(node)
+    return [node for node in nodes if node.mem_id not in revealed]
+
+
+def _show(node: LexborNode) -> None:
+    """Show a hidden element as its script would, so main-text detection reads it too."""
+    attributes = node.attrs
+    for name in ("hidden", "style", "aria-hidden"):
+        if name in attributes:
+            del attributes[name]
+    classes = (attributes.get("class") or "").split()
+    if "hidden" in classes:
+        attributes["class"] = " ".join(c for c in classes if c != "hidden")
+
+
+def _unlinked_chars(node: LexborNode) -> int:
+    """Return how many characters of the element's text are not inside links."""
+    linked = sum(len(a.text()) for a in node.css("a"))
+    return len(node.text()) - linked
 
 
 def _drop_hidden(nodes: list[LexborNode], parts: ArticleParts) -> None:
