@@ -5,17 +5,15 @@ them; see pieces.py), each stored content-addressed, so a rebuild after an edit 
 only the changed sentences and encodes only the pieces that hold them; the pieces' frames are
 spliced into one gapless MP3 and the timeline is placed where those frames put every piece.
 
-Loudness is set by one gain for the whole episode, rounded to GAIN_STEP_DB. A rebuild bets on
-the previous build's gain: it meters and encodes the missing pieces in one pass while
-synthesizing, and keeps that gain while the episode still measures within GAIN_TOLERANCE_DB
-of the target, so unchanged pieces keep their keys. A first build has no gain to bet on: it
-synthesizes and meters the first BET_AFTER of the episode, bets on the gain that calls for,
-encodes those pieces at it in the background (replaying their clips from the cache) and the
-rest as a rebuild does; only if the whole episode then measures beyond GAIN_TOLERANCE_DB of
-the bet is every piece encoded again with the measured gain, after synthesis. No pass holds
-more than one clip per encoder, so memory stays flat for long articles. Every file is written
-under a temporary name in the output directory and renamed into place at the end, so a failed
-build leaves nothing behind and never touches the previous build's files.
+Loudness is set by one gain for the whole episode, rounded to GAIN_STEP_DB. A first build
+meters the whole episode (pass 1: fetch or synthesize every clip) and then encodes every piece
+with the gain (pass 2: replay the clips from the cache). A rebuild bets on the previous
+build's gain: it meters and encodes the missing pieces in one pass while synthesizing, and
+keeps that gain while the episode still measures within GAIN_TOLERANCE_DB of the target, so
+unchanged pieces keep their keys. Neither pass holds more than one clip, so memory stays flat
+for long articles. Every file is written under a temporary name in the output directory and
+renamed into place at the end, so a failed build leaves nothing behind and never touches the
+previous build's files.
 
 A build key (a hash of everything the files are made from: plan, clip lengths, tags, settings,
 version) is stored in the MP3; when the files in out_dir already carry the key, nothing is
@@ -88,10 +86,6 @@ PIECE_FORMAT = 1
 #: Pieces encoded side by side when all of them are (one single-threaded ffmpeg each): two
 #: hide each other's start-up and waits; more gains little on 2 cores and holds more memory.
 ENCODERS = 2
-#: A first build bets on the gain once this share of its speech (in characters) is metered:
-#: what follows rarely moves the whole episode's loudness by GAIN_TOLERANCE_DB then (early
-#: bets are thrown off by the opening's short lines and earcons).
-BET_AFTER = 2 / 3
 
 
 class _Clips:
@@ -216,8 +210,8 @@ def make_episode(
     """Build `<slug>.mp3` and its sidecars in out_dir from the script; return what was made.
 
     The build bets on the loudness gain of the previous revision (`previous_gain_db`, else
-    the one tagged in an MP3 already in out_dir), or with nothing to bet on, on the gain the
-    first part of the episode calls for; it encodes while it synthesizes.
+    the one tagged in an MP3 already in out_dir): it then encodes while it synthesizes, and
+    measures first only when there is nothing to bet on.
     """
     began = time.perf_counter()
     bound = local_bound(settings)
@@ -251,6 +245,7 @@ def _build(
     spoken = master.speeches(steps)
     if not spoken:
         raise InputError(f"{script.title!r} has nothing to read aloud: check the article's text")
+    rate = synthesizer.sample_rate
     shared = clip_cache.shared
     clips = _Clips(synthesizer, clip_cache, len(spoken), progress)
     tags = _tags(script, settings, synthesizer, source_sha256)
@@ -275,14 +270,15 @@ def _build(
 
     out_dir.mkdir(parents=True, exist_ok=True)
     with _voice_loading(synthesizer, not all_cached), _staged(out_dir, slug) as paths:
-        if guess is None:  # nothing to bet on: bet on what the first part of it measures
+        if guess is None:  # meter first (nothing to bet on), then encode with the one gain
             headroom = settings.true_peak_dbtp - settings.loudness_lufs - PEAK_ALLOWANCE_DB
-            pieces, guess = encoder.bet_pieces(clips, settings.loudness_lufs, headroom)
+            limiter = master.PeakLimiter(rate, headroom)
+            loudness = limiter.measure(steps, clips.fetch)
         else:  # encode the changed pieces while synthesizing, betting on the previous gain
             pieces = [encoder.piece(part, guess, clips.fetch, True) for part in encoder.parts]
-        loudness = encoder.loudness(pieces)
+            loudness = encoder.loudness(pieces)
         exact = settings.loudness_lufs - loudness if np.isfinite(loudness) else 0.0
-        if abs(exact - guess) <= GAIN_TOLERANCE_DB:
+        if guess is not None and abs(exact - guess) <= GAIN_TOLERANCE_DB:
             gain_db = guess
         else:
             gain_db = _quantized(exact) or 0.0
@@ -392,34 +388,6 @@ class _PieceEncoder:
             self.encoded += 1
         key = self.key(part, gain_db)  # every clip is known now that the piece was rendered
         return self.store.put(key, encoded, chunks.samples, meter.energies)
-
-    def bet_pieces(
-        self, clips: _Clips, target_lufs: float, headroom_db: float
-    ) -> tuple[list[Piece], float]:
-        """Return every piece encoded at a gain bet on partway, and that gain (a first build).
-
-        The pieces holding the first BET_AFTER of the speech are synthesized and metered as a
-        first build used to meter the whole episode (with PeakLimiter); the gain they call for
-        is the bet. They are then encoded at it in the background from the stored clips while
-        the other pieces are synthesized and encoded at it as a rebuild encodes its changed
-        pieces: no encoding is left for after synthesis but the last piece's. The caller keeps
-        the bet if the whole episode measures within GAIN_TOLERANCE_DB of it.
-        """
-        sizes = [sum(len(s.sentence.speech) for s in master.speeches(p)) for p in self.parts]
-        limiter = master.PeakLimiter(self.rate, headroom_db)
-        metered = done = 0
-        loudness = float("-inf")
-        while metered < len(self.parts) and done < BET_AFTER * sum(sizes):
-            loudness = limiter.measure(self.parts[metered], clips.fetch)
-            done += sizes[metered]
-            metered += 1
-        gain_db = _quantized(target_lufs - loudness) or 0.0
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            early = pool.map(
-                lambda part: self.piece(part, gain_db, clips.replay, False), self.parts[:metered]
-            )
-            rest = [self.piece(part, gain_db, clips.fetch, True) for part in self.parts[metered:]]
-            return [*early, *rest], gain_db
 
     def replay_all(self, gain_db: float, source: master.ClipSource) -> list[Piece]:
         """Encode every piece at gain_db from clips already stored, two at a time.
