@@ -221,8 +221,13 @@ class Settings:
         return self.instance_dir / "pieces"
 
     @property
+    def default_database_file(self) -> Path:
+        """The SQLite library used when no database_url is set."""
+        return self.instance_dir / "audionews.db"
+
+    @property
     def sqlalchemy_url(self) -> str:
-        return self.database_url or f"sqlite:///{(self.instance_dir / 'audionews.db').resolve()}"
+        return self.database_url or f"sqlite:///{self.default_database_file.resolve()}"
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)

@@ -38,7 +38,6 @@ from audionews.speech.lexicon import (
     unreadable,
 )
 from audionews.speech.normalize import speech_sentences
-from audionews.storage import shared
 
 if TYPE_CHECKING:
     from audionews.audio.synth import Synthesizer
@@ -52,10 +51,28 @@ _PHONEMES = re.compile(r"^\[\[.+\]\]$", re.S)
 def load(settings: Settings) -> Lexicon:
     """Return the lexicon every machine speaks with (broken lines skipped, in `problems`)."""
     try:
-        data = stored(settings)
+        data = stored(settings) if _library_exists(settings) else _file_lines(settings)
     except OSError as exc:  # an older version's file, not taken in yet, cannot be read
         return unreadable(lexicon_path(settings.voices_dir), exc)
     return read_lexicon(data)
+
+
+def _library_exists(settings: Settings) -> bool:
+    """Say whether the library database may hold a lexicon: False only for a default SQLite
+    file not made yet. Then `audionews build` (which only reads the lexicon) speaks the file's
+    lines without making the library, and without the database layer's imports and migrations
+    on the way to its first sentence; the first publish or edit takes the file in."""
+    if settings.database_url:
+        return True
+    return settings.default_database_file.exists()
+
+
+def _file_lines(settings: Settings) -> bytes:
+    """Return an older version's voices/lexicon.toml, not taken into a library yet (b"": none)."""
+    try:
+        return lexicon_path(settings.voices_dir).read_bytes()
+    except FileNotFoundError:
+        return b""
 
 
 def stored(settings: Settings) -> bytes:
@@ -65,6 +82,8 @@ def stored(settings: Settings) -> bytes:
     (when two machines do it at once, both keep the first one's); raises OSError if that file
     is there but cannot be read.
     """
+    from audionews.storage import shared  # the database layer, imported only when it is asked
+
     data = shared.read(settings, shared.LEXICON)
     if data is not None:
         return data
@@ -85,6 +104,8 @@ def import_file(settings: Settings, path: Path) -> Lexicon:
     except OSError as exc:
         reason = exc.strerror or exc
         raise InputError(f"cannot read {path}: {reason}; the lexicon is unchanged") from None
+    from audionews.storage import shared
+
     shared.write(settings, shared.LEXICON, data)
     return read_lexicon(data)
 
@@ -193,6 +214,8 @@ def _edit(settings: Settings, edit: Callable[[list[LexiconLine]], list[bytes]]) 
     def apply(data: bytes | None) -> bytes:
         raws = edit(parse_lines(data) if data else [])
         return b"".join(raw + b"\n" for raw in raws)
+
+    from audionews.storage import shared
 
     shared.change(settings, shared.LEXICON, apply)
 
