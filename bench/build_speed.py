@@ -130,8 +130,12 @@ def watch_edit(original: str, edited: str, work: Path, out: Path, instance: Path
         elapsed = time.perf_counter() - began
         assert rebuilt["segments_synthesized"] == 1, rebuilt
     finally:
-        watch.send_signal(signal.SIGINT)
-        watch.wait(timeout=30)
+        watch.send_signal(signal.SIGINT)  # as an editor stops it (Ctrl-C)
+        try:
+            watch.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # SIGINT is ignored where the bench runs with `&`
+            watch.kill()
+            watch.wait()
     return elapsed
 
 
