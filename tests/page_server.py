@@ -13,6 +13,7 @@ second server on 127.0.0.2 stands in for "a public host" in tests of the address
 from __future__ import annotations
 
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -87,6 +88,17 @@ def endless(chunk: bytes) -> Route:
     return write
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A server that says nothing when a client goes away (a fetch that gave up, a pooled
+    connection closed): its traceback on stderr would land in the output of a CLI run by
+    CliRunner in this process, which the tests read line by line."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError | ssl.SSLError | TimeoutError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 class PageServer:
     """A threading HTTP server on `host` and a free port; TLS when given an SSL context."""
 
@@ -112,7 +124,7 @@ class PageServer:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer((host, 0), Handler)
+        self.httpd = _QuietServer((host, 0), Handler)
         self.httpd.daemon_threads = True
         self.scheme = "http"
         if tls is not None:

@@ -272,8 +272,9 @@ def test_cli_failures_are_one_line_and_keep_the_published_audio(
     server.route("/story", broken.get(path) or server.routes[path])
     out = cli(intranet, "publish", server.url("/story"))
     assert out.exit_code == 2
-    [line] = out.output.strip().splitlines()
-    assert line.startswith("audionews: error: ") and expected in line
+    lines = out.output.strip().splitlines()
+    assert len(lines) == 1, out.output
+    assert lines[0].startswith("audionews: error: ") and expected in lines[0]
     assert mp3.is_file()
     assert Library(intranet).get_episode(first["episode"]["slug"]).revision == 1
 
